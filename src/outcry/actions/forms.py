@@ -1,0 +1,43 @@
+import unicodedata
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+from django_countries.fields import LazyTypedChoiceField
+
+# The exact wording of the "keep me informed" box; its version is recorded with each answer.
+# Change the wording → change the version.
+KEEP_INFORMED_LABEL = _(
+    "Keep me informed by email about this case and other urgent actions. "
+    "I can unsubscribe at any time."
+)
+KEEP_INFORMED_VERSION = "keep-informed-2026-11-v1"
+
+
+def _reject_control_characters(value: str) -> str:
+    if any(unicodedata.category(ch) in {"Cc", "Cf", "Co", "Cs"} for ch in value):
+        raise forms.ValidationError(_("Please remove the invisible or control characters."))
+    return value
+
+
+class SignatureForm(forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=100)
+    last_name = forms.CharField(label=_("Last name"), max_length=100)
+    email = forms.EmailField(label=_("Email"), max_length=254)
+    country = LazyTypedChoiceField(label=_("Country"), choices=countries)
+    keep_informed = forms.BooleanField(label=KEEP_INFORMED_LABEL, required=False)
+    # A honeypot: hidden from people by CSS and aria-hidden, filled in by naive bots.
+    website = forms.CharField(required=False, label=_("Leave this field empty"))
+
+    def clean_first_name(self) -> str:
+        return _reject_control_characters(self.cleaned_data["first_name"])
+
+    def clean_last_name(self) -> str:
+        return _reject_control_characters(self.cleaned_data["last_name"])
+
+    def clean_email(self) -> str:
+        return _reject_control_characters(self.cleaned_data["email"].strip())
+
+    @property
+    def is_bot(self) -> bool:
+        return bool(self.cleaned_data.get("website"))

@@ -1,0 +1,411 @@
+"""Every write to petitions and signatures.
+
+The signing path is the hot path of a viral day: it does one short transaction, never talks
+to SMTP and never touches the petition's row. Confirmations are counted in batches by the
+worker (``petition_count_signatures``), so no single counter row is updated per signature.
+"""
+
+import enum
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from outcry.actions.models import Petition, Signature
+from outcry.core.audit import audit_record
+from outcry.core.crypto import email_hash
+from outcry.core.queue import enqueue_with_transaction
+from outcry.core.ratelimit import rate_limit_exceeded
+from outcry.supporters.models import ConsentRecord
+from outcry.supporters.services import consent_record, supporter_get_or_create
+
+logger = logging.getLogger(__name__)
+
+CONFIRM_TOKEN_SALT = "outcry.actions.signature-confirm"
+EMAIL_MAX_ATTEMPTS = 12
+DUPLICATE_NOTICE_INTERVAL = timedelta(hours=1)
+COUNT_BATCH_SIZE = 5000
+
+
+class SigningClosed(Exception):
+    """The petition is not taking signatures (draft, closed, or past its closing date)."""
+
+
+class SigningPaused(Exception):
+    """Staff have paused signing on this petition."""
+
+
+class TokenInvalid(Exception):
+    """The confirmation link was altered, or never issued by us."""
+
+
+class TokenExpired(Exception):
+    """The confirmation link is older than SIGNATURE_CONFIRMATION_MAX_AGE."""
+
+
+class AlreadyConfirmed(Exception):
+    """The link was followed before; the signature is already counted."""
+
+
+class SignOutcome(enum.Enum):
+    CREATED = "created"
+    DUPLICATE = "duplicate"
+    FLAGGED = "flagged"
+
+
+@dataclass(frozen=True)
+class ConsentText:
+    wording: str
+    version: str
+
+
+def _check_open(petition: Petition) -> None:
+    if not petition.is_open:
+        raise SigningClosed
+    if petition.signing_paused:
+        raise SigningPaused
+
+
+def _rate_limited(ip_hash: str) -> str:
+    """The name of the limit this address has passed, or "" when within limits."""
+    if not ip_hash:
+        return ""
+    if rate_limit_exceeded(key=f"sign:{ip_hash}", limit=settings.SIGN_RATE_BURST_PER_MINUTE,
+                           window_seconds=60):
+        return "burst rate limit"
+    if rate_limit_exceeded(key=f"sign:{ip_hash}",
+                           limit=settings.SIGN_RATE_SUSTAINED_PER_HOUR, window_seconds=3600):
+        return "sustained rate limit"
+    return ""
+
+
+def signature_create(
+    *,
+    petition: Petition,
+    email: str,
+    first_name: str,
+    last_name: str,
+    country: str,
+    language: str,
+    keep_informed: bool,
+    consent: ConsentText,
+    source_url: str,
+    ip_hash: str,
+) -> SignOutcome:
+    """Take a signature. The caller shows the same page whatever the outcome.
+
+    A duplicate (same normalised email on the same petition) writes nothing; the address's
+    owner gets a polite "you have already signed" email at most once an hour. Over the rate
+    limits the signature is kept but flagged: never counted, no email, until staff decide.
+    """
+    _check_open(petition)
+    flag_reason = _rate_limited(ip_hash)
+    from outcry.actions import tasks  # tasks import services; keep the cycle lazy
+
+    try:
+        with transaction.atomic():
+            supporter, _ = supporter_get_or_create(
+                email=email, first_name=first_name, last_name=last_name, country=country,
+                language=language,
+            )
+            signature = Signature.objects.create(
+                petition=petition,
+                supporter=supporter,
+                email_hash=supporter.email_hash,
+                country=country,
+                language=language,
+                keep_informed=keep_informed,
+                ip_hash=ip_hash,
+                state=Signature.State.FLAGGED if flag_reason else Signature.State.PENDING,
+                flag_reason=flag_reason,
+            )
+            consent_record(
+                supporter=supporter,
+                purpose=ConsentRecord.Purpose.KEEP_INFORMED,
+                wording=consent.wording,
+                wording_version=consent.version,
+                language=language,
+                given=keep_informed,
+                source_url=source_url,
+            )
+            if not flag_reason:
+                enqueue_with_transaction(tasks.send_signature_confirmation, signature.pk)
+                enqueue_with_transaction(
+                    tasks.send_signature_reminder,
+                    signature.pk,
+                    run_after=timezone.now()
+                    + timedelta(seconds=settings.SIGNATURE_REMINDER_AFTER),
+                )
+    except IntegrityError:
+        existing = Signature.objects.filter(
+            petition=petition, email_hash=email_hash(email)
+        ).first()
+        if existing is None:  # not a duplicate after all: let the error surface
+            raise
+        _notify_duplicate(existing)
+        return SignOutcome.DUPLICATE
+    return SignOutcome.FLAGGED if flag_reason else SignOutcome.CREATED
+
+
+def _notify_duplicate(signature: Signature) -> None:
+    from outcry.actions import tasks
+
+    now = timezone.now()
+    with transaction.atomic():
+        claimed = (
+            Signature.objects.filter(pk=signature.pk)
+            .exclude(state__in=[Signature.State.FLAGGED, Signature.State.INVALIDATED])
+            .filter(
+                Q(duplicate_notified_at__isnull=True)
+                | Q(duplicate_notified_at__lt=now - DUPLICATE_NOTICE_INTERVAL)
+            )
+            .update(duplicate_notified_at=now)
+        )
+        if claimed:
+            enqueue_with_transaction(tasks.send_duplicate_signature_notice, signature.pk)
+
+
+def confirmation_token(signature: Signature) -> str:
+    return signing.TimestampSigner(salt=CONFIRM_TOKEN_SALT).sign(signature.uuid.hex)
+
+
+def signature_confirm(*, token: str) -> Signature:
+    """Confirm the signature the link names; it is then counted exactly once."""
+    signer = signing.TimestampSigner(salt=CONFIRM_TOKEN_SALT)
+    try:
+        uuid_hex = signer.unsign(token, max_age=settings.SIGNATURE_CONFIRMATION_MAX_AGE)
+    except signing.SignatureExpired as exc:
+        raise TokenExpired from exc
+    except signing.BadSignature as exc:
+        raise TokenInvalid from exc
+    signature = Signature.objects.select_related("petition").filter(uuid=uuid_hex).first()
+    if signature is None:
+        raise TokenInvalid
+    now = timezone.now()
+    with transaction.atomic():
+        confirmed = Signature.objects.filter(
+            pk=signature.pk, state=Signature.State.PENDING
+        ).update(state=Signature.State.VALIDATED, validated_at=now)
+        if confirmed:
+            type(signature.supporter).objects.filter(
+                pk=signature.supporter_id, email_confirmed_at__isnull=True
+            ).update(email_confirmed_at=now)
+            transaction.on_commit(lambda: petition_request_count(petition_id=signature.petition_id))
+    if not confirmed:
+        signature.refresh_from_db(fields=["state"])
+        if signature.state == Signature.State.VALIDATED:
+            raise AlreadyConfirmed
+        raise TokenInvalid
+    signature.state = Signature.State.VALIDATED
+    signature.validated_at = now
+    return signature
+
+
+def petition_request_count(*, petition_id: int) -> None:
+    """Ask the worker to count this petition's new confirmations soon.
+
+    Called after commit. One count task is queued per COUNT_BATCH_DELAY window: the key is
+    removed by the task before it counts, so a confirmation that committed after that sees
+    no key and queues the next task, and one that found the key is seen by the pending task.
+    """
+    from outcry.actions import tasks
+
+    if cache.add(_count_key(petition_id), 1, timeout=int(settings.COUNT_BATCH_DELAY) + 60):
+        tasks.count_petition_signatures.using(
+            run_after=timezone.now() + timedelta(seconds=settings.COUNT_BATCH_DELAY)
+        ).enqueue(petition_id)
+
+
+def _count_key(petition_id: int) -> str:
+    return f"petition-count-pending:{petition_id}"
+
+
+def petition_count_signatures(*, petition_id: int) -> int:
+    """Fold newly validated (and newly invalidated) signatures into the petition's count.
+
+    Each signature carries a ``counted`` flag, so the fold is exact and idempotent: running
+    it twice, or in two workers, never counts anyone twice. Returns the new count.
+    """
+    cache.delete(_count_key(petition_id))
+    while True:
+        with transaction.atomic():
+            to_add = list(
+                Signature.objects.filter(
+                    petition_id=petition_id, state=Signature.State.VALIDATED, counted=False
+                ).values_list("pk", flat=True)[:COUNT_BATCH_SIZE]
+            )
+            to_remove = list(
+                Signature.objects.filter(petition_id=petition_id, counted=True)
+                .exclude(state=Signature.State.VALIDATED)
+                .values_list("pk", flat=True)[:COUNT_BATCH_SIZE]
+            )
+            added = Signature.objects.filter(
+                pk__in=to_add, state=Signature.State.VALIDATED, counted=False
+            ).update(counted=True)
+            removed = Signature.objects.filter(pk__in=to_remove, counted=True).exclude(
+                state=Signature.State.VALIDATED
+            ).update(counted=False)
+            if added or removed:
+                Petition.objects.filter(pk=petition_id).update(
+                    signature_count=F("signature_count") + added - removed,
+                    counted_at=timezone.now(),
+                )
+        if len(to_add) < COUNT_BATCH_SIZE and len(to_remove) < COUNT_BATCH_SIZE:
+            break
+    return Petition.objects.values_list("signature_count", flat=True).get(pk=petition_id)
+
+
+def petition_recount(*, petition: Petition) -> int:
+    """Reconcile the count with the signatures themselves (staff action and command)."""
+    with transaction.atomic():
+        Signature.objects.filter(petition=petition, state=Signature.State.VALIDATED).update(
+            counted=True
+        )
+        Signature.objects.filter(petition=petition).exclude(
+            state=Signature.State.VALIDATED
+        ).update(counted=False)
+        total = Signature.objects.filter(petition=petition, counted=True).count()
+        Petition.objects.filter(pk=petition.pk).update(
+            signature_count=total, counted_at=timezone.now()
+        )
+    petition.signature_count = total
+    return total
+
+
+def signatures_moderate(*, signatures, validate: bool, actor) -> int:
+    """Staff validate or invalidate signatures in bulk (e.g. the rate-limited ones)."""
+    with transaction.atomic():
+        pks = list(signatures.values_list("pk", flat=True))
+        if validate:
+            changed = Signature.objects.filter(pk__in=pks).exclude(
+                state=Signature.State.VALIDATED
+            ).update(state=Signature.State.VALIDATED, validated_at=timezone.now(),
+                     flag_reason="")
+        else:
+            changed = Signature.objects.filter(pk__in=pks).exclude(
+                state=Signature.State.INVALIDATED
+            ).update(state=Signature.State.INVALIDATED)
+        audit_record(
+            actor=actor,
+            action="validate" if validate else "invalidate",
+            object_type="actions.signature",
+            detail=f"{changed} signature(s); ids={','.join(map(str, pks[:1000]))}",
+        )
+        petition_ids = set(
+            Signature.objects.filter(pk__in=pks).values_list("petition_id", flat=True)
+        )
+    for petition_id in petition_ids:
+        petition_count_signatures(petition_id=petition_id)
+    return changed
+
+
+def _claim_send(signature_id: int, field: str) -> bool:
+    """Mark one email as being sent, so that two workers never send it twice."""
+    return bool(
+        Signature.objects.filter(pk=signature_id, **{f"{field}__isnull": True}).update(
+            **{field: timezone.now()}
+        )
+    )
+
+
+def _release_send(signature_id: int, field: str) -> None:
+    Signature.objects.filter(pk=signature_id).update(**{field: None})
+
+
+def backoff_seconds(attempt: int) -> int:
+    """30 s, 1 min, 2 min … capped at 6 h between attempts."""
+    return min(30 * 2**attempt, 6 * 3600)
+
+
+def _send_with_retry(*, signature_id: int, attempt: int, field: str, task, build) -> str:
+    """Claim, send, and on a temporary failure release the claim and retry later."""
+    from outcry.core.mail import PermanentDeliveryFailure, TemporaryDeliveryFailure, deliver
+
+    if not _claim_send(signature_id, field):
+        return "already sent"
+    signature = Signature.objects.select_related("petition", "supporter").get(pk=signature_id)
+    try:
+        message = build(signature)
+        if message is None:
+            return "nothing to send"
+        deliver(message)
+    except PermanentDeliveryFailure as exc:
+        Signature.objects.filter(pk=signature_id).update(confirmation_bounced=True)
+        logger.warning("Signature %s: %s refused permanently: %s", signature_id, field, exc)
+        return "bounced"
+    except TemporaryDeliveryFailure as exc:
+        _release_send(signature_id, field)
+        if attempt + 1 >= EMAIL_MAX_ATTEMPTS:
+            logger.error("Signature %s: giving up on %s: %s", signature_id, field, exc)
+            return "gave up"
+        delay = backoff_seconds(attempt)
+        logger.info("Signature %s: %s failed (%s); retry in %ss", signature_id, field, exc, delay)
+        task.using(run_after=timezone.now() + timedelta(seconds=delay)).enqueue(
+            signature_id, attempt=attempt + 1
+        )
+        return "retrying"
+    except BaseException:
+        _release_send(signature_id, field)
+        raise
+    return "sent"
+
+
+def signature_send_confirmation(*, signature_id: int, attempt: int = 0) -> str:
+    from outcry.actions import emails, tasks
+
+    def build(signature: Signature):
+        if signature.state != Signature.State.PENDING:
+            return None
+        return emails.signature_confirmation(signature, token=confirmation_token(signature))
+
+    return _send_with_retry(signature_id=signature_id, attempt=attempt,
+                            field="confirmation_sent_at",
+                            task=tasks.send_signature_confirmation, build=build)
+
+
+def signature_send_reminder(*, signature_id: int, attempt: int = 0) -> str:
+    """The single reminder, when the signature is still unconfirmed after a day."""
+    from outcry.actions import emails, tasks
+
+    def build(signature: Signature):
+        if (
+            signature.state != Signature.State.PENDING
+            or signature.confirmation_sent_at is None
+            or signature.confirmation_bounced
+        ):
+            return None
+        return emails.signature_reminder(signature, token=confirmation_token(signature))
+
+    return _send_with_retry(signature_id=signature_id, attempt=attempt,
+                            field="reminder_sent_at",
+                            task=tasks.send_signature_reminder, build=build)
+
+
+def signature_send_duplicate_notice(*, signature_id: int, attempt: int = 0) -> str:
+    from outcry.actions import emails
+    from outcry.core.mail import PermanentDeliveryFailure, TemporaryDeliveryFailure, deliver
+
+    signature = Signature.objects.select_related("petition", "supporter").get(pk=signature_id)
+    token = (
+        confirmation_token(signature) if signature.state == Signature.State.PENDING else None
+    )
+    try:
+        deliver(emails.signature_duplicate(signature, token=token))
+    except PermanentDeliveryFailure:
+        return "bounced"
+    except TemporaryDeliveryFailure:
+        if attempt + 1 >= EMAIL_MAX_ATTEMPTS:
+            return "gave up"
+        from outcry.actions import tasks
+
+        tasks.send_duplicate_signature_notice.using(
+            run_after=timezone.now() + timedelta(seconds=backoff_seconds(attempt))
+        ).enqueue(signature_id, attempt=attempt + 1)
+        return "retrying"
+    return "sent"

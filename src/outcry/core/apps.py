@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "outcry.core"
+    label = "core"
+    verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from outcry.core.roles import roles_sync
+
+        # Runs after every app's migrations, so all permissions exist by then.
+        post_migrate.connect(roles_sync, dispatch_uid="outcry.core.roles_sync")

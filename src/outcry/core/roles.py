@@ -1,0 +1,43 @@
+"""Staff roles as groups. Kept in step with this table after every migrate."""
+
+from django.utils.translation import gettext_noop
+
+CAMPAIGNER = gettext_noop("Campaigner")
+MODERATOR = gettext_noop("Moderator")
+DATA_PROTECTION = gettext_noop("Data protection")
+ADMINISTRATOR = gettext_noop("Administrator")
+
+_CONTENT = [
+    f"{app}.{verb}_{model}"
+    for app, model in [("cases", "case"), ("cases", "caseupdate"), ("targets", "target"),
+                       ("actions", "petition")]
+    for verb in ("add", "change", "view")
+]
+
+# Campaigners write content and see counts, never supporters' personal data nor staff.
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    CAMPAIGNER: _CONTENT,
+    MODERATOR: ["actions.view_signature", "actions.moderate_signature",
+                "actions.view_petition", "cases.view_case"],
+    DATA_PROTECTION: ["supporters.view_supporter", "supporters.view_consentrecord",
+                      "actions.view_signature", "actions.export_signature",
+                      "core.view_auditevent"],
+    ADMINISTRATOR: ["*"],
+}
+
+
+def roles_sync(**kwargs) -> None:
+    """Create or update the role groups (a post_migrate receiver)."""
+    from django.contrib.auth.models import Group, Permission
+
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        if perms == ["*"]:
+            group.permissions.set(Permission.objects.all())
+            continue
+        wanted = []
+        for perm in perms:
+            app_label, codename = perm.split(".")
+            wanted += Permission.objects.filter(content_type__app_label=app_label,
+                                                codename=codename)
+        group.permissions.set(wanted)

@@ -1,0 +1,44 @@
+import email
+from email import policy
+from pathlib import Path
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    """A bare response: the baseline every benchmark is measured against."""
+    return HttpResponse(b"ok", content_type="text/plain")
+
+
+def _outbox_files() -> list[Path]:
+    outbox = Path(settings.OUTBOX_DIR)
+    return sorted(outbox.glob("*.eml"), reverse=True) if outbox.exists() else []
+
+
+@require_GET
+def dev_outbox(request: HttpRequest, name: str | None = None) -> HttpResponse:
+    """The local outbox, readable in the browser. Development only (DEBUG)."""
+    if not settings.DEBUG:
+        raise Http404
+    files = _outbox_files()
+    if name is None:
+        messages = []
+        for path in files[:200]:
+            msg = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+            messages.append({"name": path.name, "to": msg["To"], "subject": msg["Subject"],
+                             "date": msg["Date"]})
+        return render(request, "core/outbox.html", {"messages": messages})
+    path = next((p for p in files if p.name == name), None)
+    if path is None:
+        raise Http404
+    msg = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+    text = msg.get_body(preferencelist=("plain",))
+    return render(
+        request,
+        "core/outbox_message.html",
+        {"message": msg, "text": text.get_content() if text else "", "name": name},
+    )

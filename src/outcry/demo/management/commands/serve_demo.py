@@ -1,0 +1,39 @@
+import signal
+import subprocess
+import sys
+
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Run the web server and the task worker together; Ctrl-C stops both."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--addrport", default="127.0.0.1:8000")
+
+    def handle(self, *args, addrport: str, **options) -> None:
+        manage = [sys.executable, "-m", "outcry.manage"]
+        processes = [
+            subprocess.Popen([*manage, "runserver", addrport, "--noreload"]),
+            subprocess.Popen([*manage, "db_worker", "--interval", "0.5", "--no-reload"]),
+        ]
+        self.stdout.write(f"Outcry is running at http://{addrport}/  (Ctrl-C stops it)")
+        self.stdout.flush()
+        try:
+            while all(p.poll() is None for p in processes):
+                try:
+                    processes[0].wait(timeout=1)
+                except subprocess.TimeoutExpired:
+                    pass
+        except KeyboardInterrupt:
+            pass
+        finally:
+            for p in processes:
+                if p.poll() is None:
+                    p.send_signal(signal.SIGINT)
+            for p in processes:
+                try:
+                    p.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+        self.stdout.write("Stopped.")

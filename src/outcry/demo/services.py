@@ -1,0 +1,101 @@
+"""Loading the demo world (the seeds' cases, officials and petition) from data files."""
+
+import json
+import secrets
+from datetime import date
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from outcry.actions.models import Petition
+from outcry.cases.models import Case, CaseUpdate
+from outcry.cases.services import case_sync_status
+from outcry.core import roles
+from outcry.targets.models import Target
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+def _translated(obj, field: str, value) -> None:
+    """Set ``field`` from a plain value or a {language: text} mapping."""
+    if isinstance(value, dict):
+        for language, text in value.items():
+            setattr(obj, f"{field}_{language}", text)
+        setattr(obj, field, value.get(settings.LANGUAGE_CODE, ""))
+    else:
+        setattr(obj, field, value)
+
+
+def _load(name: str) -> list[dict]:
+    return json.loads((DATA_DIR / name).read_text(encoding="utf-8"))
+
+
+@transaction.atomic
+def demo_load() -> dict[str, int]:
+    """Create or refresh the demo content. Safe to run again: it updates in place."""
+    targets = {}
+    for row in _load("targets.json"):
+        target = Target.objects.filter(name=row["name"]).first() or Target(name=row["name"])
+        for field, value in row.items():
+            if field not in {"key", "name"}:
+                _translated(target, field, value)
+        target.full_clean()
+        target.save()
+        targets[row["key"]] = target
+
+    cases = {}
+    for row in _load("cases.json"):
+        case = Case.objects.filter(slug=row["slug"]).first() or Case(slug=row["slug"])
+        for field, value in row.items():
+            if field not in {"slug", "updates"}:
+                _translated(case, field, value)
+        case.is_published = True
+        case.full_clean()
+        case.save()
+        for update_row in row.get("updates", []):
+            title = update_row["title"]
+            title_en = title["en"] if isinstance(title, dict) else title
+            update = CaseUpdate.objects.filter(case=case, title_en=title_en).first() or CaseUpdate(
+                case=case
+            )
+            update.date = date.fromisoformat(update_row["date"])
+            update.new_status = update_row.get("new_status", "")
+            _translated(update, "title", title)
+            _translated(update, "body", update_row.get("body", ""))
+            update.full_clean()
+            update.save()
+        case_sync_status(case=case)
+        cases[row["slug"]] = case
+
+    for row in _load("petitions.json"):
+        petition = Petition.objects.filter(slug=row["slug"]).first() or Petition(slug=row["slug"])
+        petition.case = cases[row["case"]]
+        petition.target = targets[row["target"]]
+        for field in ("reference", "status", "goal"):
+            setattr(petition, field, row[field])
+        for field in ("title", "ask", "body"):
+            _translated(petition, field, row[field])
+        petition.full_clean()
+        petition.save()
+    return {"targets": len(targets), "cases": len(cases)}
+
+
+def demo_staff_logins(path: Path) -> dict[str, str]:
+    """Staff logins for the demo: an administrator and a campaigner, passwords kept in var/."""
+    logins = json.loads(path.read_text()) if path.exists() else {}
+    User = get_user_model()
+    for username, role in [("admin", roles.ADMINISTRATOR), ("campaigner", roles.CAMPAIGNER)]:
+        password = logins.get(username) or secrets.token_urlsafe(12)
+        user = User.objects.filter(username=username).first() or User(username=username)
+        user.is_staff = True
+        user.is_superuser = role == roles.ADMINISTRATOR
+        user.set_password(password)
+        user.save()
+        user.groups.set([Group.objects.get(name=role)])
+        logins[username] = password
+    path.write_text(json.dumps(logins, indent=2))
+    path.chmod(0o600)
+    return logins

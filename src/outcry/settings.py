@@ -1,0 +1,249 @@
+"""Outcry's one settings module: everything comes from the environment, with safe defaults.
+
+A fresh clone runs with nothing set: SQLite in WAL mode under ``var/``, the database-backed
+task queue, and mail written to a local outbox. Production changes environment variables
+only (``DATABASE_URL``, ``EMAIL_URL``, ``REDIS_URL``, ``SECRET_KEY``, ``ALLOWED_HOSTS``,
+the personal-data keys).
+"""
+
+from pathlib import Path
+
+import environ
+from django.utils.translation import gettext_lazy as _
+
+from outcry.core.secrets import load_or_create_dev_secrets
+
+BASE_DIR = Path(__file__).resolve().parent
+env = environ.Env()
+
+VAR_DIR = Path(env.str("OUTCRY_VAR_DIR", default=str(Path.cwd() / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+DEBUG = env.bool("DEBUG", default=False)
+
+# Secrets: taken from the environment; where absent, generated once into var/ (never git).
+_dev_secrets = load_or_create_dev_secrets(VAR_DIR / "secrets.json")
+SECRET_KEY = env.str("SECRET_KEY", default=_dev_secrets["SECRET_KEY"])
+# The public key seals supporters' personal data; every web process needs it.
+PERSONAL_DATA_PUBLIC_KEY = env.str(
+    "PERSONAL_DATA_PUBLIC_KEY", default=_dev_secrets["PERSONAL_DATA_PUBLIC_KEY"]
+)
+# Private keys open it. Only the task worker and the staff admin need them: a public web
+# tier runs with PERSONAL_DATA_PRIVATE_KEYS="" and can still take signatures. Several keys
+# (comma separated) may be given so old ciphertexts stay readable after a rotation.
+PERSONAL_DATA_PRIVATE_KEYS = env.list(
+    "PERSONAL_DATA_PRIVATE_KEYS", default=[_dev_secrets["PERSONAL_DATA_PRIVATE_KEY"]]
+)
+# Keyed hash of normalised email addresses, for deduplication and staff search.
+BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY", default=_dev_secrets["BLIND_INDEX_KEY"])
+# Keyed hash of IP addresses (rotated daily); raw addresses are never stored.
+IP_HASH_KEY = env.str("IP_HASH_KEY", default=_dev_secrets["IP_HASH_KEY"])
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "modeltranslation",  # must precede the admin
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_countries",
+    "django_tasks",
+    "django_tasks_db",
+    "outcry.core",
+    "outcry.targets",
+    "outcry.supporters",
+    "outcry.cases",
+    "outcry.actions",
+    "outcry.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "outcry.core.middleware.PrivacyHeadersMiddleware",
+]
+
+ROOT_URLCONF = "outcry.urls"
+WSGI_APPLICATION = "outcry.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "outcry.core.context_processors.site",
+            ],
+        },
+    },
+]
+
+# Database: SQLite in WAL mode by default; DATABASE_URL=postgres://… for production.
+DATABASES = {
+    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'outcry.sqlite3'}")
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            # IMMEDIATE takes the write lock at BEGIN, so concurrent writers queue on the
+            # busy timeout instead of failing with "database is locked" mid-transaction.
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": (
+                "PRAGMA journal_mode=WAL;"
+                "PRAGMA synchronous=NORMAL;"
+                "PRAGMA busy_timeout=20000;"
+                "PRAGMA foreign_keys=ON;"
+            ),
+        }
+    )
+    # Tests use a file, not :memory:, so that threads and the live server share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env.str("REDIS_URL", default="")
+
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    # Shared by every web process and the worker on one machine, unlike locmem.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
+
+# Background work through the django-tasks API. The database queue is the default; with
+# TASK_BACKEND=rq (and REDIS_URL) the same tasks run on RQ workers.
+TASK_BACKEND = env.str("TASK_BACKEND", default="database")
+if TASK_BACKEND == "rq":
+    INSTALLED_APPS += ["django_rq"]
+    RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0"}}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+elif TASK_BACKEND == "immediate":
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Mail: EMAIL_URL=smtp://host:port (or smtp+tls://user:pass@host:587); the default writes
+# every message to var/outbox/, readable at /dev/outbox/ while DEBUG is on.
+EMAIL_URL = env.str("EMAIL_URL", default="outbox://")
+OUTBOX_DIR = VAR_DIR / "outbox"
+if EMAIL_URL.startswith("outbox:"):
+    EMAIL_BACKEND = "outcry.core.mail.OutboxEmailBackend"
+else:
+    vars().update(env.email_url_config(EMAIL_URL))
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Outcry <actions@outcry.example>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+ORGANISATION = {
+    "name": env.str("ORGANISATION_NAME", default="Outcry Demo Section"),
+    "address": env.str(
+        "ORGANISATION_ADDRESS", default="312 Example Avenue East, Ottawa, ON, K1N 1H9"
+    ),
+    "phone": env.str("ORGANISATION_PHONE", default="1-800-000-0000"),
+    "registration": env.str("ORGANISATION_REGISTRATION", default="Charity No. 00000 0000 RR0001"),
+    "privacy_url": env.str("ORGANISATION_PRIVACY_URL", default="/en/privacy/"),
+}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("fr", _("French"))]
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
+# Serve straight from the apps' static folders: no collectstatic step to forget.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedStaticFilesStorage"
+    },
+}
+MEDIA_ROOT = VAR_DIR / "media"
+
+# Public forms are small; anything larger is refused before it reaches a view.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=256 * 1024)
+
+# Signing and confirmation.
+SIGNATURE_CONFIRMATION_MAX_AGE = env.int("SIGNATURE_CONFIRMATION_MAX_AGE", default=14 * 86400)
+SIGNATURE_REMINDER_AFTER = env.int("SIGNATURE_REMINDER_AFTER", default=24 * 3600)
+# Per hashed IP: a burst cap per minute and a sustained cap per hour. Over either, the
+# signature is kept but flagged and never counted until staff validate it.
+SIGN_RATE_BURST_PER_MINUTE = env.int("SIGN_RATE_BURST_PER_MINUTE", default=10)
+SIGN_RATE_SUSTAINED_PER_HOUR = env.int("SIGN_RATE_SUSTAINED_PER_HOUR", default=60)
+# Behind a proxy, the client address comes from this header (e.g. HTTP_X_FORWARDED_FOR).
+CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="REMOTE_ADDR")
+# Seconds the worker waits to gather confirmations into one count update.
+COUNT_BATCH_DELAY = env.float("COUNT_BATCH_DELAY", default=2.0)
+COUNT_CACHE_MAX_AGE = env.int("COUNT_CACHE_MAX_AGE", default=10)
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "no-referrer"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+if env.bool("HTTPS", default=not DEBUG and not SITE_URL.startswith("http://")):
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
+    "loggers": {
+        "outcry": {"level": env.str("LOG_LEVEL", default="INFO"), "propagate": True},
+        "django_tasks": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,61 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+
+class Supporter(models.Model):
+    """One person, however many times they act.
+
+    Their email and names are sealed together in ``personal_data`` (see core.crypto); they
+    are found and deduplicated through ``email_hash``, a keyed hash of the normalised email.
+    """
+
+    email_hash = models.CharField(_("email hash"), max_length=64, unique=True)
+    personal_data = models.TextField(_("personal data (sealed)"))
+    country = CountryField(_("country"), blank=True)
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    email_confirmed_at = models.DateTimeField(_("email confirmed"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("supporter")
+        verbose_name_plural = _("supporters")
+
+    def __str__(self) -> str:
+        return f"Supporter #{self.pk}"
+
+
+class ConsentRecord(models.Model):
+    """What a supporter was asked, in the exact words shown, and what they answered.
+
+    Append-only: a change of mind is a new record, never an edit.
+    """
+
+    class Purpose(models.TextChoices):
+        KEEP_INFORMED = "keep_informed", _("Keep me informed")
+
+    supporter = models.ForeignKey(Supporter, on_delete=models.CASCADE,
+                                  related_name="consents", verbose_name=_("supporter"))
+    purpose = models.CharField(_("purpose"), max_length=32, choices=Purpose)
+    wording = models.TextField(_("exact wording shown"))
+    wording_version = models.CharField(_("wording version"), max_length=50)
+    language = models.CharField(_("language"), max_length=10)
+    given = models.BooleanField(_("consent given"))
+    source_url = models.CharField(_("page"), max_length=500)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("consent record")
+        verbose_name_plural = _("consent records")
+
+    def __str__(self) -> str:
+        return f"{self.purpose}={'yes' if self.given else 'no'} @ {self.created_at:%Y-%m-%d}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise ValueError("Consent records are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Consent records are append-only.")

@@ -1,0 +1,30 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import TemplateView
+
+from outcry.actions import views as action_views
+from outcry.core import views as core_views
+
+admin.site.site_header = "Outcry"
+admin.site.site_title = "Outcry staff"
+
+urlpatterns = [
+    path("healthz/", core_views.healthz, name="healthz"),
+    path("dev/outbox/", core_views.dev_outbox, name="dev-outbox"),
+    path("dev/outbox/<str:name>/", core_views.dev_outbox, name="dev-outbox-message"),
+    path(
+        "petitions/<slug:slug>/count.json",
+        action_views.petition_count_json,
+        name="petition-count-json",
+    ),
+    path("admin/", admin.site.urls),
+]
+
+urlpatterns += i18n_patterns(
+    path("", action_views.home, name="home"),
+    path("privacy/", TemplateView.as_view(template_name="privacy.html"), name="privacy"),
+    path("", include("outcry.cases.urls")),
+    path("", include("outcry.actions.urls")),
+    prefix_default_language=True,
+)

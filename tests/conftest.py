@@ -1,0 +1,135 @@
+"""Shared fixtures: a real SMTP server on loopback, the task queue, signing helpers."""
+
+import email
+import socket
+from email import policy
+from email.message import EmailMessage
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.core.cache import cache
+from django.core.management import call_command
+from django.utils import timezone
+
+from tests.factories import PetitionFactory
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class CollectingHandler:
+    """An SMTP handler that keeps every message it accepts, or refuses as told."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        # Addresses refused at RCPT time with this reply, e.g. {"x@y": "550 No such user"}.
+        self.refuse: dict[str, str] = {}
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        return "250 Message accepted for delivery"
+
+
+class SMTPServer:
+    """aiosmtpd on 127.0.0.1, which can be stopped and started again on the same port."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.handler = CollectingHandler()
+        self.controller: Controller | None = None
+
+    def start(self) -> None:
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        return self.handler.messages
+
+    def messages_to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if m["To"] == address]
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on loopback; Outcry's mail goes to it over SMTP."""
+    server = SMTPServer()
+    server.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = server.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 5
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Rate-limit windows and count-scheduling keys must not leak between tests."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def run_tasks(*, include_deferred: bool = False) -> None:
+    """Run every queued task with the real database worker, until none is ready.
+
+    ``include_deferred`` makes deferred tasks (retries with backoff, reminders, batched
+    counts) due now, which is how a test lets time pass without sleeping.
+    """
+    from django_tasks_db.models import DBTaskResult
+
+    for _ in range(20):
+        if include_deferred:
+            DBTaskResult.objects.filter(status="READY", run_after__gt=timezone.now()).update(
+                run_after=timezone.now()
+            )
+        if not DBTaskResult.objects.ready().exists():
+            return
+        call_command("db_worker", batch=True, startup_delay=False, interval=0, reload=False,
+                     verbosity=0)
+    raise AssertionError("Tasks kept being queued: a task loop?")
+
+
+@pytest.fixture
+def tasks():
+    """The task queue, run on demand: ``tasks.run()`` / ``tasks.run(include_deferred=True)``."""
+
+    class Tasks:
+        run = staticmethod(run_tasks)
+
+    return Tasks()
+
+
+@pytest.fixture
+def petition(db):
+    return PetitionFactory()
+
+
+def sign_data(**overrides) -> dict[str, str]:
+    data = {
+        "first_name": "John",
+        "last_name": "Doe",
+        "email": "john@example.org",
+        "country": "CA",
+    }
+    data.update(overrides)
+    return data
