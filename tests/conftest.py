@@ -104,8 +104,9 @@ def run_tasks(*, include_deferred: bool = False) -> None:
             )
         if not DBTaskResult.objects.ready().exists():
             return
-        call_command("db_worker", batch=True, startup_delay=False, interval=0, reload=False,
-                     verbosity=0)
+        call_command(
+            "db_worker", batch=True, startup_delay=False, interval=0, reload=False, verbosity=0
+        )
     raise AssertionError("Tasks kept being queued: a task loop?")
 
 

@@ -47,5 +47,6 @@ class PetitionFactory(factory.django.DjangoModelFactory):
 
     class Params:
         closed = factory.Trait(status=Petition.Status.CLOSED)
-        expired = factory.Trait(closes_at=factory.LazyFunction(
-            lambda: timezone.now() - timezone.timedelta(days=1)))
+        expired = factory.Trait(
+            closes_at=factory.LazyFunction(lambda: timezone.now() - timezone.timedelta(days=1))
+        )

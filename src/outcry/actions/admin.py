@@ -14,8 +14,15 @@ from outcry.supporters.selectors import supporter_personal_data
 
 @admin.register(Petition)
 class PetitionAdmin(TranslationAdmin):
-    list_display = ["title", "case", "target", "status", "signing_paused", "signature_count",
-                    "goal"]
+    list_display = [
+        "title",
+        "case",
+        "target",
+        "status",
+        "signing_paused",
+        "signature_count",
+        "goal",
+    ]
     list_filter = ["status", "signing_paused"]
     list_editable = ["signing_paused"]
     search_fields = ["title", "slug", "reference"]
@@ -25,8 +32,19 @@ class PetitionAdmin(TranslationAdmin):
     fieldsets = [
         (None, {"fields": ["title", "slug", "reference", "case", "target"]}),
         (_("Text"), {"fields": ["ask", "body"]}),
-        (_("Signing"), {"fields": ["status", "goal", "closes_at", "signing_paused",
-                                   "signature_count", "counted_at"]}),
+        (
+            _("Signing"),
+            {
+                "fields": [
+                    "status",
+                    "goal",
+                    "closes_at",
+                    "signing_paused",
+                    "signature_count",
+                    "counted_at",
+                ]
+            },
+        ),
     ]
     actions = ["recount"]
 
@@ -47,8 +65,16 @@ class SignatureAdmin(admin.ModelAdmin):
     """Signatures without their personal data; names and emails only through an audited
     export, for those allowed to export."""
 
-    list_display = ["id", "petition", "state", "flag_reason", "country", "language",
-                    "created_at", "validated_at"]
+    list_display = [
+        "id",
+        "petition",
+        "state",
+        "flag_reason",
+        "country",
+        "language",
+        "created_at",
+        "validated_at",
+    ]
     list_filter = ["state", "petition", "flag_reason"]
     list_select_related = ["petition"]
     date_hierarchy = "created_at"
@@ -68,41 +94,69 @@ class SignatureAdmin(admin.ModelAdmin):
     def has_export_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("actions.export_signature")
 
-    @admin.action(description=_("Validate selected signatures (they will be counted)"),
-                  permissions=["moderate"])
+    @admin.action(
+        description=_("Validate selected signatures (they will be counted)"),
+        permissions=["moderate"],
+    )
     def validate_signatures(self, request: HttpRequest, queryset) -> None:
-        changed = services.signatures_moderate(signatures=queryset, validate=True,
-                                               actor=request.user)
+        changed = services.signatures_moderate(
+            signatures=queryset, validate=True, actor=request.user
+        )
         self.message_user(request, _("%d signature(s) validated.") % changed)
 
-    @admin.action(description=_("Invalidate selected signatures (they will not count)"),
-                  permissions=["moderate"])
+    @admin.action(
+        description=_("Invalidate selected signatures (they will not count)"),
+        permissions=["moderate"],
+    )
     def invalidate_signatures(self, request: HttpRequest, queryset) -> None:
-        changed = services.signatures_moderate(signatures=queryset, validate=False,
-                                               actor=request.user)
+        changed = services.signatures_moderate(
+            signatures=queryset, validate=False, actor=request.user
+        )
         self.message_user(request, _("%d signature(s) invalidated.") % changed)
 
-    @admin.action(description=_("Export selected signatures with names (CSV, audited)"),
-                  permissions=["export"])
+    @admin.action(
+        description=_("Export selected signatures with names (CSV, audited)"),
+        permissions=["export"],
+    )
     def export_csv(self, request: HttpRequest, queryset):
         if not self.has_export_permission(request):
             raise PermissionDenied
-        audit_record(actor=request.user, action="export", object_type="actions.signature",
-                     detail=f"CSV export of {queryset.count()} signature(s)")
+        audit_record(
+            actor=request.user,
+            action="export",
+            object_type="actions.signature",
+            detail=f"CSV export of {queryset.count()} signature(s)",
+        )
         rows = queryset.select_related("supporter", "petition").iterator(chunk_size=2000)
         writer = csv.writer(_Echo())
 
         def stream():
-            yield writer.writerow(["petition", "state", "first_name", "last_name", "email",
-                                   "country", "signed", "validated"])
+            yield writer.writerow(
+                [
+                    "petition",
+                    "state",
+                    "first_name",
+                    "last_name",
+                    "email",
+                    "country",
+                    "signed",
+                    "validated",
+                ]
+            )
             for signature in rows:
                 person = supporter_personal_data(supporter=signature.supporter)
-                yield writer.writerow([
-                    signature.petition.slug, signature.state, person.get("first_name", ""),
-                    person.get("last_name", ""), person.get("email", ""),
-                    signature.country.code, signature.created_at.isoformat(),
-                    signature.validated_at.isoformat() if signature.validated_at else "",
-                ])
+                yield writer.writerow(
+                    [
+                        signature.petition.slug,
+                        signature.state,
+                        person.get("first_name", ""),
+                        person.get("last_name", ""),
+                        person.get("email", ""),
+                        signature.country.code,
+                        signature.created_at.isoformat(),
+                        signature.validated_at.isoformat() if signature.validated_at else "",
+                    ]
+                )
 
         response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="signatures.csv"'

@@ -17,8 +17,9 @@ def _absolute(language: str, name: str, **kwargs) -> str:
         return settings.SITE_URL + reverse(name, kwargs=kwargs)
 
 
-def _signature_email(signature: Signature, *, template: str, token: str | None,
-                     kind: str) -> EmailMultiAlternatives:
+def _signature_email(
+    signature: Signature, *, template: str, token: str | None, kind: str
+) -> EmailMultiAlternatives:
     person = supporter_personal_data(supporter=signature.supporter)
     language = signature.language or settings.LANGUAGE_CODE
     with translation.override(language):
@@ -40,16 +41,22 @@ def _signature_email(signature: Signature, *, template: str, token: str | None,
 
 
 def signature_confirmation(signature: Signature, *, token: str) -> EmailMultiAlternatives:
-    return _signature_email(signature, template="actions/email/signature_confirmation",
-                            token=token, kind="confirm")
+    return _signature_email(
+        signature, template="actions/email/signature_confirmation", token=token, kind="confirm"
+    )
 
 
 def signature_reminder(signature: Signature, *, token: str) -> EmailMultiAlternatives:
-    return _signature_email(signature, template="actions/email/signature_reminder",
-                            token=token, kind="reminder")
+    return _signature_email(
+        signature, template="actions/email/signature_reminder", token=token, kind="reminder"
+    )
 
 
 def signature_duplicate(signature: Signature, *, token: str | None) -> EmailMultiAlternatives:
     # A fresh Message-ID each time: a notice an hour later is a different message.
-    return _signature_email(signature, template="actions/email/signature_duplicate",
-                            token=token, kind=f"duplicate-{uuid.uuid4().hex[:8]}")
+    return _signature_email(
+        signature,
+        template="actions/email/signature_duplicate",
+        token=token,
+        kind=f"duplicate-{uuid.uuid4().hex[:8]}",
+    )

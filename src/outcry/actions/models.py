@@ -25,27 +25,46 @@ class Petition(models.Model):
         CLOSED = "closed", _("Closed")
 
     slug = models.SlugField(_("slug"), unique=True, max_length=100)
-    reference = models.CharField(_("reference"), max_length=40, blank=True,
-                                 help_text=_('The action\'s reference number, e.g. "UA 219/06"'))
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="petitions",
-                             verbose_name=_("case"), null=True, blank=True)
-    target = models.ForeignKey(Target, on_delete=models.PROTECT, related_name="petitions",
-                               verbose_name=_("target"), null=True, blank=True)
+    reference = models.CharField(
+        _("reference"),
+        max_length=40,
+        blank=True,
+        help_text=_('The action\'s reference number, e.g. "UA 219/06"'),
+    )
+    case = models.ForeignKey(
+        Case,
+        on_delete=models.PROTECT,
+        related_name="petitions",
+        verbose_name=_("case"),
+        null=True,
+        blank=True,
+    )
+    target = models.ForeignKey(
+        Target,
+        on_delete=models.PROTECT,
+        related_name="petitions",
+        verbose_name=_("target"),
+        null=True,
+        blank=True,
+    )
     title = models.CharField(_("title"), max_length=200)
-    ask = models.TextField(_("the ask"), max_length=2000,
-                           help_text=_("What the petition asks the target to do."))
+    ask = models.TextField(
+        _("the ask"), max_length=2000, help_text=_("What the petition asks the target to do.")
+    )
     body = models.TextField(_("background"), blank=True)
     goal = models.PositiveIntegerField(_("goal"), default=10_000)
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.DRAFT)
     signing_paused = models.BooleanField(
-        _("signing paused"), default=False,
-        help_text=_("Stop taking signatures for now, e.g. during an attack by bots."))
+        _("signing paused"),
+        default=False,
+        help_text=_("Stop taking signatures for now, e.g. during an attack by bots."),
+    )
     closes_at = models.DateTimeField(_("closes at"), null=True, blank=True)
     # Written only by the counting task (batched), never per signature: see services.
-    signature_count = models.PositiveIntegerField(_("signatures counted"), default=0,
-                                                  editable=False)
-    counted_at = models.DateTimeField(_("count updated"), null=True, blank=True,
-                                      editable=False)
+    signature_count = models.PositiveIntegerField(
+        _("signatures counted"), default=0, editable=False
+    )
+    counted_at = models.DateTimeField(_("count updated"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = PetitionQuerySet.as_manager()
@@ -90,10 +109,12 @@ class Signature(models.Model):
         INVALIDATED = "invalidated", _("Invalidated")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="signatures",
-                                 verbose_name=_("petition"))
-    supporter = models.ForeignKey(Supporter, on_delete=models.CASCADE,
-                                  related_name="signatures", verbose_name=_("supporter"))
+    petition = models.ForeignKey(
+        Petition, on_delete=models.CASCADE, related_name="signatures", verbose_name=_("petition")
+    )
+    supporter = models.ForeignKey(
+        Supporter, on_delete=models.CASCADE, related_name="signatures", verbose_name=_("supporter")
+    )
     email_hash = models.CharField(_("email hash"), max_length=64)
     country = CountryField(_("country"))
     language = models.CharField(_("language"), max_length=10)
@@ -119,8 +140,9 @@ class Signature(models.Model):
             ("moderate_signature", _("Can validate or invalidate signatures")),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["petition", "email_hash"],
-                                    name="one_signature_per_email_per_petition"),
+            models.UniqueConstraint(
+                fields=["petition", "email_hash"], name="one_signature_per_email_per_petition"
+            ),
         ]
         indexes = [
             # The counting task's work list: validated but not yet counted.

@@ -7,9 +7,7 @@ from outcry.actions.models import Petition
 
 
 def petition_for_page(*, slug: str) -> Petition:
-    return get_object_or_404(
-        Petition.objects.public().select_related("case", "target"), slug=slug
-    )
+    return get_object_or_404(Petition.objects.public().select_related("case", "target"), slug=slug)
 
 
 def petitions_open() -> QuerySet[Petition]:

@@ -27,7 +27,7 @@ from outcry.supporters.services import consent_record, supporter_get_or_create
 
 logger = logging.getLogger(__name__)
 
-CONFIRM_TOKEN_SALT = "outcry.actions.signature-confirm"
+CONFIRM_TOKEN_SALT = "outcry.actions.signature-confirm"  # noqa: S105 - a salt, not a secret
 EMAIL_MAX_ATTEMPTS = 12
 DUPLICATE_NOTICE_INTERVAL = timedelta(hours=1)
 COUNT_BATCH_SIZE = 5000
@@ -76,11 +76,13 @@ def _rate_limited(ip_hash: str) -> str:
     """The name of the limit this address has passed, or "" when within limits."""
     if not ip_hash:
         return ""
-    if rate_limit_exceeded(key=f"sign:{ip_hash}", limit=settings.SIGN_RATE_BURST_PER_MINUTE,
-                           window_seconds=60):
+    if rate_limit_exceeded(
+        key=f"sign:{ip_hash}", limit=settings.SIGN_RATE_BURST_PER_MINUTE, window_seconds=60
+    ):
         return "burst rate limit"
-    if rate_limit_exceeded(key=f"sign:{ip_hash}",
-                           limit=settings.SIGN_RATE_SUSTAINED_PER_HOUR, window_seconds=3600):
+    if rate_limit_exceeded(
+        key=f"sign:{ip_hash}", limit=settings.SIGN_RATE_SUSTAINED_PER_HOUR, window_seconds=3600
+    ):
         return "sustained rate limit"
     return ""
 
@@ -111,7 +113,10 @@ def signature_create(
     try:
         with transaction.atomic():
             supporter, _ = supporter_get_or_create(
-                email=email, first_name=first_name, last_name=last_name, country=country,
+                email=email,
+                first_name=first_name,
+                last_name=last_name,
+                country=country,
                 language=language,
             )
             signature = Signature.objects.create(
@@ -139,13 +144,10 @@ def signature_create(
                 enqueue_with_transaction(
                     tasks.send_signature_reminder,
                     signature.pk,
-                    run_after=timezone.now()
-                    + timedelta(seconds=settings.SIGNATURE_REMINDER_AFTER),
+                    run_after=timezone.now() + timedelta(seconds=settings.SIGNATURE_REMINDER_AFTER),
                 )
     except IntegrityError:
-        existing = Signature.objects.filter(
-            petition=petition, email_hash=email_hash(email)
-        ).first()
+        existing = Signature.objects.filter(petition=petition, email_hash=email_hash(email)).first()
         if existing is None:  # not a duplicate after all: let the error surface
             raise
         _notify_duplicate(existing)
@@ -189,9 +191,9 @@ def signature_confirm(*, token: str) -> Signature:
         raise TokenInvalid
     now = timezone.now()
     with transaction.atomic():
-        confirmed = Signature.objects.filter(
-            pk=signature.pk, state=Signature.State.PENDING
-        ).update(state=Signature.State.VALIDATED, validated_at=now)
+        confirmed = Signature.objects.filter(pk=signature.pk, state=Signature.State.PENDING).update(
+            state=Signature.State.VALIDATED, validated_at=now
+        )
         if confirmed:
             type(signature.supporter).objects.filter(
                 pk=signature.supporter_id, email_confirmed_at__isnull=True
@@ -248,9 +250,11 @@ def petition_count_signatures(*, petition_id: int) -> int:
             added = Signature.objects.filter(
                 pk__in=to_add, state=Signature.State.VALIDATED, counted=False
             ).update(counted=True)
-            removed = Signature.objects.filter(pk__in=to_remove, counted=True).exclude(
-                state=Signature.State.VALIDATED
-            ).update(counted=False)
+            removed = (
+                Signature.objects.filter(pk__in=to_remove, counted=True)
+                .exclude(state=Signature.State.VALIDATED)
+                .update(counted=False)
+            )
             if added or removed:
                 Petition.objects.filter(pk=petition_id).update(
                     signature_count=F("signature_count") + added - removed,
@@ -267,9 +271,9 @@ def petition_recount(*, petition: Petition) -> int:
         Signature.objects.filter(petition=petition, state=Signature.State.VALIDATED).update(
             counted=True
         )
-        Signature.objects.filter(petition=petition).exclude(
-            state=Signature.State.VALIDATED
-        ).update(counted=False)
+        Signature.objects.filter(petition=petition).exclude(state=Signature.State.VALIDATED).update(
+            counted=False
+        )
         total = Signature.objects.filter(petition=petition, counted=True).count()
         Petition.objects.filter(pk=petition.pk).update(
             signature_count=total, counted_at=timezone.now()
@@ -283,14 +287,19 @@ def signatures_moderate(*, signatures, validate: bool, actor) -> int:
     with transaction.atomic():
         pks = list(signatures.values_list("pk", flat=True))
         if validate:
-            changed = Signature.objects.filter(pk__in=pks).exclude(
-                state=Signature.State.VALIDATED
-            ).update(state=Signature.State.VALIDATED, validated_at=timezone.now(),
-                     flag_reason="")
+            changed = (
+                Signature.objects.filter(pk__in=pks)
+                .exclude(state=Signature.State.VALIDATED)
+                .update(
+                    state=Signature.State.VALIDATED, validated_at=timezone.now(), flag_reason=""
+                )
+            )
         else:
-            changed = Signature.objects.filter(pk__in=pks).exclude(
-                state=Signature.State.INVALIDATED
-            ).update(state=Signature.State.INVALIDATED)
+            changed = (
+                Signature.objects.filter(pk__in=pks)
+                .exclude(state=Signature.State.INVALIDATED)
+                .update(state=Signature.State.INVALIDATED)
+            )
         audit_record(
             actor=actor,
             action="validate" if validate else "invalidate",
@@ -364,9 +373,13 @@ def signature_send_confirmation(*, signature_id: int, attempt: int = 0) -> str:
             return None
         return emails.signature_confirmation(signature, token=confirmation_token(signature))
 
-    return _send_with_retry(signature_id=signature_id, attempt=attempt,
-                            field="confirmation_sent_at",
-                            task=tasks.send_signature_confirmation, build=build)
+    return _send_with_retry(
+        signature_id=signature_id,
+        attempt=attempt,
+        field="confirmation_sent_at",
+        task=tasks.send_signature_confirmation,
+        build=build,
+    )
 
 
 def signature_send_reminder(*, signature_id: int, attempt: int = 0) -> str:
@@ -382,9 +395,13 @@ def signature_send_reminder(*, signature_id: int, attempt: int = 0) -> str:
             return None
         return emails.signature_reminder(signature, token=confirmation_token(signature))
 
-    return _send_with_retry(signature_id=signature_id, attempt=attempt,
-                            field="reminder_sent_at",
-                            task=tasks.send_signature_reminder, build=build)
+    return _send_with_retry(
+        signature_id=signature_id,
+        attempt=attempt,
+        field="reminder_sent_at",
+        task=tasks.send_signature_reminder,
+        build=build,
+    )
 
 
 def signature_send_duplicate_notice(*, signature_id: int, attempt: int = 0) -> str:
@@ -392,9 +409,7 @@ def signature_send_duplicate_notice(*, signature_id: int, attempt: int = 0) -> s
     from outcry.core.mail import PermanentDeliveryFailure, TemporaryDeliveryFailure, deliver
 
     signature = Signature.objects.select_related("petition", "supporter").get(pk=signature_id)
-    token = (
-        confirmation_token(signature) if signature.state == Signature.State.PENDING else None
-    )
+    token = confirmation_token(signature) if signature.state == Signature.State.PENDING else None
     try:
         deliver(emails.signature_duplicate(signature, token=token))
     except PermanentDeliveryFailure:

@@ -53,7 +53,8 @@ def petition_detail(request: HttpRequest, slug: str) -> HttpResponse:
                 return _refused(request, petition, _("This petition is closed."), status=403)
             except services.SigningPaused:
                 return _refused(
-                    request, petition,
+                    request,
+                    petition,
                     _("Signing is paused on this petition for now. Please try again later."),
                     status=403,
                 )
@@ -63,13 +64,18 @@ def petition_detail(request: HttpRequest, slug: str) -> HttpResponse:
         status = 400
     else:
         form = SignatureForm()
-    return render(request, "actions/petition_detail.html",
-                  {"petition": petition, "form": form}, status=status)
+    return render(
+        request, "actions/petition_detail.html", {"petition": petition, "form": form}, status=status
+    )
 
 
 def _refused(request: HttpRequest, petition, message: str, *, status: int) -> HttpResponse:
-    return render(request, "actions/petition_detail.html",
-                  {"petition": petition, "form": None, "refusal": message}, status=status)
+    return render(
+        request,
+        "actions/petition_detail.html",
+        {"petition": petition, "form": None, "refusal": message},
+        status=status,
+    )
 
 
 @require_GET
@@ -85,14 +91,11 @@ def signature_confirm(request: HttpRequest, token: str) -> HttpResponse:
     try:
         signature = services.signature_confirm(token=token)
     except services.AlreadyConfirmed:
-        return render(request, "actions/confirm_problem.html", {"problem": "already"},
-                      status=409)
+        return render(request, "actions/confirm_problem.html", {"problem": "already"}, status=409)
     except services.TokenExpired:
-        return render(request, "actions/confirm_problem.html", {"problem": "expired"},
-                      status=410)
+        return render(request, "actions/confirm_problem.html", {"problem": "expired"}, status=410)
     except services.TokenInvalid:
-        return render(request, "actions/confirm_problem.html", {"problem": "invalid"},
-                      status=404)
+        return render(request, "actions/confirm_problem.html", {"problem": "invalid"}, status=404)
     return render(request, "actions/confirmed.html", {"petition": signature.petition})
 
 

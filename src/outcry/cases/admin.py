@@ -19,8 +19,7 @@ class CaseAdmin(TranslationAdmin):
     prepopulated_fields = {"slug": ["name"]}
     inlines = [CaseUpdateInline]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "is_pseudonym", "country", "status",
-                           "is_published"]}),
+        (None, {"fields": ["name", "slug", "is_pseudonym", "country", "status", "is_published"]}),
         ("Story", {"fields": ["occupation", "summary", "description"]}),
     ]
 

@@ -27,17 +27,21 @@ class Case(models.Model):
     """A person or group at risk, on whose behalf actions are taken."""
 
     slug = models.SlugField(_("slug"), unique=True, max_length=100)
-    name = models.CharField(_("name"), max_length=200,
-                            help_text=_("As shown publicly: use a pseudonym where needed."))
+    name = models.CharField(
+        _("name"), max_length=200, help_text=_("As shown publicly: use a pseudonym where needed.")
+    )
     is_pseudonym = models.BooleanField(
-        _("name is a pseudonym"), default=False,
-        help_text=_("Identifying details are withheld from public pages."))
+        _("name is a pseudonym"),
+        default=False,
+        help_text=_("Identifying details are withheld from public pages."),
+    )
     occupation = models.CharField(_("occupation"), max_length=200, blank=True)
     summary = models.TextField(_("summary"), max_length=1000, blank=True)
     description = models.TextField(_("description"), blank=True)
     country = CountryField(_("country"))
-    status = models.CharField(_("status"), max_length=32, choices=CaseStatus,
-                              default=CaseStatus.AT_RISK)
+    status = models.CharField(
+        _("status"), max_length=32, choices=CaseStatus, default=CaseStatus.AT_RISK
+    )
     is_published = models.BooleanField(_("published"), default=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -59,13 +63,13 @@ class Case(models.Model):
 class CaseUpdate(models.Model):
     """A dated event on the case's timeline; it may change the case's status."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="updates",
-                             verbose_name=_("case"))
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="updates", verbose_name=_("case")
+    )
     date = models.DateField(_("date"))
     title = models.CharField(_("title"), max_length=300)
     body = models.TextField(_("body"), blank=True)
-    new_status = models.CharField(_("new status"), max_length=32, choices=CaseStatus,
-                                  blank=True)
+    new_status = models.CharField(_("new status"), max_length=32, choices=CaseStatus, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

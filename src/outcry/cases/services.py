@@ -22,8 +22,7 @@ def case_update_add(
     old update never overrides newer news.
     """
     with transaction.atomic():
-        update = CaseUpdate(case=case, date=date, title=title, body=body,
-                            new_status=new_status)
+        update = CaseUpdate(case=case, date=date, title=title, body=body, new_status=new_status)
         for language, fields in (translations or {}).items():
             for field, value in fields.items():
                 setattr(update, f"{field}_{language}", value)
@@ -36,9 +35,7 @@ def case_update_add(
 
 def case_sync_status(*, case: Case) -> None:
     """Set the case's status from its latest dated update that names one."""
-    latest = (
-        case.updates.exclude(new_status="").order_by("-date", "-created_at").first()
-    )
+    latest = case.updates.exclude(new_status="").order_by("-date", "-created_at").first()
     if latest is not None and case.status != latest.new_status:
         Case.objects.filter(pk=case.pk).update(status=latest.new_status)
         case.status = latest.new_status

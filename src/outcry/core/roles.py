@@ -9,19 +9,31 @@ ADMINISTRATOR = gettext_noop("Administrator")
 
 _CONTENT = [
     f"{app}.{verb}_{model}"
-    for app, model in [("cases", "case"), ("cases", "caseupdate"), ("targets", "target"),
-                       ("actions", "petition")]
+    for app, model in [
+        ("cases", "case"),
+        ("cases", "caseupdate"),
+        ("targets", "target"),
+        ("actions", "petition"),
+    ]
     for verb in ("add", "change", "view")
 ]
 
 # Campaigners write content and see counts, never supporters' personal data nor staff.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     CAMPAIGNER: _CONTENT,
-    MODERATOR: ["actions.view_signature", "actions.moderate_signature",
-                "actions.view_petition", "cases.view_case"],
-    DATA_PROTECTION: ["supporters.view_supporter", "supporters.view_consentrecord",
-                      "actions.view_signature", "actions.export_signature",
-                      "core.view_auditevent"],
+    MODERATOR: [
+        "actions.view_signature",
+        "actions.moderate_signature",
+        "actions.view_petition",
+        "cases.view_case",
+    ],
+    DATA_PROTECTION: [
+        "supporters.view_supporter",
+        "supporters.view_consentrecord",
+        "actions.view_signature",
+        "actions.export_signature",
+        "core.view_auditevent",
+    ],
     ADMINISTRATOR: ["*"],
 }
 
@@ -38,6 +50,7 @@ def roles_sync(**kwargs) -> None:
         wanted = []
         for perm in perms:
             app_label, codename = perm.split(".")
-            wanted += Permission.objects.filter(content_type__app_label=app_label,
-                                                codename=codename)
+            wanted += Permission.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            )
         group.permissions.set(wanted)

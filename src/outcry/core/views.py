@@ -29,8 +29,9 @@ def dev_outbox(request: HttpRequest, name: str | None = None) -> HttpResponse:
         messages = []
         for path in files[:200]:
             msg = email.message_from_bytes(path.read_bytes(), policy=policy.default)
-            messages.append({"name": path.name, "to": msg["To"], "subject": msg["Subject"],
-                             "date": msg["Date"]})
+            messages.append(
+                {"name": path.name, "to": msg["To"], "subject": msg["Subject"], "date": msg["Date"]}
+            )
         return render(request, "core/outbox.html", {"messages": messages})
     path = next((p for p in files if p.name == name), None)
     if path is None:

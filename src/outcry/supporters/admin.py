@@ -13,8 +13,15 @@ class ConsentInline(admin.TabularInline):
     model = ConsentRecord
     extra = 0
     can_delete = False
-    readonly_fields = ["purpose", "given", "wording", "wording_version", "language",
-                       "source_url", "created_at"]
+    readonly_fields = [
+        "purpose",
+        "given",
+        "wording",
+        "wording_version",
+        "language",
+        "source_url",
+        "created_at",
+    ]
 
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
@@ -46,14 +53,22 @@ class SupporterAdmin(admin.ModelAdmin):
     def get_search_results(self, request: HttpRequest, queryset, search_term: str):
         if not search_term:
             return queryset, False
-        audit_record(actor=request.user, action="search_personal_data",
-                     object_type="supporters.supporter", detail="search by email")
+        audit_record(
+            actor=request.user,
+            action="search_personal_data",
+            object_type="supporters.supporter",
+            detail="search by email",
+        )
         return queryset.filter(email_hash=email_hash(search_term)), False
 
     def change_view(self, request: HttpRequest, object_id: str, form_url="", extra_context=None):
         if request.method == "GET":
-            audit_record(actor=request.user, action="view_personal_data",
-                         object_type="supporters.supporter", detail=f"id={object_id}")
+            audit_record(
+                actor=request.user,
+                action="view_personal_data",
+                object_type="supporters.supporter",
+                detail=f"id={object_id}",
+            )
         return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.display(description=_("Personal data"))

@@ -34,8 +34,9 @@ class ConsentRecord(models.Model):
     class Purpose(models.TextChoices):
         KEEP_INFORMED = "keep_informed", _("Keep me informed")
 
-    supporter = models.ForeignKey(Supporter, on_delete=models.CASCADE,
-                                  related_name="consents", verbose_name=_("supporter"))
+    supporter = models.ForeignKey(
+        Supporter, on_delete=models.CASCADE, related_name="consents", verbose_name=_("supporter")
+    )
     purpose = models.CharField(_("purpose"), max_length=32, choices=Purpose)
     wording = models.TextField(_("exact wording shown"))
     wording_version = models.CharField(_("wording version"), max_length=50)

@@ -14,8 +14,8 @@ class Command(BaseCommand):
     def handle(self, *args, addrport: str, **options) -> None:
         manage = [sys.executable, "-m", "outcry.manage"]
         processes = [
-            subprocess.Popen([*manage, "runserver", addrport, "--noreload"]),
-            subprocess.Popen([*manage, "db_worker", "--interval", "0.5", "--no-reload"]),
+            subprocess.Popen([*manage, "runserver", addrport, "--noreload"]),  # noqa: S603
+            subprocess.Popen([*manage, "db_worker", "--interval", "0.5", "--no-reload"]),  # noqa: S603
         ]
         self.stdout.write(f"Outcry is running at http://{addrport}/  (Ctrl-C stops it)")
         self.stdout.flush()
