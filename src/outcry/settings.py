@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "outcry.supporters",
     "outcry.cases",
     "outcry.actions",
+    "outcry.news",
+    "outcry.comments",
     "outcry.demo",
 ]
 

@@ -26,5 +26,7 @@ urlpatterns += i18n_patterns(
     path("privacy/", TemplateView.as_view(template_name="privacy.html"), name="privacy"),
     path("", include("outcry.cases.urls")),
     path("", include("outcry.actions.urls")),
+    path("", include("outcry.news.urls")),
+    path("", include("outcry.comments.urls")),
     prefix_default_language=True,
 )
