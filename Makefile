@@ -43,7 +43,7 @@ bench: install-dev
 
 # Interface translations: edit src/outcry/locale/*/LC_MESSAGES/django.po, then run this.
 messages: install-dev
-	cd src/outcry && ../../$(BIN)/outcry compilemessages -v0
+	cd src/outcry && OUTCRY_VAR_DIR=$(CURDIR)/var ../../$(BIN)/outcry compilemessages -v0
 
 clean:
 	rm -rf $(VENV) var

@@ -9,7 +9,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.core.cache import cache
 from django.core.management import call_command
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
 
 from tests.factories import PetitionFactory
 
@@ -79,6 +80,14 @@ def smtp_server(settings):
     settings.EMAIL_TIMEOUT = 5
     yield server
     server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request to /fr/ leaves French active in this thread; each test starts in English."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)
