@@ -7,9 +7,9 @@ from email.message import EmailMessage
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
-from django.conf import settings
 from django.utils import timezone, translation
 
 from tests.factories import PetitionFactory

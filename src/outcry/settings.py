@@ -146,6 +146,10 @@ TASK_BACKEND = env.str("TASK_BACKEND", default="database")
 if TASK_BACKEND == "rq":
     INSTALLED_APPS += ["django_rq"]
     RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0"}}
+    # RQ workers must run django-tasks-rq's Job class, which calls the Task; RQ's own Job
+    # would try to call the Task object and fail. Set here, `outcry rqworker` needs no
+    # --job-class. (Deferred tasks need the scheduler: `outcry rqworker --with-scheduler`.)
+    RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
 elif TASK_BACKEND == "immediate":
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -9,6 +9,8 @@ from modeltranslation.admin import TranslationAdmin
 from outcry.actions import services
 from outcry.actions.models import Petition, Signature
 from outcry.core.audit import audit_record
+from outcry.core.crypto import can_unseal
+from outcry.core.models import AuditEvent
 from outcry.supporters.selectors import supporter_personal_data
 
 
@@ -58,6 +60,12 @@ class PetitionAdmin(TranslationAdmin):
 class _Echo:
     def write(self, value: str) -> str:
         return value
+
+
+def _csv_safe(value: str) -> str:
+    """Supporters type their names: a cell starting with = + - @ (or a tab or CR) would run
+    as a formula when staff open the export in a spreadsheet, so it is quoted as text."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 @admin.register(Signature)
@@ -121,9 +129,17 @@ class SignatureAdmin(admin.ModelAdmin):
     def export_csv(self, request: HttpRequest, queryset):
         if not self.has_export_permission(request):
             raise PermissionDenied
+        if not can_unseal():
+            # Found out before the download starts, not as a broken file halfway through.
+            self.message_user(
+                request,
+                _("This server holds no private key: personal data cannot be exported here."),
+                messages.ERROR,
+            )
+            return None
         audit_record(
             actor=request.user,
-            action="export",
+            action=AuditEvent.Action.EXPORT,
             object_type="actions.signature",
             detail=f"CSV export of {queryset.count()} signature(s)",
         )
@@ -149,9 +165,9 @@ class SignatureAdmin(admin.ModelAdmin):
                     [
                         signature.petition.slug,
                         signature.state,
-                        person.get("first_name", ""),
-                        person.get("last_name", ""),
-                        person.get("email", ""),
+                        _csv_safe(person.get("first_name", "")),
+                        _csv_safe(person.get("last_name", "")),
+                        _csv_safe(person.get("email", "")),
                         signature.country.code,
                         signature.created_at.isoformat(),
                         signature.validated_at.isoformat() if signature.validated_at else "",

@@ -7,6 +7,7 @@ worker (``petition_count_signatures``), so no single counter row is updated per 
 
 import enum
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -140,12 +141,8 @@ def signature_create(
                 source_url=source_url,
             )
             if not flag_reason:
+                # The reminder is queued by the worker once the confirmation has gone out.
                 enqueue_with_transaction(tasks.send_signature_confirmation, signature.pk)
-                enqueue_with_transaction(
-                    tasks.send_signature_reminder,
-                    signature.pk,
-                    run_after=timezone.now() + timedelta(seconds=settings.SIGNATURE_REMINDER_AFTER),
-                )
     except IntegrityError:
         existing = Signature.objects.filter(petition=petition, email_hash=email_hash(email)).first()
         if existing is None:  # not a duplicate after all: let the error surface
@@ -182,11 +179,13 @@ def signature_confirm(*, token: str) -> Signature:
     signer = signing.TimestampSigner(salt=CONFIRM_TOKEN_SALT)
     try:
         uuid_hex = signer.unsign(token, max_age=settings.SIGNATURE_CONFIRMATION_MAX_AGE)
+        signature_uuid = uuid.UUID(hex=uuid_hex)
     except signing.SignatureExpired as exc:
         raise TokenExpired from exc
-    except signing.BadSignature as exc:
+    # ValueError: a value signed with our key but not by us (no timestamp, not a UUID).
+    except (signing.BadSignature, ValueError) as exc:
         raise TokenInvalid from exc
-    signature = Signature.objects.select_related("petition").filter(uuid=uuid_hex).first()
+    signature = Signature.objects.select_related("petition").filter(uuid=signature_uuid).first()
     if signature is None:
         raise TokenInvalid
     now = timezone.now()
@@ -332,8 +331,14 @@ def backoff_seconds(attempt: int) -> int:
     return min(30 * 2**attempt, 6 * 3600)
 
 
-def _send_with_retry(*, signature_id: int, attempt: int, field: str, task, build) -> str:
-    """Claim, send, and on a temporary failure release the claim and retry later."""
+def _send_with_retry(
+    *, signature_id: int, attempt: int, field: str, task, build, after_send=None
+) -> str:
+    """Claim, send, and on a temporary failure release the claim and retry later.
+
+    ``field`` records when the message was actually sent (or refused for good); when there
+    turns out to be nothing to send, the claim is released so that it records no send.
+    """
     from outcry.core.mail import PermanentDeliveryFailure, TemporaryDeliveryFailure, deliver
 
     if not _claim_send(signature_id, field):
@@ -342,6 +347,7 @@ def _send_with_retry(*, signature_id: int, attempt: int, field: str, task, build
     try:
         message = build(signature)
         if message is None:
+            _release_send(signature_id, field)
             return "nothing to send"
         deliver(message)
     except PermanentDeliveryFailure as exc:
@@ -362,6 +368,8 @@ def _send_with_retry(*, signature_id: int, attempt: int, field: str, task, build
     except BaseException:
         _release_send(signature_id, field)
         raise
+    if after_send is not None:
+        after_send(signature)
     return "sent"
 
 
@@ -373,17 +381,26 @@ def signature_send_confirmation(*, signature_id: int, attempt: int = 0) -> str:
             return None
         return emails.signature_confirmation(signature, token=confirmation_token(signature))
 
+    def schedule_reminder(signature: Signature) -> None:
+        # Counted from when the confirmation actually went out, not from the signing: after
+        # an SMTP outage the reminder must not follow a late confirmation within minutes.
+        tasks.send_signature_reminder.using(
+            run_after=timezone.now() + timedelta(seconds=settings.SIGNATURE_REMINDER_AFTER)
+        ).enqueue(signature.pk)
+
     return _send_with_retry(
         signature_id=signature_id,
         attempt=attempt,
         field="confirmation_sent_at",
         task=tasks.send_signature_confirmation,
         build=build,
+        after_send=schedule_reminder,
     )
 
 
 def signature_send_reminder(*, signature_id: int, attempt: int = 0) -> str:
-    """The single reminder, when the signature is still unconfirmed after a day."""
+    """The single reminder, SIGNATURE_REMINDER_AFTER after the confirmation went out, when
+    the signature is still unconfirmed (queued by ``signature_send_confirmation``)."""
     from outcry.actions import emails, tasks
 
     def build(signature: Signature):

@@ -23,6 +23,14 @@ class CaseAdmin(TranslationAdmin):
         ("Story", {"fields": ["occupation", "summary", "description"]}),
     ]
 
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        # Once a dated update has set the status, the timeline decides it (save_related):
+        # an editable status field would take a value only to have it silently replaced.
+        if obj is not None and obj.updates.exclude(new_status="").exists():
+            fields.append("status")
+        return fields
+
     def save_related(self, request, form, formsets, change) -> None:
         super().save_related(request, form, formsets, change)
         # A dated update with a new status is how a campaigner changes the status.

@@ -38,6 +38,14 @@ class Case(models.Model):
     occupation = models.CharField(_("occupation"), max_length=200, blank=True)
     summary = models.TextField(_("summary"), max_length=1000, blank=True)
     description = models.TextField(_("description"), blank=True)
+    sensitive_notes = models.TextField(
+        _("sensitive notes"),
+        blank=True,
+        help_text=_(
+            "For staff only (real identity, contacts, sources): never shown publicly, never "
+            "indexed for search, never in feeds or sharing metadata."
+        ),
+    )
     country = CountryField(_("country"))
     status = models.CharField(
         _("status"), max_length=32, choices=CaseStatus, default=CaseStatus.AT_RISK

@@ -3,6 +3,21 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    """Rows are added, never changed or removed, not even in bulk.
+
+    ``Model.save()``/``delete()`` guard single rows; this guards ``Model.objects.….update()``
+    and ``.delete()``, which bypass them. (Deleting a parent still cascades: Django's
+    collector works through the plain base manager, as an erasure needs.)
+    """
+
+    def update(self, **kwargs):
+        raise ValueError(f"{self.model.__name__} rows are append-only.")
+
+    def delete(self):
+        raise ValueError(f"{self.model.__name__} rows are append-only.")
+
+
 class AuditEvent(models.Model):
     """Who did what to which record, and when. Append-only.
 
@@ -30,6 +45,8 @@ class AuditEvent(models.Model):
     object_type = models.CharField(_("object type"), max_length=100, blank=True)
     object_id = models.CharField(_("object id"), max_length=64, blank=True)
     detail = models.TextField(_("detail"), blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

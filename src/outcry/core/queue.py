@@ -4,14 +4,15 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django_tasks import default_task_backend
 from django_tasks.base import Task
 
 
-def _database_backend() -> bool:
+def _database_backend(task: Task) -> bool:
     from django_tasks_db import DatabaseBackend
 
-    return isinstance(default_task_backend, DatabaseBackend)
+    # The backend itself, not django_tasks.default_task_backend: that is a ConnectionProxy,
+    # which is never an instance of any backend class.
+    return isinstance(task.get_backend(), DatabaseBackend)
 
 
 def enqueue_with_transaction(
@@ -25,7 +26,7 @@ def enqueue_with_transaction(
     """
     if run_after is not None:
         task = task.using(run_after=run_after)
-    if _database_backend():
+    if _database_backend(task):
         task.enqueue(*args, **kwargs)
     else:
         transaction.on_commit(lambda: task.enqueue(*args, **kwargs))

@@ -14,6 +14,8 @@ _CONTENT = [
         ("cases", "caseupdate"),
         ("targets", "target"),
         ("actions", "petition"),
+        ("news", "post"),
+        ("news", "topic"),
     ]
     for verb in ("add", "change", "view")
 ]
@@ -26,6 +28,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "actions.moderate_signature",
         "actions.view_petition",
         "cases.view_case",
+        "comments.view_comment",
+        "comments.change_comment",
+        "comments.view_commentreport",
+        "comments.view_blockedterm",
+        "comments.add_blockedterm",
+        "comments.change_blockedterm",
+        "comments.delete_blockedterm",
     ],
     DATA_PROTECTION: [
         "supporters.view_supporter",

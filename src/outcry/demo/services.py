@@ -9,11 +9,14 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils.dateparse import parse_datetime
 
 from outcry.actions.models import Petition
 from outcry.cases.models import Case, CaseUpdate
 from outcry.cases.services import case_sync_status
 from outcry.core import roles
+from outcry.news.models import Post, Topic
+from outcry.news.search import search_reindex_all
 from outcry.targets.models import Target
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -80,7 +83,41 @@ def demo_load() -> dict[str, int]:
             _translated(petition, field, row[field])
         petition.full_clean()
         petition.save()
-    return {"targets": len(targets), "cases": len(cases)}
+    posts = demo_load_posts()
+    search_reindex_all()
+    return {"targets": len(targets), "cases": len(cases), "posts": posts}
+
+
+def demo_load_posts() -> int:
+    """Create or refresh the demo topics and posts (seeds 002, 003, 004) from posts.json.
+
+    Posts are found by slug and updated in place, so running it again changes nothing.
+    """
+    data = json.loads((DATA_DIR / "posts.json").read_text(encoding="utf-8"))
+    topics = {}
+    for row in data["topics"]:
+        topic = Topic.objects.filter(slug=row["slug"]).first() or Topic(slug=row["slug"])
+        _translated(topic, "name", row["name"])
+        _translated(topic, "description", row.get("description", ""))
+        topic.full_clean()
+        topic.save()
+        topics[row["slug"]] = topic
+    for row in data["posts"]:
+        post = Post.objects.filter(slug=row["slug"]).first() or Post(slug=row["slug"])
+        post.kind = row["kind"]
+        post.author = row.get("author", "")
+        post.countries = row.get("countries", [])
+        post.comment_mode = row.get("comment_mode", Post.CommentMode.CLOSED)
+        post.published_at = parse_datetime(row["published_at"])
+        post.is_published = True
+        for field in ("title", "summary", "body"):
+            _translated(post, field, row.get(field, ""))
+        post.full_clean()
+        post.save()
+        post.topics.set([topics[slug] for slug in row.get("topics", [])])
+        post.cases.set(Case.objects.filter(slug__in=row.get("cases", [])))
+        post.petitions.set(Petition.objects.filter(slug__in=row.get("petitions", [])))
+    return len(data["posts"])
 
 
 def demo_staff_logins(path: Path) -> dict[str, str]:

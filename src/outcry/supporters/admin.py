@@ -1,10 +1,12 @@
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.http import HttpRequest
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from outcry.core.audit import audit_record
 from outcry.core.crypto import PersonalDataKeyMissing, email_hash
+from outcry.core.models import AuditEvent
 from outcry.supporters.models import ConsentRecord, Supporter
 from outcry.supporters.selectors import supporter_personal_data
 
@@ -55,7 +57,7 @@ class SupporterAdmin(admin.ModelAdmin):
             return queryset, False
         audit_record(
             actor=request.user,
-            action="search_personal_data",
+            action=AuditEvent.Action.SEARCH_PERSONAL_DATA,
             object_type="supporters.supporter",
             detail="search by email",
         )
@@ -63,12 +65,13 @@ class SupporterAdmin(admin.ModelAdmin):
 
     def change_view(self, request: HttpRequest, object_id: str, form_url="", extra_context=None):
         if request.method == "GET":
-            audit_record(
-                actor=request.user,
-                action="view_personal_data",
-                object_type="supporters.supporter",
-                detail=f"id={object_id}",
-            )
+            # Audited only when the page will show the data: a refused or missing record
+            # shows nothing, and must not read in the log as a view.
+            obj = self.get_object(request, unquote(object_id))
+            if obj is not None and self.has_view_or_change_permission(request, obj):
+                audit_record(
+                    actor=request.user, action=AuditEvent.Action.VIEW_PERSONAL_DATA, obj=obj
+                )
         return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.display(description=_("Personal data"))

@@ -2,6 +2,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from outcry.core.models import AppendOnlyQuerySet
+
 
 class Supporter(models.Model):
     """One person, however many times they act.
@@ -44,6 +46,8 @@ class ConsentRecord(models.Model):
     given = models.BooleanField(_("consent given"))
     source_url = models.CharField(_("page"), max_length=500)
     created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -1,0 +1,423 @@
+"""Every write to comments: submitting, moderating, reporting, deleting by emailed link.
+
+Submitting does one short transaction and never talks to SMTP: the "delete my comment"
+email is queued in the same transaction and sent by the worker, with retries, the way
+``outcry.actions.services`` sends confirmations.
+"""
+
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from outcry.comments.models import (
+    AUTHOR_NAME_MAX_LENGTH,
+    BODY_MAX_LENGTH,
+    BlockedTerm,
+    Comment,
+    CommentReport,
+)
+from outcry.comments.text import link_hosts, link_urls
+from outcry.comments.tokens import TokenInvalid, comment_uuid_from_token
+from outcry.core.audit import audit_record
+from outcry.core.crypto import email_hash, seal
+from outcry.core.models import AuditEvent
+from outcry.core.queue import enqueue_with_transaction
+from outcry.core.ratelimit import rate_limit_exceeded
+from outcry.news.models import Post
+
+logger = logging.getLogger(__name__)
+
+EMAIL_MAX_ATTEMPTS = 12
+
+# Defaults for the settings below; each can be overridden in settings (read at call time).
+DEFAULTS = {
+    # Per hashed IP address: comments a minute, and an hour. Over either, refused (429).
+    "COMMENT_RATE_BURST_PER_MINUTE": 3,
+    "COMMENT_RATE_SUSTAINED_PER_HOUR": 20,
+    # Per hashed IP address: reports an hour.
+    "COMMENT_REPORT_RATE_PER_HOUR": 30,
+    # More links than this in one comment holds it for moderation.
+    "COMMENT_MAX_LINKS": 2,
+    # This many reports from different addresses take an approved comment back to the queue.
+    "COMMENT_REPORT_HOLD_THRESHOLD": 3,
+}
+
+
+def comment_setting(name: str) -> int:
+    return int(getattr(settings, name, DEFAULTS[name]))
+
+
+class CommentsClosed(Exception):
+    """The post is unpublished, or staff have closed its comments."""
+
+
+class RateLimited(Exception):
+    """This address has commented (or reported) too often; nothing was stored."""
+
+
+class InvalidParent(Exception):
+    """The comment replied to does not exist on this post, or is not shown."""
+
+
+class ReplyTooDeep(Exception):
+    """Replies go one level deep: a reply cannot be replied to."""
+
+
+class AlreadyDeleted(Exception):
+    """The comment was deleted before; the link changes nothing now."""
+
+
+class NotReportable(Exception):
+    """Only comments readers can see can be reported."""
+
+
+@dataclass
+class _Verdict:
+    state: str = Comment.State.APPROVED
+    reasons: list[str] = field(default_factory=list)
+
+    def hold(self, reason: str) -> None:
+        self.reasons.append(reason)
+        if self.state == Comment.State.APPROVED:
+            self.state = Comment.State.PENDING
+
+    def spam(self, reason: str) -> None:
+        self.reasons.append(reason)
+        self.state = Comment.State.SPAM
+
+
+def _post_open(post: Post) -> bool:
+    return (
+        post.is_published
+        and post.published_at <= timezone.now()
+        and post.comment_mode != Post.CommentMode.CLOSED
+    )
+
+
+def _rate_limited(*, ip_hash: str) -> bool:
+    if not ip_hash:
+        return False
+    return rate_limit_exceeded(
+        key=f"comment:{ip_hash}",
+        limit=comment_setting("COMMENT_RATE_BURST_PER_MINUTE"),
+        window_seconds=60,
+    ) or rate_limit_exceeded(
+        key=f"comment:{ip_hash}",
+        limit=comment_setting("COMMENT_RATE_SUSTAINED_PER_HOUR"),
+        window_seconds=3600,
+    )
+
+
+def _word_matches(term: str, text: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(term)}(?!\w)", text, re.IGNORECASE) is not None
+
+
+def _domain_matches(term: str, hosts: set[str]) -> bool:
+    return any(host == term or host.endswith("." + term) for host in hosts)
+
+
+def _assess(*, post: Post, author_name: str, email: str, body: str, hashed: str) -> _Verdict:
+    """Decide whether a new comment shows at once, waits for a moderator, or is spam."""
+    verdict = _Verdict()
+    if post.comment_mode == Post.CommentMode.PRE_MODERATED:
+        verdict.hold("pre-moderated post")
+
+    hosts = link_hosts(body)
+    if email:
+        hosts.add(email.rpartition("@")[2].lower())
+    for term in BlockedTerm.objects.all():
+        needle = term.term.strip().lower()
+        if not needle:
+            continue
+        if term.kind == BlockedTerm.Kind.DOMAIN:
+            matched = _domain_matches(needle, hosts)
+            label = f"blocked domain “{needle}”"
+        else:
+            matched = _word_matches(needle, f"{author_name}\n{body}")
+            label = f"blocked word “{needle}”"
+        if matched:
+            if term.effect == BlockedTerm.Effect.SPAM:
+                verdict.spam(label)
+            else:
+                verdict.hold(label)
+
+    links = len(link_urls(body))
+    if links > comment_setting("COMMENT_MAX_LINKS"):
+        verdict.hold(f"{links} links")
+
+    if not hashed:
+        verdict.hold("no email given (treated as a first comment)")
+    elif not Comment.objects.filter(email_hash=hashed, state=Comment.State.APPROVED).exists():
+        verdict.hold("first comment from this email")
+    return verdict
+
+
+def comment_submit(
+    *,
+    post: Post,
+    author_name: str,
+    email: str,
+    body: str,
+    parent_id: int | None,
+    language: str,
+    ip_hash: str,
+) -> Comment:
+    """Take a reader's comment. Returns it; its ``state`` says whether it shows yet.
+
+    On a post-moderated post a comment from a known email (one with an approved comment
+    before) shows at once. It is held for a moderator, with the reasons recorded, when the
+    post is pre-moderated, the email is new or absent, it has too many links, or it
+    matches a blocked term; a blocked term set to "spam" files it as spam. The address it
+    came from is kept only as its rotating hash; over the rate limits nothing is stored.
+    """
+    if not _post_open(post):
+        raise CommentsClosed
+    if _rate_limited(ip_hash=ip_hash):
+        raise RateLimited
+    author_name = author_name.strip()
+    email = email.strip()
+    body = body.replace("\r\n", "\n").strip()
+    if not author_name or not body:
+        raise ValidationError(_("A name and a comment are required."))
+    if len(author_name) > AUTHOR_NAME_MAX_LENGTH or len(body) > BODY_MAX_LENGTH:
+        raise ValidationError(_("The name or the comment is too long."))
+
+    parent = None
+    if parent_id is not None:
+        parent = (
+            Comment.objects.filter(pk=parent_id, post=post, state=Comment.State.APPROVED)
+            .only("pk", "parent_id")
+            .first()
+        )
+        if parent is None:
+            raise InvalidParent
+        if parent.parent_id is not None:
+            raise ReplyTooDeep
+
+    hashed = email_hash(email) if email else ""
+    verdict = _assess(post=post, author_name=author_name, email=email, body=body, hashed=hashed)
+    from outcry.comments import tasks  # tasks import services; keep the cycle lazy
+
+    with transaction.atomic():
+        comment = Comment(
+            post=post,
+            parent=parent,
+            author_name=author_name,
+            email_sealed=seal({"email": email}) if email else "",
+            email_hash=hashed,
+            body=body,
+            language=language,
+            state=verdict.state,
+            held_reason="; ".join(verdict.reasons)[:300],
+            ip_hash=ip_hash,
+        )
+        comment.full_clean(exclude=["post", "parent"], validate_unique=False)
+        comment.save()
+        if email and comment.state != Comment.State.SPAM:
+            enqueue_with_transaction(tasks.send_comment_delete_link, comment.pk)
+    return comment
+
+
+def _ids(comments: QuerySet[Comment] | Iterable[Comment]) -> list[int]:
+    if isinstance(comments, QuerySet):
+        return list(comments.values_list("pk", flat=True))
+    return [comment.pk for comment in comments]
+
+
+def _moderate(
+    *,
+    comments: QuerySet[Comment] | Iterable[Comment],
+    actor: AbstractBaseUser | AnonymousUser | None,
+    state: str,
+    verb: str,
+    audit_action: str,
+    extra: dict | None = None,
+) -> int:
+    moderator = actor if actor is not None and actor.is_authenticated else None
+    with transaction.atomic():
+        pks = _ids(comments)
+        changed = (
+            Comment.objects.filter(pk__in=pks)
+            .exclude(state__in=[state, Comment.State.DELETED])
+            .update(
+                state=state, moderated_at=timezone.now(), moderated_by=moderator, **(extra or {})
+            )
+        )
+        audit_record(
+            actor=actor,
+            action=audit_action,
+            object_type="comments.comment",
+            detail=f"{verb} {changed} comment(s); ids={','.join(map(str, pks[:1000]))}",
+        )
+    return changed
+
+
+def comment_approve(
+    *,
+    comments: QuerySet[Comment] | Iterable[Comment],
+    actor: AbstractBaseUser | AnonymousUser | None,
+) -> int:
+    """A moderator approves comments in bulk: they show on the post. Returns how many changed.
+
+    Their report count starts again from zero; comments deleted by their authors stay
+    deleted. One audit row names the moderator and the comments.
+    """
+    return _moderate(
+        comments=comments,
+        actor=actor,
+        state=Comment.State.APPROVED,
+        verb="approved",
+        audit_action=AuditEvent.Action.VALIDATE,
+        extra={"report_count": 0},
+    )
+
+
+def comment_reject(
+    *,
+    comments: QuerySet[Comment] | Iterable[Comment],
+    actor: AbstractBaseUser | AnonymousUser | None,
+) -> int:
+    """A moderator rejects comments in bulk: they no longer show. Audited."""
+    return _moderate(
+        comments=comments,
+        actor=actor,
+        state=Comment.State.REJECTED,
+        verb="rejected",
+        audit_action=AuditEvent.Action.INVALIDATE,
+    )
+
+
+def comment_mark_spam(
+    *,
+    comments: QuerySet[Comment] | Iterable[Comment],
+    actor: AbstractBaseUser | AnonymousUser | None,
+) -> int:
+    """A moderator files comments as spam in bulk: they no longer show. Audited."""
+    return _moderate(
+        comments=comments,
+        actor=actor,
+        state=Comment.State.SPAM,
+        verb="marked as spam",
+        audit_action=AuditEvent.Action.INVALIDATE,
+    )
+
+
+def comment_report(*, comment: Comment, ip_hash: str, reason: str = "") -> bool:
+    """A reader reports a shown comment. Returns False when this address already had.
+
+    Reports from different addresses add up; at COMMENT_REPORT_HOLD_THRESHOLD the comment
+    goes back to the moderation queue (hidden) with the reason recorded.
+    """
+    if comment.state != Comment.State.APPROVED:
+        raise NotReportable
+    if ip_hash and rate_limit_exceeded(
+        key=f"comment-report:{ip_hash}",
+        limit=comment_setting("COMMENT_REPORT_RATE_PER_HOUR"),
+        window_seconds=3600,
+    ):
+        raise RateLimited
+    threshold = comment_setting("COMMENT_REPORT_HOLD_THRESHOLD")
+    try:
+        with transaction.atomic():
+            CommentReport.objects.create(comment=comment, ip_hash=ip_hash, reason=reason[:200])
+            Comment.objects.filter(pk=comment.pk).update(report_count=F("report_count") + 1)
+            reason_text = f"reported by {threshold} or more readers"
+            held = "; ".join(r for r in [comment.held_reason, reason_text] if r)[:300]
+            Comment.objects.filter(
+                pk=comment.pk, state=Comment.State.APPROVED, report_count__gte=threshold
+            ).update(state=Comment.State.PENDING, held_reason=held)
+    except IntegrityError:
+        return False
+    return True
+
+
+def comment_delete_by_token(*, token: str) -> Comment:
+    """The commenter deletes their own comment through the emailed link.
+
+    The comment stops showing at once and its name, email, text and address hash are
+    wiped; a reply under it shows as "deleted". A second use of the link changes nothing.
+    Raises TokenInvalid, TokenExpired or AlreadyDeleted.
+    """
+    uuid_hex = comment_uuid_from_token(token)
+    comment = Comment.objects.select_related("post").filter(uuid=uuid_hex).first()
+    if comment is None:
+        raise TokenInvalid
+    with transaction.atomic():
+        deleted = (
+            Comment.objects.filter(pk=comment.pk)
+            .exclude(state=Comment.State.DELETED)
+            .update(
+                state=Comment.State.DELETED,
+                deleted_at=timezone.now(),
+                author_name="",
+                email_sealed="",
+                email_hash="",
+                body="",
+                ip_hash="",
+            )
+        )
+        if deleted:
+            audit_record(
+                actor=None,
+                action=AuditEvent.Action.CHANGE,
+                obj=comment,
+                detail="deleted by its author through the emailed link",
+            )
+    if not deleted:
+        raise AlreadyDeleted
+    comment.refresh_from_db()
+    return comment
+
+
+def backoff_seconds(attempt: int) -> int:
+    """30 s, 1 min, 2 min … capped at 6 h between attempts."""
+    return min(30 * 2**attempt, 6 * 3600)
+
+
+def comment_send_delete_link(*, comment_id: int, attempt: int = 0) -> str:
+    """Email the commenter the link to delete their comment (worker only: it unseals).
+
+    The send is claimed first with a conditional update, so two workers never send it
+    twice; a temporary failure releases the claim and retries later with backoff.
+    """
+    from outcry.comments import emails, tasks
+    from outcry.core.mail import PermanentDeliveryFailure, TemporaryDeliveryFailure, deliver
+
+    claimed = Comment.objects.filter(pk=comment_id, delete_link_sent_at__isnull=True).update(
+        delete_link_sent_at=timezone.now()
+    )
+    if not claimed:
+        return "already sent"
+    comment = Comment.objects.select_related("post").get(pk=comment_id)
+    if comment.state in {Comment.State.DELETED, Comment.State.SPAM} or not comment.email_sealed:
+        return "nothing to send"
+    try:
+        deliver(emails.comment_delete_link(comment))
+    except PermanentDeliveryFailure as exc:
+        logger.warning("Comment %s: delete link refused permanently: %s", comment_id, exc)
+        return "bounced"
+    except TemporaryDeliveryFailure as exc:
+        Comment.objects.filter(pk=comment_id).update(delete_link_sent_at=None)
+        if attempt + 1 >= EMAIL_MAX_ATTEMPTS:
+            logger.error("Comment %s: giving up on the delete link: %s", comment_id, exc)
+            return "gave up"
+        delay = backoff_seconds(attempt)
+        logger.info("Comment %s: delete link failed (%s); retry in %ss", comment_id, exc, delay)
+        tasks.send_comment_delete_link.using(
+            run_after=timezone.now() + timedelta(seconds=delay)
+        ).enqueue(comment_id, attempt=attempt + 1)
+        return "retrying"
+    except BaseException:
+        Comment.objects.filter(pk=comment_id).update(delete_link_sent_at=None)
+        raise
+    return "sent"

@@ -1,0 +1,39 @@
+"""The signed token in the "delete my comment" link (Django signing, timestamped)."""
+
+from django.conf import settings
+from django.core import signing
+
+from outcry.comments.models import Comment
+
+DELETE_TOKEN_SALT = "outcry.comments.delete"  # noqa: S105 - a salt, not a secret
+DEFAULT_DELETE_LINK_MAX_AGE = 365 * 86400
+
+
+class TokenInvalid(Exception):
+    """The link was altered, or never issued by us, or its comment is gone."""
+
+
+class TokenExpired(Exception):
+    """The link is older than COMMENT_DELETE_LINK_MAX_AGE."""
+
+
+def delete_link_max_age() -> int:
+    return int(getattr(settings, "COMMENT_DELETE_LINK_MAX_AGE", DEFAULT_DELETE_LINK_MAX_AGE))
+
+
+def delete_token(comment: Comment) -> str:
+    return signing.TimestampSigner(salt=DELETE_TOKEN_SALT).sign(comment.uuid.hex)
+
+
+def comment_uuid_from_token(token: str) -> str:
+    """The comment's uuid (hex) the token names. Raises TokenInvalid or TokenExpired."""
+    signer = signing.TimestampSigner(salt=DELETE_TOKEN_SALT)
+    try:
+        value = signer.unsign(token, max_age=delete_link_max_age())
+    except signing.SignatureExpired as exc:
+        raise TokenExpired from exc
+    except signing.BadSignature as exc:
+        raise TokenInvalid from exc
+    if len(value) != 32 or any(ch not in "0123456789abcdef" for ch in value):
+        raise TokenInvalid
+    return value

@@ -1,0 +1,152 @@
+"""The same tasks run on either queue. With the database queue a task is written in the
+transaction that needs it; with TASK_BACKEND=rq (and REDIS_URL) the settings make a
+working RQ configuration, and the confirmation email queued by a signature is sent by an
+RQ worker to a real SMTP server."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+from django.db import transaction
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
+
+from outcry.actions import tasks as action_tasks
+from outcry.actions.models import Signature
+from tests.conftest import sign_data
+
+CONFIRMATION_TASK = "outcry.actions.tasks.send_signature_confirmation"
+REDIS_URL = os.environ.get("REDIS_URL", "")
+
+
+def sign(client, petition, *, email: str, ip: str):
+    return client.post(petition.get_absolute_url(), sign_data(email=email), REMOTE_ADDR=ip)
+
+
+# The database queue ------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_database_queue_writes_the_confirmation_task_inside_the_signing_transaction(
+    client, petition
+):
+    """With the database queue the confirmation task row is written by the signing
+    transaction itself (not after it), so it exists as soon as the signature does."""
+    assert sign(client, petition, email="anna@example.org", ip="198.51.100.40").status_code == 302
+
+    # pytest-django keeps this test inside one transaction that never commits: a task
+    # queued "on commit" would not exist here.
+    signature = Signature.objects.get()
+    [queued] = DBTaskResult.objects.filter(task_path=CONFIRMATION_TASK)
+    assert queued.args_kwargs == {"args": [signature.pk], "kwargs": {}}
+
+
+@pytest.mark.django_db
+def test_database_queue_loses_the_task_with_a_rolled_back_signature(client, petition):
+    """If the signing transaction rolls back, its confirmation task goes with it: no
+    email can be sent for a signature that does not exist."""
+    with pytest.raises(RuntimeError), transaction.atomic():
+        assert sign(client, petition, email="anna@example.org", ip="198.51.100.41").status_code
+        assert DBTaskResult.objects.filter(task_path=CONFIRMATION_TASK).exists()
+        raise RuntimeError("the surrounding work failed")
+
+    assert not Signature.objects.exists()
+    assert not DBTaskResult.objects.exists()
+
+
+# RQ ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def rq_settings() -> dict:
+    """What settings.py configures with TASK_BACKEND=rq, read from a fresh process that
+    also runs Django's system checks (including django-tasks-rq's own)."""
+    code = (
+        "import json; from django.conf import settings; "
+        "from django.core.management import call_command; "
+        "call_command('check', fail_level='WARNING'); "
+        "print('SETTINGS=' + json.dumps({'TASKS': settings.TASKS, 'RQ': settings.RQ, "
+        "'RQ_QUEUES': settings.RQ_QUEUES, 'INSTALLED_APPS': settings.INSTALLED_APPS}))"
+    )
+    env = {**os.environ, "TASK_BACKEND": "rq", "REDIS_URL": REDIS_URL or "redis://127.0.0.1:1/0"}
+    done = subprocess.run(
+        [sys.executable, "-m", "outcry.manage", "shell", "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    line = next(line for line in done.stdout.splitlines() if line.startswith("SETTINGS="))
+    return json.loads(line.removeprefix("SETTINGS="))
+
+
+def test_rq_settings_are_a_complete_rq_configuration(rq_settings):
+    """TASK_BACKEND=rq selects django-tasks-rq on a queue django-rq knows, on REDIS_URL,
+    installs django_rq (for `outcry rqworker`) and makes workers use the Job class that
+    runs django-tasks' tasks; Django's checks pass."""
+    assert rq_settings["TASKS"] == {
+        "default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}
+    }
+    assert set(rq_settings["TASKS"]["default"]["QUEUES"]) <= set(rq_settings["RQ_QUEUES"])
+    assert rq_settings["RQ_QUEUES"]["default"]["URL"] == (REDIS_URL or "redis://127.0.0.1:1/0")
+    assert "django_rq" in rq_settings["INSTALLED_APPS"]
+    assert rq_settings["RQ"]["JOB_CLASS"] == "django_tasks_rq.Job"
+
+
+@pytest.fixture
+def rq_queue(settings, rq_settings):
+    """This process switched to the RQ backend exactly as settings.py does it; the queue
+    starts and ends empty."""
+    import django_rq
+
+    settings.TASKS = rq_settings["TASKS"]
+    settings.RQ_QUEUES = rq_settings["RQ_QUEUES"]
+    settings.RQ = rq_settings["RQ"]
+    queue = django_rq.get_queue("default")
+    queue.connection.flushdb()  # REDIS_URL's database is the tests' own (as for the cache)
+    yield queue
+    queue.connection.flushdb()
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="needs REDIS_URL (a Redis server for the RQ queue)")
+@pytest.mark.django_db(transaction=True)
+def test_rq_worker_sends_the_confirmation_email_queued_by_signing(
+    client, petition, settings, smtp_server, rq_queue
+):
+    """With the RQ backend, signing queues the confirmation on Redis once the signature
+    is committed (nothing in the database queue); an RQ worker runs it and the email
+    reaches the SMTP server. Following its link queues the count, which the worker's
+    scheduler runs too."""
+    import django_rq
+    from rq import SimpleWorker
+
+    settings.COUNT_BATCH_DELAY = 0
+    response = sign(client, petition, email="rq.signer@example.org", ip="198.51.100.42")
+    assert response.status_code == 302
+
+    signature = Signature.objects.get()
+    assert not DBTaskResult.objects.exists()
+    [job] = rq_queue.get_jobs()
+    assert (job.func_name, job.args) == (CONFIRMATION_TASK, (signature.pk,))
+    assert smtp_server.messages == []
+
+    worker = django_rq.get_worker("default", worker_class=SimpleWorker)
+    assert worker.work(burst=True, with_scheduler=True)
+
+    [message] = smtp_server.messages_to("rq.signer@example.org")
+    signature.refresh_from_db()
+    assert signature.confirmation_sent_at is not None
+    result = action_tasks.send_signature_confirmation.get_result(job.id)
+    assert (result.status, result.return_value) == (TaskResultStatus.SUCCESSFUL, "sent")
+
+    text = message.get_body(("plain",)).get_content()
+    link = re.search(r"https?://\S+/confirm/\S+/", text).group(0)
+    assert client.get("/" + link.split("://", 1)[1].split("/", 1)[1]).status_code == 200
+    assert worker.work(burst=True, with_scheduler=True)
+    petition.refresh_from_db()
+    assert petition.signature_count == 1
