@@ -147,7 +147,6 @@ def test_expired_link_is_refused_with_410_and_confirms_nothing(client, petition,
     response = client.get(confirm_url(aged_token(signature, age=max_age + 60)))
     assert response.status_code == 410
     assert "This link has expired" in response.content.decode()
-    assert f"Confirmation links last {max_age // 86400} days." in response.content.decode()
     signature.refresh_from_db()
     assert signature.state == Signature.State.PENDING
     tasks.run(include_deferred=True)

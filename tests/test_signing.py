@@ -116,7 +116,7 @@ def test_unconfirmed_signature_is_never_counted(client, petition, smtp_server, t
 @pytest.mark.django_db(transaction=True)
 def test_signer_on_the_french_page_is_written_to_in_french(client, petition, smtp_server, tasks):
     """Signing on the French page sends the confirmation in French (language header, French
-    title, a /fr/ link), and the link opens a French page."""
+    subject, text and HTML, French title, a /fr/ link), and the link opens a French page."""
     url = f"/fr/petitions/{petition.slug}/"
     response = client.post(url, sign_data(email="marie@example.org"), REMOTE_ADDR="192.0.2.3")
     assert response.status_code == 302
@@ -126,9 +126,15 @@ def test_signer_on_the_french_page_is_written_to_in_french(client, petition, smt
     tasks.run()
     [message] = smtp_server.messages_to("marie@example.org")
     assert message["Content-Language"] == "fr"
-    assert petition.title_fr in message["Subject"]
-    assert petition.title_fr in message.get_body(("plain",)).get_content()
-    assert petition.title_fr in html.unescape(message.get_body(("html",)).get_content())
+    subject = " ".join(message["Subject"].split())  # French puts a no-break space before ":"
+    assert subject == f"Confirmez votre signature : {petition.title_fr}"
+    text = message.get_body(("plain",)).get_content()
+    assert petition.title_fr in text
+    assert "Bonjour John," in text
+    assert "Please confirm" not in text
+    body_html = html.unescape(message.get_body(("html",)).get_content())
+    assert petition.title_fr in body_html
+    assert "Confirmer ma signature" in body_html
     text_link, html_link = confirm_links(message)
     assert text_link == html_link
     assert path_of(text_link).startswith("/fr/confirm/")
@@ -136,6 +142,7 @@ def test_signer_on_the_french_page_is_written_to_in_french(client, petition, smt
     confirmed = client.get(path_of(text_link))
     assert confirmed.status_code == 200
     assert '<html lang="fr">' in confirmed.content.decode()
+    assert "Votre signature est confirmée" in confirmed.content.decode()
 
 
 # --- Signing again ----------------------------------------------------------------------

@@ -93,15 +93,7 @@ def signature_confirm(request: HttpRequest, token: str) -> HttpResponse:
     except services.AlreadyConfirmed:
         return render(request, "actions/confirm_problem.html", {"problem": "already"}, status=409)
     except services.TokenExpired:
-        return render(
-            request,
-            "actions/confirm_problem.html",
-            {
-                "problem": "expired",
-                "max_age_days": settings.SIGNATURE_CONFIRMATION_MAX_AGE // 86400,
-            },
-            status=410,
-        )
+        return render(request, "actions/confirm_problem.html", {"problem": "expired"}, status=410)
     except services.TokenInvalid:
         return render(request, "actions/confirm_problem.html", {"problem": "invalid"}, status=404)
     return render(request, "actions/confirmed.html", {"petition": signature.petition})
