@@ -3,7 +3,6 @@ import unicodedata
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
-from django_countries.fields import LazyTypedChoiceField
 
 # The exact wording of the "keep me informed" box; its version is recorded with each answer.
 # Change the wording → change the version.
@@ -24,10 +23,16 @@ class SignatureForm(forms.Form):
     first_name = forms.CharField(label=_("First name"), max_length=100)
     last_name = forms.CharField(label=_("Last name"), max_length=100)
     email = forms.EmailField(label=_("Email"), max_length=254)
-    country = LazyTypedChoiceField(label=_("Country"), choices=countries)
+    country = forms.ChoiceField(label=_("Country"))
     keep_informed = forms.BooleanField(label=KEEP_INFORMED_LABEL, required=False)
     # A honeypot: hidden from people by CSS and aria-hidden, filled in by naive bots.
     website = forms.CharField(required=False, label=_("Leave this field empty"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Built per form, in the request's language: a list made at import time would keep
+        # the country names of whichever language was active then. No country is preselected.
+        self.fields["country"].choices = [("", _("Choose your country")), *countries]
 
     def clean_first_name(self) -> str:
         return _reject_control_characters(self.cleaned_data["first_name"])
