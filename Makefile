@@ -30,7 +30,7 @@ lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/lint-imports
-	DEBUG=1 $(BIN)/outcry makemigrations --check --dry-run -v0
+	env -u DATABASE_URL DEBUG=1 $(BIN)/outcry makemigrations --check --dry-run -v0
 
 test: install-dev
 	bash scripts/ensure-chromium.sh
