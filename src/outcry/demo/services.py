@@ -14,6 +14,7 @@ from django.utils.dateparse import parse_datetime
 from outcry.actions.models import Petition
 from outcry.cases.models import Case, CaseUpdate
 from outcry.cases.services import case_sync_status
+from outcry.comments.demo import demo_load_comments
 from outcry.core import roles
 from outcry.news.models import Post, Topic
 from outcry.news.search import search_reindex_all
@@ -84,6 +85,7 @@ def demo_load() -> dict[str, int]:
         petition.full_clean()
         petition.save()
     posts = demo_load_posts()
+    demo_load_comments()
     search_reindex_all()
     return {"targets": len(targets), "cases": len(cases), "posts": posts}
 
