@@ -190,6 +190,8 @@ LANGUAGES = [("en", _("English")), ("fr", _("French"))]
 MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
 MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Official names, as appeals and the seed pages use them.
+COUNTRIES_OVERRIDE = {"RU": _("Russian Federation")}
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

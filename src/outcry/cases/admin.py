@@ -21,6 +21,7 @@ class CaseAdmin(TranslationAdmin):
     fieldsets = [
         (None, {"fields": ["name", "slug", "is_pseudonym", "country", "status", "is_published"]}),
         ("Story", {"fields": ["occupation", "summary", "description"]}),
+        ("Never published", {"fields": ["sensitive_notes"]}),
     ]
 
     def get_readonly_fields(self, request, obj=None):
