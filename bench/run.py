@@ -499,10 +499,10 @@ def write_doc(section: str) -> None:
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--duration", type=float, default=10, help="seconds per wrk run")
-    parser.add_argument("--connections", type=int, default=16, help="wrk connections")
+    parser.add_argument("--connections", type=int, default=8, help="wrk connections")
     parser.add_argument("--wrk-threads", type=int, default=2)
-    parser.add_argument("--worker-class", choices=["sync", "gthread"], default="gthread")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--worker-class", choices=["sync", "gthread"], default="sync")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--worker-threads", type=int, default=2, help="threads per gthread worker")
     parser.add_argument(
         "--scenarios",
