@@ -8,9 +8,9 @@ import pytest
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from outcry.actions import services
 from outcry.actions import tasks as action_tasks
 from outcry.actions.models import Petition, Signature
+from outcry.core import mail
 from outcry.core.crypto import email_hash
 from tests.conftest import sign_data
 
@@ -178,14 +178,14 @@ def test_temporary_refusals_are_given_up_after_the_last_attempt(
     attempts = DBTaskResult.objects.filter(
         task_path=action_tasks.send_signature_confirmation.module_path
     ).order_by("enqueued_at")
-    assert attempts.count() == services.EMAIL_MAX_ATTEMPTS
+    assert attempts.count() == mail.EMAIL_MAX_ATTEMPTS
     assert [a.args_kwargs["kwargs"].get("attempt", 0) for a in attempts] == list(
-        range(services.EMAIL_MAX_ATTEMPTS)
+        range(mail.EMAIL_MAX_ATTEMPTS)
     )
     assert attempts.last().return_value == "gave up"
     assert not DBTaskResult.objects.filter(status="READY").exists()
     assert smtp_server.messages == []
-    waits = [services.backoff_seconds(n) for n in range(services.EMAIL_MAX_ATTEMPTS)]
+    waits = [mail.backoff_seconds(n) for n in range(mail.EMAIL_MAX_ATTEMPTS)]
     assert waits == sorted(waits) and waits[-1] == 6 * 3600
 
 

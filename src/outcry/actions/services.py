@@ -21,6 +21,14 @@ from django.utils import timezone
 from outcry.actions.models import Petition, Signature
 from outcry.core.audit import audit_record
 from outcry.core.crypto import email_hash
+from outcry.core.mail import (
+    EMAIL_MAX_ATTEMPTS,
+    PermanentDeliveryFailure,
+    TemporaryDeliveryFailure,
+    backoff_seconds,
+    deliver,
+    send_once,
+)
 from outcry.core.queue import enqueue_with_transaction
 from outcry.core.ratelimit import rate_limit_exceeded
 from outcry.supporters.models import ConsentRecord
@@ -29,7 +37,6 @@ from outcry.supporters.services import consent_record, supporter_get_or_create
 logger = logging.getLogger(__name__)
 
 CONFIRM_TOKEN_SALT = "outcry.actions.signature-confirm"  # noqa: S105 - a salt, not a secret
-EMAIL_MAX_ATTEMPTS = 12
 DUPLICATE_NOTICE_INTERVAL = timedelta(hours=1)
 COUNT_BATCH_SIZE = 5000
 
@@ -313,64 +320,11 @@ def signatures_moderate(*, signatures, validate: bool, actor) -> int:
     return changed
 
 
-def _claim_send(signature_id: int, field: str) -> bool:
-    """Mark one email as being sent, so that two workers never send it twice."""
-    return bool(
-        Signature.objects.filter(pk=signature_id, **{f"{field}__isnull": True}).update(
-            **{field: timezone.now()}
-        )
-    )
+_SIGNATURES_TO_MAIL = Signature.objects.select_related("petition", "supporter")
 
 
-def _release_send(signature_id: int, field: str) -> None:
-    Signature.objects.filter(pk=signature_id).update(**{field: None})
-
-
-def backoff_seconds(attempt: int) -> int:
-    """30 s, 1 min, 2 min … capped at 6 h between attempts."""
-    return min(30 * 2**attempt, 6 * 3600)
-
-
-def _send_with_retry(
-    *, signature_id: int, attempt: int, field: str, task, build, after_send=None
-) -> str:
-    """Claim, send, and on a temporary failure release the claim and retry later.
-
-    ``field`` records when the message was actually sent (or refused for good); when there
-    turns out to be nothing to send, the claim is released so that it records no send.
-    """
-    from outcry.core.mail import PermanentDeliveryFailure, TemporaryDeliveryFailure, deliver
-
-    if not _claim_send(signature_id, field):
-        return "already sent"
-    signature = Signature.objects.select_related("petition", "supporter").get(pk=signature_id)
-    try:
-        message = build(signature)
-        if message is None:
-            _release_send(signature_id, field)
-            return "nothing to send"
-        deliver(message)
-    except PermanentDeliveryFailure as exc:
-        Signature.objects.filter(pk=signature_id).update(confirmation_bounced=True)
-        logger.warning("Signature %s: %s refused permanently: %s", signature_id, field, exc)
-        return "bounced"
-    except TemporaryDeliveryFailure as exc:
-        _release_send(signature_id, field)
-        if attempt + 1 >= EMAIL_MAX_ATTEMPTS:
-            logger.error("Signature %s: giving up on %s: %s", signature_id, field, exc)
-            return "gave up"
-        delay = backoff_seconds(attempt)
-        logger.info("Signature %s: %s failed (%s); retry in %ss", signature_id, field, exc, delay)
-        task.using(run_after=timezone.now() + timedelta(seconds=delay)).enqueue(
-            signature_id, attempt=attempt + 1
-        )
-        return "retrying"
-    except BaseException:
-        _release_send(signature_id, field)
-        raise
-    if after_send is not None:
-        after_send(signature)
-    return "sent"
+def _mark_bounced(signature: Signature, exc: Exception) -> None:
+    Signature.objects.filter(pk=signature.pk).update(confirmation_bounced=True)
 
 
 def signature_send_confirmation(*, signature_id: int, attempt: int = 0) -> str:
@@ -388,12 +342,14 @@ def signature_send_confirmation(*, signature_id: int, attempt: int = 0) -> str:
             run_after=timezone.now() + timedelta(seconds=settings.SIGNATURE_REMINDER_AFTER)
         ).enqueue(signature.pk)
 
-    return _send_with_retry(
-        signature_id=signature_id,
-        attempt=attempt,
-        field="confirmation_sent_at",
-        task=tasks.send_signature_confirmation,
+    return send_once(
+        queryset=_SIGNATURES_TO_MAIL,
+        pk=signature_id,
+        sent_field="confirmation_sent_at",
         build=build,
+        retry_task=tasks.send_signature_confirmation,
+        attempt=attempt,
+        on_bounce=_mark_bounced,
         after_send=schedule_reminder,
     )
 
@@ -412,18 +368,19 @@ def signature_send_reminder(*, signature_id: int, attempt: int = 0) -> str:
             return None
         return emails.signature_reminder(signature, token=confirmation_token(signature))
 
-    return _send_with_retry(
-        signature_id=signature_id,
-        attempt=attempt,
-        field="reminder_sent_at",
-        task=tasks.send_signature_reminder,
+    return send_once(
+        queryset=_SIGNATURES_TO_MAIL,
+        pk=signature_id,
+        sent_field="reminder_sent_at",
         build=build,
+        retry_task=tasks.send_signature_reminder,
+        attempt=attempt,
+        on_bounce=_mark_bounced,
     )
 
 
 def signature_send_duplicate_notice(*, signature_id: int, attempt: int = 0) -> str:
     from outcry.actions import emails
-    from outcry.core.mail import PermanentDeliveryFailure, TemporaryDeliveryFailure, deliver
 
     signature = Signature.objects.select_related("petition", "supporter").get(pk=signature_id)
     token = confirmation_token(signature) if signature.state == Signature.State.PENDING else None

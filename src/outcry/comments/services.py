@@ -9,7 +9,6 @@ import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -30,6 +29,7 @@ from outcry.comments.text import link_hosts, link_urls
 from outcry.comments.tokens import TokenInvalid, comment_uuid_from_token
 from outcry.core.audit import audit_record
 from outcry.core.crypto import email_hash, seal
+from outcry.core.mail import send_once
 from outcry.core.models import AuditEvent
 from outcry.core.queue import enqueue_with_transaction
 from outcry.core.ratelimit import rate_limit_exceeded
@@ -37,7 +37,6 @@ from outcry.news.models import Post
 
 logger = logging.getLogger(__name__)
 
-EMAIL_MAX_ATTEMPTS = 12
 
 # Defaults for the settings below; each can be overridden in settings (read at call time).
 DEFAULTS = {
@@ -379,45 +378,20 @@ def comment_delete_by_token(*, token: str) -> Comment:
     return comment
 
 
-def backoff_seconds(attempt: int) -> int:
-    """30 s, 1 min, 2 min … capped at 6 h between attempts."""
-    return min(30 * 2**attempt, 6 * 3600)
-
-
 def comment_send_delete_link(*, comment_id: int, attempt: int = 0) -> str:
-    """Email the commenter the link to delete their comment (worker only: it unseals).
-
-    The send is claimed first with a conditional update, so two workers never send it
-    twice; a temporary failure releases the claim and retries later with backoff.
-    """
+    """Email the commenter the link to delete their comment (worker only: it unseals)."""
     from outcry.comments import emails, tasks
-    from outcry.core.mail import PermanentDeliveryFailure, TemporaryDeliveryFailure, deliver
 
-    claimed = Comment.objects.filter(pk=comment_id, delete_link_sent_at__isnull=True).update(
-        delete_link_sent_at=timezone.now()
+    def build(comment: Comment):
+        if comment.state in {Comment.State.DELETED, Comment.State.SPAM} or not comment.email_sealed:
+            return None
+        return emails.comment_delete_link(comment)
+
+    return send_once(
+        queryset=Comment.objects.select_related("post"),
+        pk=comment_id,
+        sent_field="delete_link_sent_at",
+        build=build,
+        retry_task=tasks.send_comment_delete_link,
+        attempt=attempt,
     )
-    if not claimed:
-        return "already sent"
-    comment = Comment.objects.select_related("post").get(pk=comment_id)
-    if comment.state in {Comment.State.DELETED, Comment.State.SPAM} or not comment.email_sealed:
-        return "nothing to send"
-    try:
-        deliver(emails.comment_delete_link(comment))
-    except PermanentDeliveryFailure as exc:
-        logger.warning("Comment %s: delete link refused permanently: %s", comment_id, exc)
-        return "bounced"
-    except TemporaryDeliveryFailure as exc:
-        Comment.objects.filter(pk=comment_id).update(delete_link_sent_at=None)
-        if attempt + 1 >= EMAIL_MAX_ATTEMPTS:
-            logger.error("Comment %s: giving up on the delete link: %s", comment_id, exc)
-            return "gave up"
-        delay = backoff_seconds(attempt)
-        logger.info("Comment %s: delete link failed (%s); retry in %ss", comment_id, exc, delay)
-        tasks.send_comment_delete_link.using(
-            run_after=timezone.now() + timedelta(seconds=delay)
-        ).enqueue(comment_id, attempt=attempt + 1)
-        return "retrying"
-    except BaseException:
-        Comment.objects.filter(pk=comment_id).update(delete_link_sent_at=None)
-        raise
-    return "sent"

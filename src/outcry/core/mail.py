@@ -1,16 +1,25 @@
 """Sending email: one helper renders a subject/text/HTML template triplet; a local outbox
 backend keeps every message as an .eml file for the demo."""
 
+import logging
 import smtplib
 import uuid
+from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.base import BaseEmailBackend
+from django.db import models
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.text import slugify
+
+logger = logging.getLogger(__name__)
+
+# A message that still fails after this many tries (about three days of backoff) is dropped.
+EMAIL_MAX_ATTEMPTS = 12
 
 
 class PermanentDeliveryFailure(Exception):
@@ -65,6 +74,72 @@ def deliver(message: EmailMultiAlternatives) -> None:
         raise TemporaryDeliveryFailure(str(exc)) from exc
     except (smtplib.SMTPException, OSError) as exc:
         raise TemporaryDeliveryFailure(str(exc)) from exc
+
+
+def backoff_seconds(attempt: int) -> int:
+    """30 s, 1 min, 2 min … capped at 6 h between attempts."""
+    return min(30 * 2**attempt, 6 * 3600)
+
+
+def send_once(
+    *,
+    queryset: models.QuerySet,
+    pk: int,
+    sent_field: str,
+    build: Callable[[models.Model], EmailMultiAlternatives | None],
+    retry_task,
+    attempt: int,
+    on_bounce: Callable[[models.Model, Exception], None] | None = None,
+    after_send: Callable[[models.Model], None] | None = None,
+) -> str:
+    """Send the one message that ``sent_field`` of row ``pk`` stands for, at most once.
+
+    The send is claimed with a conditional UPDATE of ``sent_field`` (so two workers never
+    both send it), released when there is nothing to send or the attempt failed for now,
+    and retried through ``retry_task`` (enqueued as ``(pk, attempt=n)``) with backoff. A
+    permanent refusal keeps the claim (nothing will be sent again) and calls ``on_bounce``.
+    Returns what happened, for the task's result and the logs.
+    """
+    manager = queryset.model._default_manager
+    label = f"{queryset.model.__name__} {pk}: {sent_field}"
+    claimed = manager.filter(pk=pk, **{f"{sent_field}__isnull": True}).update(
+        **{sent_field: timezone.now()}
+    )
+    if not claimed:
+        return "already sent"
+
+    def release() -> None:
+        manager.filter(pk=pk).update(**{sent_field: None})
+
+    row = queryset.get(pk=pk)
+    try:
+        message = build(row)
+        if message is None:
+            release()
+            return "nothing to send"
+        deliver(message)
+    except PermanentDeliveryFailure as exc:
+        logger.warning("%s refused permanently: %s", label, exc)
+        if on_bounce is not None:
+            on_bounce(row, exc)
+        return "bounced"
+    except TemporaryDeliveryFailure as exc:
+        release()
+        if attempt + 1 >= EMAIL_MAX_ATTEMPTS:
+            logger.error("%s: giving up: %s", label, exc)
+            return "gave up"
+        delay = backoff_seconds(attempt)
+        logger.info("%s failed (%s); retry in %ss", label, exc, delay)
+        retry_task.using(run_after=timezone.now() + timedelta(seconds=delay)).enqueue(
+            pk, attempt=attempt + 1
+        )
+        return "retrying"
+    except BaseException:
+        release()
+        raise
+    if after_send is not None:
+        after_send(row)
+    return "sent"
 
 
 class OutboxEmailBackend(BaseEmailBackend):
