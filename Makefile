@@ -41,7 +41,8 @@ bench: install-dev
 	bash scripts/ensure-wrk.sh
 	$(BIN)/python bench/run.py
 
-# Interface translations: edit src/outcry/locale/*/LC_MESSAGES/django.po, then run this.
+# Interface translations: edit src/outcry/locale/*/LC_MESSAGES/django.po (or an app's own
+# src/outcry/<app>/locale/), then run this; it compiles every catalogue under src/outcry.
 messages: install-dev
 	cd src/outcry && OUTCRY_VAR_DIR=$(CURDIR)/var ../../$(BIN)/outcry compilemessages -v0
 
