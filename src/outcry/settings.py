@@ -223,8 +223,10 @@ SIGNATURE_REMINDER_AFTER = env.int("SIGNATURE_REMINDER_AFTER", default=24 * 3600
 # signature is kept but flagged and never counted until staff validate it.
 SIGN_RATE_BURST_PER_MINUTE = env.int("SIGN_RATE_BURST_PER_MINUTE", default=10)
 SIGN_RATE_SUSTAINED_PER_HOUR = env.int("SIGN_RATE_SUSTAINED_PER_HOUR", default=60)
-# Behind a proxy, the client address comes from this header (e.g. HTTP_X_FORWARDED_FOR).
+# Behind a proxy, the client address comes from this header (e.g. HTTP_X_FORWARDED_FOR),
+# counted CLIENT_IP_PROXY_COUNT entries from the right: how many proxies of ours append to it.
 CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="REMOTE_ADDR")
+CLIENT_IP_PROXY_COUNT = max(1, env.int("CLIENT_IP_PROXY_COUNT", default=1))
 # Seconds the worker waits to gather confirmations into one count update.
 COUNT_BATCH_DELAY = env.float("COUNT_BATCH_DELAY", default=2.0)
 COUNT_CACHE_MAX_AGE = env.int("COUNT_CACHE_MAX_AGE", default=10)
