@@ -11,6 +11,12 @@ KEEP_INFORMED_LABEL = _(
     "I can unsubscribe at any time."
 )
 KEEP_INFORMED_VERSION = "keep-informed-2026-11-v1"
+# The exact wording of "you may give my name to the target"; same rule for its version.
+NAMED_TO_TARGET_LABEL = _(
+    "You may give my name and city to the official with this action. "
+    "Otherwise I am counted anonymously, by country."
+)
+NAMED_TO_TARGET_VERSION = "named-to-target-2026-11-v1"
 
 
 def _reject_control_characters(value: str) -> str:
@@ -24,6 +30,8 @@ class SignatureForm(forms.Form):
     last_name = forms.CharField(label=_("Last name"), max_length=100)
     email = forms.EmailField(label=_("Email"), max_length=254)
     country = forms.ChoiceField(label=_("Country"))
+    city = forms.CharField(label=_("City (optional)"), max_length=100, required=False)
+    named_to_target = forms.BooleanField(label=NAMED_TO_TARGET_LABEL, required=False)
     keep_informed = forms.BooleanField(label=KEEP_INFORMED_LABEL, required=False)
     # A honeypot: hidden from people by CSS and aria-hidden, filled in by naive bots.
     website = forms.CharField(required=False, label=_("Leave this field empty"))
@@ -39,6 +47,9 @@ class SignatureForm(forms.Form):
 
     def clean_last_name(self) -> str:
         return _reject_control_characters(self.cleaned_data["last_name"])
+
+    def clean_city(self) -> str:
+        return _reject_control_characters(self.cleaned_data["city"].strip())
 
     def clean_email(self) -> str:
         return _reject_control_characters(self.cleaned_data["email"].strip())

@@ -65,6 +65,8 @@ class Petition(models.Model):
         _("signatures counted"), default=0, editable=False
     )
     counted_at = models.DateTimeField(_("count updated"), null=True, blank=True, editable=False)
+    # The sum of the OfflineSignatures rows, kept by services.offline_signatures_add.
+    offline_count = models.PositiveIntegerField(_("offline signatures"), default=0, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = PetitionQuerySet.as_manager()
@@ -90,8 +92,17 @@ class Petition(models.Model):
         return self.closes_at is None or self.closes_at > timezone.now()
 
     @property
+    def total(self) -> int:
+        """Everyone counted: confirmed online signatures and those gathered on paper."""
+        return self.signature_count + self.offline_count
+
+    @property
+    def text(self) -> str:
+        return self.ask
+
+    @property
     def progress_percent(self) -> int:
-        return min(100, int(self.signature_count * 100 / self.goal)) if self.goal else 0
+        return min(100, int(self.total * 100 / self.goal)) if self.goal else 0
 
 
 class Signature(models.Model):
@@ -122,6 +133,10 @@ class Signature(models.Model):
     flag_reason = models.CharField(_("why flagged"), max_length=100, blank=True)
     ip_hash = models.CharField(_("IP hash"), max_length=32, blank=True)
     keep_informed = models.BooleanField(_("keep me informed"), default=False)
+    # The supporter agreed that their name and city go to the target with the signatures.
+    named_to_target = models.BooleanField(_("may be named to the target"), default=False)
+    # What the supporter wrote beyond the supporter record (their city), sealed: see crypto.
+    personal_data = models.TextField(_("personal data (sealed)"), blank=True, editable=False)
     created_at = models.DateTimeField(_("signed"), auto_now_add=True)
     validated_at = models.DateTimeField(_("validated"), null=True, blank=True)
     # True once this signature is included in petition.signature_count (or subtracted).
@@ -151,3 +166,38 @@ class Signature(models.Model):
 
     def __str__(self) -> str:
         return f"Signature #{self.pk} on {self.petition_id}"
+
+
+class OfflineSignatures(models.Model):
+    """Signatures gathered on paper (at a stall, an event), added by staff as a number.
+
+    Counted in the petition's total and its delivery package; there is nobody behind them
+    in the database, so they are never named.
+    """
+
+    petition = models.ForeignKey(
+        Petition,
+        on_delete=models.CASCADE,
+        related_name="offline_signatures",
+        verbose_name=_("petition"),
+    )
+    count = models.PositiveIntegerField(_("number of signatures"))
+    country = CountryField(_("country"), blank=True, help_text=_("Where they were gathered."))
+    source = models.CharField(
+        _("source"), max_length=300, help_text=_('Where they come from: "Paris stall, 8 March"')
+    )
+    added_by = models.CharField(_("added by"), max_length=150, blank=True, editable=False)
+    created_at = models.DateTimeField(_("added"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("offline signatures")
+        verbose_name_plural = _("offline signatures")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(count__gt=0), name="offline_signatures_count_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.count} ({self.source})"

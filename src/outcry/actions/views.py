@@ -8,7 +8,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from outcry.actions import selectors, services
-from outcry.actions.forms import KEEP_INFORMED_LABEL, KEEP_INFORMED_VERSION, SignatureForm
+from outcry.actions.forms import (
+    KEEP_INFORMED_LABEL,
+    KEEP_INFORMED_VERSION,
+    NAMED_TO_TARGET_LABEL,
+    NAMED_TO_TARGET_VERSION,
+    SignatureForm,
+)
 from outcry.cases.selectors import cases_published
 from outcry.core.http import client_ip_hash
 
@@ -48,6 +54,11 @@ def petition_detail(request: HttpRequest, slug: str) -> HttpResponse:
                     ),
                     source_url=request.build_absolute_uri(request.path),
                     ip_hash=client_ip_hash(request),
+                    named_to_target=form.cleaned_data["named_to_target"],
+                    named_consent=services.ConsentText(
+                        wording=str(NAMED_TO_TARGET_LABEL), version=NAMED_TO_TARGET_VERSION
+                    ),
+                    city=form.cleaned_data["city"],
                 )
             except services.SigningClosed:
                 return _refused(request, petition, _("This petition is closed."), status=403)
