@@ -21,7 +21,8 @@ from outcry.cases.models import Case, CaseStatus, CaseUpdate
 from outcry.core.models import AuditEvent
 from outcry.core.roles import CAMPAIGNER, DATA_PROTECTION, MODERATOR
 from outcry.supporters.models import ConsentRecord, Supporter
-from outcry.targets.models import Target
+from outcry.targets.models import Office, Target
+from outcry.targets.selectors import office_holder
 from tests.conftest import sign_data
 from tests.factories import CaseFactory, TargetFactory
 
@@ -406,6 +407,16 @@ def admin_post(client, url: str, data: dict) -> None:
         pytest.fail(f"{url} refused the form: {response.status_code} {errors} {inlines}")
 
 
+def inline_management(prefix: str, *, total: int = 0, initial: int = 0) -> dict[str, str]:
+    """The management form an admin inline formset posts with its rows."""
+    return {
+        f"{prefix}-TOTAL_FORMS": str(total),
+        f"{prefix}-INITIAL_FORMS": str(initial),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+
+
 def case_form(**overrides) -> dict[str, str]:
     data = {
         "name": "Natalia Pavlova",
@@ -535,19 +546,35 @@ def test_campaigner_publishes_a_bilingual_petition_from_the_admin(client):
             "salutation_en": "Dear Prosecutor General",
             "salutation_fr": "Monsieur le Procureur général",
             "name": "Andrei Shved",
-            "office_en": "Prosecutor General of Belarus",
-            "office_fr": "Procureur général du Bélarus",
-            "organisation_en": "Prosecutor General's Office",
-            "organisation_fr": "Bureau du procureur général",
-            "postal_address": "Internatsionalnaya Street 22, 220030 Minsk",
-            "country": "BY",
-            "email": "",
+            "key": "andrei-shved",
             "languages": "be, ru",
+            **inline_management("tenures"),
             "_save": "Save",
         },
     )
     target = Target.objects.get(name="Andrei Shved")
-    assert target.office_fr == "Procureur général du Bélarus"
+    admin_post(
+        client,
+        reverse("admin:targets_office_add"),
+        {
+            "title_en": "Prosecutor General of Belarus",
+            "title_fr": "Procureur général du Bélarus",
+            "key": "by-prosecutor-general",
+            "organisation_en": "Prosecutor General's Office",
+            "organisation_fr": "Bureau du procureur général",
+            "address": "Internatsionalnaya Street 22\n220030 Minsk",
+            "country": "BY",
+            "email": "",
+            "languages": "be, ru",
+            **inline_management("tenures", total=1),
+            "tenures-0-target": str(target.pk),
+            "tenures-0-started_on": "2020-01-01",
+            "_save": "Save",
+        },
+    )
+    office = Office.objects.get(key="by-prosecutor-general")
+    assert office.title_fr == "Procureur général du Bélarus"
+    assert office_holder(office=office) == target
 
     admin_post(
         client, reverse("admin:actions_petition_add"), petition_form(case=case, target=target)

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.utils import timezone
 
-from tests.factories import CaseFactory, PetitionFactory, TargetFactory
+from tests.factories import CaseFactory, OfficeFactory, PetitionFactory, TargetFactory
 
 # Playwright's sync API keeps an asyncio event loop running in the main thread, and Django
 # refuses ORM calls (fixtures, factories, the task worker) under a running loop unless told.
@@ -88,12 +88,12 @@ def french_petition(transactional_db):
         summary="Journaliste menacée après ses enquêtes sur des disparitions forcées.",
     )
     case.updates.create(date=timezone.localdate(), title="Case opened", new_status="")
-    target = TargetFactory(
-        name="Igor Krasnov",
-        honorific="Procureur général",
-        office="Procureur général de la Fédération de Russie",
+    target = TargetFactory(name="Igor Krasnov", honorific="Procureur général")
+    OfficeFactory(  # Krasnov holds it; the petition will address the office.
+        title="Procureur général de la Fédération de Russie",
         organisation="Bureau du Procureur général",
-        postal_address="ul. Bolshaya Dmitrovka, 15a\n125993 Moscou GSP-3",
+        address="ul. Bolshaya Dmitrovka, 15a\n125993 Moscou GSP-3",
+        holder=target,
     )
     return PetitionFactory(
         slug="liberez-elena",
