@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "outcry.supporters",
     "outcry.cases",
     "outcry.actions",
+    "outcry.deliveries",
     "outcry.news",
     "outcry.comments",
     "outcry.demo",
@@ -205,6 +206,12 @@ WHITENOISE_AUTOREFRESH = DEBUG
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Files that name supporters (delivery packages): outside MEDIA_ROOT, never served by
+    # URL; staff download them through an audited admin view.
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(VAR_DIR / "private"), "base_url": None},
+    },
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -212,6 +219,9 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = VAR_DIR / "media"
+
+# The public page that checks a delivery package hashes uploads up to this size.
+DELIVERY_VERIFY_MAX_UPLOAD = env.int("DELIVERY_VERIFY_MAX_UPLOAD", default=64 * 1024 * 1024)
 
 # Public forms are small; anything larger is refused before it reaches a view.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=256 * 1024)

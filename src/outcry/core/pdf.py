@@ -131,7 +131,7 @@ class Document:
 
     def heading(self, text: str, *, size: float = 14) -> None:
         self.pdf.set_font(FONT, "B", size=size)
-        self.pdf.multi_cell(0, size * 0.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.pdf.multi_cell(0, size * 0.5, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.pdf.set_font(FONT, size=BODY_SIZE)
         self.pdf.ln(2)
 
@@ -139,7 +139,9 @@ class Document:
         """Text wrapped to the width; blank lines in ``text`` separate paragraphs."""
         self.pdf.set_font(FONT, "B" if bold else "", size=size)
         for block in _paragraphs(text):
-            self.pdf.multi_cell(0, size * 0.5, block, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self.pdf.multi_cell(
+                0, size * 0.5, block, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+            )
             self.pdf.ln(size * 0.3)
         self.pdf.set_font(FONT, size=BODY_SIZE)
 
@@ -151,7 +153,12 @@ class Document:
             self.pdf.cell(indent, BODY_SIZE * 0.5, f"{number}.")
             self.pdf.set_xy(_MARGIN + indent, y)
             self.pdf.multi_cell(
-                self.width - indent, BODY_SIZE * 0.5, item, new_x=XPos.LMARGIN, new_y=YPos.NEXT
+                self.width - indent,
+                BODY_SIZE * 0.5,
+                item,
+                align="L",
+                new_x=XPos.LMARGIN,
+                new_y=YPos.NEXT,
             )
             self.pdf.ln(1.5)
 
@@ -161,7 +168,7 @@ class Document:
             self.pdf.set_font(FONT, "B", size=BODY_SIZE)
             self.pdf.cell(key_width, 6, key)
             self.pdf.set_font(FONT, size=BODY_SIZE)
-            self.pdf.multi_cell(0, 6, value, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self.pdf.multi_cell(0, 6, value, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     # Long listings ---------------------------------------------------------------------
 

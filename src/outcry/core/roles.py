@@ -13,6 +13,9 @@ _CONTENT = [
         ("cases", "case"),
         ("cases", "caseupdate"),
         ("targets", "target"),
+        ("targets", "office"),
+        ("targets", "tenure"),
+        ("deliveries", "delivery"),
         ("actions", "petition"),
         ("news", "post"),
         ("news", "topic"),
@@ -20,9 +23,16 @@ _CONTENT = [
     for verb in ("add", "change", "view")
 ]
 
-# Campaigners write content and see counts, never supporters' personal data nor staff.
+# Campaigners write content and see counts, never supporters' personal data nor staff,
+# with one exception: they deliver actions, so they make and download delivery packages,
+# which name the supporters who agreed to be named to the target (each download audited).
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    CAMPAIGNER: _CONTENT,
+    CAMPAIGNER: _CONTENT
+    + [
+        "deliveries.add_deliverypackage",
+        "deliveries.view_deliverypackage",
+        "deliveries.download_deliverypackage",
+    ],
     MODERATOR: [
         "actions.view_signature",
         "actions.moderate_signature",
