@@ -63,7 +63,7 @@ class PetitionFactory(factory.django.DjangoModelFactory):
     title_fr = factory.LazyAttribute(lambda o: f"Libérez {o.title}")
     ask = "Release them now."
     case = factory.SubFactory(CaseFactory)
-    target = factory.SubFactory(TargetFactory)
+    office = factory.LazyFunction(lambda: OfficeFactory(holder=TargetFactory()))
     goal = 1000
     status = Petition.Status.OPEN
 

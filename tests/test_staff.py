@@ -24,7 +24,7 @@ from outcry.supporters.models import ConsentRecord, Supporter
 from outcry.targets.models import Office, Target
 from outcry.targets.selectors import office_holder
 from tests.conftest import sign_data
-from tests.factories import CaseFactory, TargetFactory
+from tests.factories import CaseFactory, OfficeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -370,7 +370,7 @@ def test_audit_events_cannot_be_changed_or_deleted(signed):
 def test_consent_records_cannot_be_changed_or_deleted(signed):
     """A consent answer is kept in the exact words shown: it cannot be edited or removed,
     singly or in bulk."""
-    consent = ConsentRecord.objects.get()
+    consent = ConsentRecord.objects.filter(purpose="keep_informed").get()
     original = consent.wording
     consent.given = not consent.given
     consent.wording = "Something else"
@@ -382,7 +382,7 @@ def test_consent_records_cannot_be_changed_or_deleted(signed):
         ConsentRecord.objects.filter(pk=consent.pk).update(given=True)
     with pytest.raises(ValueError, match="append-only"):
         consent.supporter.consents.all().delete()
-    assert ConsentRecord.objects.get().wording == original
+    assert ConsentRecord.objects.filter(purpose="keep_informed").get().wording == original
 
 
 # Campaigners put a case online -------------------------------------------------------
@@ -508,14 +508,14 @@ def test_campaigner_records_a_dated_update_and_the_case_takes_its_status(client)
     assert "Status: <strong>Detained</strong>" in page
 
 
-def petition_form(*, case: Case, target: Target, **overrides) -> dict[str, str]:
+def petition_form(*, case: Case, office: Office, **overrides) -> dict[str, str]:
     data = {
         "title_en": "Free Natalia Pavlova now",
         "title_fr": "Libérez Natalia Pavlova maintenant",
         "slug": "free-natalia-pavlova",
         "reference": "UA 12/26",
         "case": str(case.pk),
-        "target": str(target.pk),
+        "office": str(office.pk),
         "ask_en": "Release Natalia Pavlova immediately and unconditionally.",
         "ask_fr": "Libérez Natalia Pavlova immédiatement et sans condition.",
         "body_en": "",
@@ -524,6 +524,7 @@ def petition_form(*, case: Case, target: Target, **overrides) -> dict[str, str]:
         "goal": "5000",
         "closes_at_0": "",
         "closes_at_1": "",
+        **inline_management("offline_signatures"),
         "_save": "Save",
     }
     data.update(overrides)
@@ -577,7 +578,7 @@ def test_campaigner_publishes_a_bilingual_petition_from_the_admin(client):
     assert office_holder(office=office) == target
 
     admin_post(
-        client, reverse("admin:actions_petition_add"), petition_form(case=case, target=target)
+        client, reverse("admin:actions_petition_add"), petition_form(case=case, office=office)
     )
     petition = Petition.objects.get(slug="free-natalia-pavlova")
     assert petition.status == Petition.Status.OPEN
@@ -604,14 +605,14 @@ def test_campaigner_publishes_a_bilingual_petition_from_the_admin(client):
 def test_petition_without_french_text_falls_back_to_english(client):
     """A petition written only in English shows its English title and ask on /fr/."""
     client.force_login(staff_user(CAMPAIGNER, username="alice"))
-    case, target = CaseFactory(), TargetFactory()
+    case, office = CaseFactory(), OfficeFactory()
 
     admin_post(
         client,
         reverse("admin:actions_petition_add"),
         petition_form(
             case=case,
-            target=target,
+            office=office,
             slug="english-only",
             title_en="An English-only petition",
             title_fr="",
@@ -635,7 +636,7 @@ def test_draft_petition_stays_off_the_public_pages(client):
         reverse("admin:actions_petition_add"),
         petition_form(
             case=CaseFactory(),
-            target=TargetFactory(),
+            office=OfficeFactory(),
             slug="not-yet",
             title_en="Not yet public",
             status=Petition.Status.DRAFT,

@@ -1,23 +1,25 @@
 """Reads for the public action pages and for delivering an action to its target."""
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from outcry.actions.models import Petition, Signature
+from outcry.actions.models import Call, CallAction, Letter, LetterAction, Petition, Signature
 from outcry.core.crypto import unseal
 
 DELIVERY_CHUNK_SIZE = 2000
 
 
 def petition_for_page(*, slug: str) -> Petition:
-    return get_object_or_404(Petition.objects.public().select_related("case", "target"), slug=slug)
+    return get_object_or_404(Petition.objects.public().select_related("case", "office"), slug=slug)
 
 
 def petitions_open() -> QuerySet[Petition]:
-    return Petition.objects.filter(status=Petition.Status.OPEN).select_related("case", "target")
+    return Petition.objects.filter(status=Petition.Status.OPEN).select_related("case", "office")
 
 
 def petition_count(*, slug: str) -> dict:
@@ -64,6 +66,21 @@ def _signature_rows(petition: Petition) -> Iterator[DeliveryRow]:
             yield DeliveryRow(country=country, name=None, city="")
 
 
+def _participant_rows(queryset) -> Iterator[DeliveryRow]:
+    """Letters and calls: the supporter's name as they signed it and their city are sealed
+    together on the row itself."""
+    rows = queryset.filter(counted=True).order_by("pk")
+    rows = rows.values_list("country", "named_to_target", "personal_data")
+    for country, named, sealed in rows.iterator(chunk_size=DELIVERY_CHUNK_SIZE):
+        if named and sealed:
+            words = unseal(sealed)
+            yield DeliveryRow(
+                country=country, name=words.get("name") or None, city=words.get("city", "")
+            )
+        else:
+            yield DeliveryRow(country=country, name=None, city="")
+
+
 def delivery_rows(*, action) -> Iterator[DeliveryRow]:
     """Every counted participant of ``action`` once, streamed (memory stays flat for
     300,000 rows). Opens sealed data for those who agreed to be named: call it in the
@@ -73,6 +90,10 @@ def delivery_rows(*, action) -> Iterator[DeliveryRow]:
     """
     if isinstance(action, Petition):
         return _signature_rows(action)
+    if isinstance(action, LetterAction):
+        return _participant_rows(Letter.objects.filter(action=action))
+    if isinstance(action, CallAction):
+        return _participant_rows(Call.objects.filter(action=action))
     raise TypeError(f"Not an action: {action!r}")
 
 
@@ -96,4 +117,49 @@ def action_total(*, action) -> int:
             pk=action.pk
         )
         return counted + offline
+    if isinstance(action, LetterAction | CallAction):
+        return type(action).objects.values_list("count", flat=True).get(pk=action.pk)
     raise TypeError(f"Not an action: {action!r}")
+
+
+def letter_action_for_page(*, slug: str) -> LetterAction:
+    return get_object_or_404(
+        LetterAction.objects.public().select_related("case", "office"), slug=slug
+    )
+
+
+def call_action_for_page(*, slug: str) -> CallAction:
+    return get_object_or_404(
+        CallAction.objects.public().select_related("case", "office"), slug=slug
+    )
+
+
+def case_actions(*, case, exclude=None) -> list:
+    """Every public action on ``case`` (petitions, letters, emails, calls) with its count,
+    for "1,204 letters sent" beside the petition count. ``exclude``: the page's own."""
+    if case is None:
+        return []
+    found = [
+        *Petition.objects.public().filter(case=case),
+        *LetterAction.objects.public().filter(case=case),
+        *CallAction.objects.public().filter(case=case),
+    ]
+    return [a for a in found if not (type(a) is type(exclude) and a.pk == exclude.pk)]
+
+
+def mailto_link(*, action: LetterAction, letter) -> str:
+    """A ``mailto:`` link with the model letter, where staff offer it and the office has
+    an address that works; "" otherwise."""
+    to = letter.addressee
+    if not action.route_mailto or not to.email or not to.email_usable:
+        return ""
+    return (
+        f"mailto:{quote(to.email, safe='@')}?subject={quote(letter.subject)}"
+        f"&body={quote(letter.text)}"
+    )
+
+
+def tel_link(phone: str) -> str:
+    """``tel:+74956442203`` from "+7 495 644 2203"; "" when there is no number."""
+    digits = re.sub(r"[^\d+]", "", phone or "")
+    return f"tel:{digits}" if digits.strip("+") else ""

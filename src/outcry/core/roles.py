@@ -17,6 +17,9 @@ _CONTENT = [
         ("targets", "tenure"),
         ("deliveries", "delivery"),
         ("actions", "petition"),
+        ("actions", "offlinesignatures"),
+        ("actions", "letteraction"),
+        ("actions", "callaction"),
         ("news", "post"),
         ("news", "topic"),
     ]
@@ -37,6 +40,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "actions.view_signature",
         "actions.moderate_signature",
         "actions.view_petition",
+        "actions.view_letter",
+        "actions.view_call",
         "cases.view_case",
         "comments.view_comment",
         "comments.change_comment",

@@ -11,7 +11,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils.dateparse import parse_datetime
 
-from outcry.actions.models import Petition
+from outcry.actions.models import CallAction, LetterAction, Petition
 from outcry.cases.models import Case, CaseUpdate
 from outcry.cases.services import case_sync_status
 from outcry.comments.demo import demo_load_comments
@@ -19,7 +19,6 @@ from outcry.core import roles
 from outcry.news.models import Post, Topic
 from outcry.news.search import search_reindex_all
 from outcry.targets.models import Office, Target
-from outcry.targets.selectors import office_holder
 from outcry.targets.services import tenure_begin
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -71,17 +70,38 @@ def demo_load() -> dict[str, int]:
     for row in _load("petitions.json"):
         petition = Petition.objects.filter(slug=row["slug"]).first() or Petition(slug=row["slug"])
         petition.case = cases[row["case"]]
-        petition.target = office_holder(office=targets[row["target"]])
+        petition.office = targets[row["office"]]
         for field in ("reference", "status", "goal"):
             setattr(petition, field, row[field])
         for field in ("title", "ask", "body"):
             _translated(petition, field, row[field])
         petition.full_clean()
         petition.save()
+    demo_load_actions(cases=cases, offices=targets)
     posts = demo_load_posts()
     demo_load_comments()
     search_reindex_all()
     return {"targets": len(targets), "cases": len(cases), "posts": posts}
+
+
+def demo_load_actions(*, cases: dict, offices: dict) -> None:
+    """The seed-001 letter to Minister Lavrov (English and French) and a call action."""
+    data = _load("actions.json")
+    for model, rows, text_fields in [
+        (LetterAction, data["letters"], ("title", "subject", "background", "body")),
+        (CallAction, data["calls"], ("title", "background", "script")),
+    ]:
+        for row in rows:
+            action = model.objects.filter(slug=row["slug"]).first() or model(slug=row["slug"])
+            action.case = cases[row["case"]]
+            action.office = offices[row["office"]]
+            for field, value in row.items():
+                if field in text_fields:
+                    _translated(action, field, value)
+                elif field not in {"slug", "case", "office"}:
+                    setattr(action, field, value)
+            action.full_clean()
+            action.save()
 
 
 def demo_load_offices() -> dict[str, Office]:
