@@ -46,7 +46,6 @@ from outcry.targets.services import office_mark_email_bounced
 
 CONFIRM_TOKEN_SALT = "outcry.actions.letter-confirm"  # noqa: S105 - a salt, not a secret
 REPLY_TO = "reply_to_target"  # ConsentRecord.purpose: the target may reply to me
-DISPATCH_DELAY_SECONDS = 5
 DIGEST_INTERVAL = timedelta(days=1)
 DIGEST_MAX_LETTERS = 2000
 
@@ -247,10 +246,14 @@ def letter_request_dispatch(*, action_id: int) -> None:
     """
     from outcry.actions import tasks
 
-    if cache.add(_dispatch_key(action_id), 1, timeout=DISPATCH_DELAY_SECONDS + 60):
-        tasks.dispatch_letters.using(
-            run_after=timezone.now() + timedelta(seconds=DISPATCH_DELAY_SECONDS)
-        ).enqueue(action_id)
+    delay = settings.LETTER_DISPATCH_DELAY
+    if cache.add(_dispatch_key(action_id), 1, timeout=int(delay) + 60):
+        if delay:
+            tasks.dispatch_letters.using(
+                run_after=timezone.now() + timedelta(seconds=delay)
+            ).enqueue(action_id)
+        else:
+            tasks.dispatch_letters.enqueue(action_id)
 
 
 def _window_counts(email: str, now) -> tuple[int, int]:
@@ -288,10 +291,19 @@ def letter_dispatch(*, action_id: int) -> str:
         for pk in batch:
             enqueue_with_transaction(tasks.send_letter_to_target, pk)
         if queued.exists():
-            enqueue_with_transaction(
-                tasks.dispatch_letters, action_id, run_after=_next_room(action, office.email, now)
-            )
+            _dispatch_later(action_id, _next_room(action, office.email, now))
     return f"scheduled {len(batch)}"
+
+
+def _dispatch_later(action_id: int, when) -> None:
+    """Come back at ``when``: one deferred dispatch per action and moment, however many
+    confirmations ask for it meanwhile."""
+    from outcry.actions import tasks
+
+    key = f"letter-dispatch-at:{action_id}:{when.isoformat()}"
+    timeout = int((when - timezone.now()).total_seconds()) + 60
+    if cache.add(key, 1, timeout=max(timeout, 60)):
+        enqueue_with_transaction(tasks.dispatch_letters, action_id, run_after=when)
 
 
 def _next_room(action: LetterAction, email: str, now):
@@ -310,6 +322,8 @@ def _next_room(action: LetterAction, email: str, now):
 
 
 def _dispatch_digest(action: LetterAction, email: str, queued, now) -> str:
+    """A digest gathers a day of letters: the first goes a day after the first letter
+    began to wait, the next a day after the previous one, each with what waits then."""
     from outcry.actions import tasks
 
     last = (
@@ -318,10 +332,10 @@ def _dispatch_digest(action: LetterAction, email: str, queued, now) -> str:
         .values_list("created_at", flat=True)
         .first()
     )
-    if last is not None and last > now - DIGEST_INTERVAL:
-        enqueue_with_transaction(
-            tasks.dispatch_letters, action.pk, run_after=last + DIGEST_INTERVAL
-        )
+    first_waiting = queued.order_by("validated_at").values_list("validated_at", flat=True)[0]
+    due = (last or first_waiting) + DIGEST_INTERVAL
+    if due > now:
+        _dispatch_later(action.pk, due)
         return "digest later"
     digest = TargetDigest.objects.create(action=action, email=email)
     batch = list(queued.order_by("validated_at", "pk").values_list("pk", flat=True))
@@ -333,7 +347,8 @@ def _dispatch_digest(action: LetterAction, email: str, queued, now) -> str:
         target_scheduled_at=now,
     )
     enqueue_with_transaction(tasks.send_target_digest, digest.pk)
-    enqueue_with_transaction(tasks.dispatch_letters, action.pk, run_after=now + DIGEST_INTERVAL)
+    if len(batch) == DIGEST_MAX_LETTERS:  # more wait: the next digest in a day
+        _dispatch_later(action.pk, now + DIGEST_INTERVAL)
     return f"digest of {len(batch)}"
 
 
