@@ -22,14 +22,38 @@ def _erased_hash() -> str:
 
 def _participations(supporter: Supporter):
     """(model, queryset, how to describe a row) for every action type a supporter can take."""
-    from outcry.actions.models import Signature
+    from outcry.actions.models import Call, Letter, Signature
 
     yield Signature, Signature.objects.filter(supporter=supporter).select_related("petition")
+    yield Letter, Letter.objects.filter(supporter=supporter).select_related("action")
+    yield Call, Call.objects.filter(supporter=supporter).select_related("action")
 
 
 def _describe(row) -> dict:
-    from outcry.actions.models import Signature
+    from outcry.actions.models import Call, Letter, Signature
 
+    if isinstance(row, Letter | Call):
+        described = {
+            "type": "letter" if isinstance(row, Letter) else "call",
+            "action": row.action.title,
+            "action_slug": row.action.slug,
+            "state": row.state,
+            "country": row.country.code,
+            "language": row.language,
+            "keep_informed": row.keep_informed,
+            "named_to_target": row.named_to_target,
+            "created_at": row.created_at.isoformat(),
+            **unseal(row.personal_data),
+        }
+        if isinstance(row, Letter):
+            described |= {
+                "route": row.route,
+                "reply_to": row.reply_to,
+                "sent_to_target": row.target_status,
+            }
+        else:
+            described["outcome"] = row.outcome
+        return described
     if isinstance(row, Signature):
         return {
             "type": "signature",

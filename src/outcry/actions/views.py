@@ -313,7 +313,8 @@ def call_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "action": action,
         "to": to,
         "tel": selectors.tel_link(to.phone),
-        "local_time": calls.local_time(tz_name=to.timezone),
+        # Formatted here: a template would convert it back to the site's time zone.
+        "local_time": _hhmm(calls.local_time(tz_name=to.timezone)),
         "script_html": render_markdown(action.script),
         "background_html": render_markdown(action.background),
         "form": form,
@@ -321,6 +322,10 @@ def call_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "case_actions": selectors.case_actions(case=action.case, exclude=action),
     }
     return render(request, "actions/call_detail.html", context, status=status)
+
+
+def _hhmm(moment) -> str:
+    return moment.strftime("%H:%M") if moment is not None else ""
 
 
 @require_GET
