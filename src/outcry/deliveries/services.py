@@ -213,8 +213,8 @@ def _write_pdf(
     doc.paragraph(f"{to.salutation}," if to is not None else _("Dear Sir or Madam,"))
     doc.paragraph(
         _(
-            "On behalf of %(organisation)s, we deliver to you the %(kind)s “%(title)s”, "
-            "with the support of %(total)s people from %(countries)s countries."
+            "On behalf of %(organisation)s, we deliver to you “%(title)s” (%(kind)s), "
+            "supported by %(total)s people from %(countries)s countries."
         )
         % {
             "organisation": organisation["name"],
@@ -392,7 +392,7 @@ def _timeline_texts(delivery: Delivery, *, outcome: bool) -> dict[str, dict[str,
                     "office": office,
                     "total": number_format(package.total, force_grouping=True),
                 }
-                body = _("Delivered by %(method)s on %(date)s.") % {
+                body = _("Delivered on %(date)s (%(method)s).") % {
                     "method": str(Delivery.Method(delivery.method).label).lower(),
                     "date": date_format(delivery.delivered_on, "DATE_FORMAT"),
                 }

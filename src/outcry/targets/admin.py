@@ -64,6 +64,11 @@ class OfficeAdmin(TranslationAdmin):
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).prefetch_related("tenures__target")
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "contact_url":
+            kwargs["assume_scheme"] = "https"
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     def get_urls(self):
         return [
             path(
