@@ -73,6 +73,8 @@ def call_report_create(
                 (ConsentRecord.Purpose.KEEP_INFORMED, keep_informed_consent, keep_informed),
                 (NAMED_TO_TARGET, named_consent, named_to_target),
             ]:
+                if not given and purpose != ConsentRecord.Purpose.KEEP_INFORMED:
+                    continue  # only a "yes" to sharing is recorded (see signature_create)
                 consent_record(
                     supporter=supporter,
                     purpose=purpose,

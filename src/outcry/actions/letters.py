@@ -147,6 +147,8 @@ def letter_create(
                 (NAMED_TO_TARGET, consents.named_to_target, named_to_target),
                 (REPLY_TO, consents.reply_to, letter.reply_to),
             ]:
+                if not given and purpose != ConsentRecord.Purpose.KEEP_INFORMED:
+                    continue  # only a "yes" to sharing is recorded (see signature_create)
                 consent_record(
                     supporter=supporter,
                     purpose=purpose,

@@ -156,7 +156,9 @@ def signature_create(
                 given=keep_informed,
                 source_url=source_url,
             )
-            if named_consent is not None:
+            # Only a "yes" is recorded: "no" is the default and shares nothing, and the
+            # signing path stays one row lighter for most signers.
+            if named_consent is not None and named_to_target:
                 consent_record(
                     supporter=supporter,
                     purpose=NAMED_TO_TARGET,
