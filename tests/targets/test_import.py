@@ -211,3 +211,17 @@ def test_admin_import_reports_an_encoding_problem(client):
 def test_moderators_cannot_import_targets(client):
     client.force_login(staff(MODERATOR, "mallory"))
     assert client.get(reverse("admin:targets_office_import")).status_code == 403
+
+
+def test_importing_a_new_email_for_a_bounced_office_clears_the_bounce():
+    from outcry.targets.services import office_mark_email_bounced
+
+    targets_import(file=csv_bytes([office_row(1)]))
+    office = Office.objects.get()
+    office_mark_email_bounced(office_id=office.pk, email=office.email, reason="550 gone")
+    targets_import(file=csv_bytes([office_row(1)]))  # same address: still bounced
+    office.refresh_from_db()
+    assert office.email_bounced_at is not None
+    targets_import(file=csv_bytes([office_row(1, email="new@gov.example")]))
+    office.refresh_from_db()
+    assert office.email_bounced_at is None and office.email_bounce_reason == ""

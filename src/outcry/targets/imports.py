@@ -359,6 +359,10 @@ def _apply(chunk: list[Row], report: ImportReport, *, write: bool) -> None:
                 for f in changed:
                     setattr(office, f, row.office[f])
                 office_fields |= changed | _sync_base(office, changed)
+                if "email" in changed and office.email_bounced_at is not None:
+                    # A corrected address is worth trying again.
+                    office.email_bounced_at, office.email_bounce_reason = None, ""
+                    office_fields |= {"email_bounced_at", "email_bounce_reason"}
                 changed_offices.append(office)
         if row.holder:
             person = people.get(row.holder["key"])
