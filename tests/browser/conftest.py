@@ -89,7 +89,7 @@ def french_petition(transactional_db):
     )
     case.updates.create(date=timezone.localdate(), title="Case opened", new_status="")
     target = TargetFactory(name="Igor Krasnov", honorific="Procureur général")
-    OfficeFactory(  # Krasnov holds it; the petition will address the office.
+    office = OfficeFactory(  # Krasnov holds it; the petition addresses the office.
         title="Procureur général de la Fédération de Russie",
         organisation="Bureau du Procureur général",
         address="ul. Bolshaya Dmitrovka, 15a\n125993 Moscou GSP-3",
@@ -99,7 +99,7 @@ def french_petition(transactional_db):
         slug="liberez-elena",
         reference="AU 219/26",
         case=case,
-        target=target,
+        office=office,
         title="Protect Elena now",
         title_fr="Protégez immédiatement Elena Exemple, journaliste menacée de mort",
         ask="Open an independent investigation into the threats against Elena.",
