@@ -15,6 +15,18 @@ from outcry.targets.services import tenure_begin
 from tests.factories import CaseFactory, OfficeFactory, PetitionFactory, TargetFactory
 
 
+@pytest.fixture(autouse=True)
+def _private_storage(settings, tmp_path):
+    """Each test's packages in its own folder, removed with it."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "private")},
+        },
+    }
+
+
 def add_signatures(petition: Petition, people: list[dict]) -> None:
     """Counted signatures; each person: first/last name, country, city, named (bool)."""
     for person in people:

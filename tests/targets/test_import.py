@@ -225,3 +225,23 @@ def test_importing_a_new_email_for_a_bounced_office_clears_the_bounce():
     targets_import(file=csv_bytes([office_row(1, email="new@gov.example")]))
     office.refresh_from_db()
     assert office.email_bounced_at is None and office.email_bounce_reason == ""
+
+
+def test_a_preview_never_confirmed_is_forgotten_after_a_day(client):
+    import os
+    import time
+
+    from django.core.files.storage import storages
+
+    client.force_login(staff(CAMPAIGNER, "alice"))
+    url = reverse("admin:targets_office_import")
+    upload = SimpleUploadedFile("offices.csv", csv_bytes([office_row(1)]).read())
+    token = client.post(url, {"file": upload}).context["token"]
+    path = storages["private"].path(f"target-imports/{token}.csv")
+    client.get(url)
+    assert os.path.exists(path)
+    two_days_ago = time.time() - 2 * 86400
+    os.utime(path, (two_days_ago, two_days_ago))
+    client.get(url)
+    assert not os.path.exists(path)
+    assert client.post(url, {"token": token}).status_code == 404

@@ -1,5 +1,6 @@
 import re
 import secrets
+from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
@@ -8,6 +9,7 @@ from django.core.files.storage import storages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
@@ -32,6 +34,19 @@ class ImportUploadForm(forms.Form):
 
 IMPORT_DIR = "target-imports"
 TOKEN_RE = re.compile(r"^[0-9a-f]{32}$")
+PREVIEW_KEPT = timedelta(days=1)
+
+
+def _forget_abandoned_previews(storage) -> None:
+    """Uploads previewed and never confirmed are removed after a day."""
+    try:
+        _dirs, files = storage.listdir(IMPORT_DIR)
+    except FileNotFoundError:
+        return
+    for name in files:
+        path = f"{IMPORT_DIR}/{name}"
+        if storage.get_modified_time(path) < timezone.now() - PREVIEW_KEPT:
+            storage.delete(path)
 
 
 @admin.register(Office)
@@ -104,6 +119,7 @@ class OfficeAdmin(TranslationAdmin):
         if not self._can_import(request):
             raise PermissionDenied
         storage = storages["private"]
+        _forget_abandoned_previews(storage)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
