@@ -80,6 +80,11 @@ def time_passes(tasks, *, minutes: int) -> None:
     tasks.run()
 
 
+def page_text(response) -> str:
+    """What a reader sees: tags removed, whitespace folded."""
+    return " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())
+
+
 def plain(message) -> str:
     return message.get_body(("plain",)).get_content().replace("\r\n", "\n")
 

@@ -6,6 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from outcry.actions.models import Call, CallAction
+from tests.actions_outreach.conftest import page_text
 from tests.actions_outreach.factories import CallActionFactory, office_with_email
 
 
@@ -49,8 +50,10 @@ def test_i_called_is_counted_once_per_person(client, tasks):
     assert Call.objects.count() == 2
     assert set(Call.objects.values_list("outcome", flat=True)) == {"voicemail", "refused"}
     assert CallAction.objects.get(pk=action.pk).count == 2
-    page = client.get(f"/en/calls/{action.slug}/").content.decode()
+    page = page_text(client.get(f"/en/calls/{action.slug}/"))
     assert "2 calls made" in page
+    count = client.get(f"/en/calls/{action.slug}/count.json").json()
+    assert count["count"] == 2
 
 
 def test_call_report_needs_an_outcome(client):

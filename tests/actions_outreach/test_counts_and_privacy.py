@@ -8,6 +8,7 @@ from outcry.actions.models import Letter, OfflineSignatures, Petition, Signature
 from outcry.actions.selectors import action_total, delivery_rows, offline_counts
 from outcry.supporters import personal_data
 from outcry.supporters.models import Supporter
+from tests.actions_outreach.conftest import page_text
 from tests.actions_outreach.factories import CallActionFactory, LetterActionFactory
 from tests.conftest import sign_data
 from tests.factories import PetitionFactory
@@ -63,10 +64,10 @@ def test_each_action_shows_its_own_count_beside_the_others(client, tasks, smtp_s
     call_action = CallActionFactory(case=letter_action.case)
     write(letter_action)
     tasks.run(include_deferred=True)
-    petition_page = client.get(petition.get_absolute_url()).content.decode()
+    petition_page = page_text(client.get(petition.get_absolute_url()))
     assert "1 letter sent" in petition_page
     assert "0 calls made" in petition_page
-    case_page = client.get(f"/en/cases/{letter_action.case.slug}/").content.decode()
+    case_page = page_text(client.get(f"/en/cases/{letter_action.case.slug}/"))
     assert "1 letter sent" in case_page
     assert call_action.title in case_page
 

@@ -4,7 +4,14 @@ target's mail server (real SMTP on loopback), throttled, bounced and retried."""
 from outcry.actions.models import Letter, ParticipationState
 from outcry.supporters.models import ConsentRecord, Supporter
 from outcry.targets.models import Office
-from tests.actions_outreach.conftest import TARGET, confirm_path, letter_data, plain, time_passes
+from tests.actions_outreach.conftest import (
+    TARGET,
+    confirm_path,
+    letter_data,
+    page_text,
+    plain,
+    time_passes,
+)
 from tests.actions_outreach.factories import LetterActionFactory, office_with_email
 
 
@@ -181,8 +188,9 @@ def test_the_same_person_writing_twice_is_counted_once(client, tasks, smtp_serve
     assert len(letters_to_target(smtp_server)) == 1
     action.refresh_from_db()
     assert action.count == 1
-    page = client.get(f"/en/letters/{action.slug}/").content.decode()
+    page = page_text(client.get(f"/en/letters/{action.slug}/"))
     assert "1 letter sent" in page
+    assert client.get(f"/en/letters/{action.slug}/count.json").json()["count"] == 1
 
 
 def test_edited_letter_with_markup_is_sent_as_text_never_as_html(client, tasks, smtp_server, write):

@@ -163,3 +163,13 @@ def tel_link(phone: str) -> str:
     """``tel:+74956442203`` from "+7 495 644 2203"; "" when there is no number."""
     digits = re.sub(r"[^\d+]", "", phone or "")
     return f"tel:{digits}" if digits.strip("+") else ""
+
+
+def office_action_count(*, model, slug: str) -> dict:
+    """The public count of a letter, email or call action (for the page's live counter)."""
+    action = get_object_or_404(model.objects.public().only("count", "counted_at"), slug=slug)
+    return {
+        "count": action.count,
+        "goal": None,
+        "updated": action.counted_at.isoformat() if action.counted_at else None,
+    }

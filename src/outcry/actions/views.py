@@ -20,6 +20,7 @@ from outcry.actions.forms import (
     LetterForm,
     SignatureForm,
 )
+from outcry.actions.models import CallAction, LetterAction
 from outcry.actions.pdf import letter_pdf
 from outcry.cases.selectors import cases_published
 from outcry.core.http import client_ip_hash
@@ -132,7 +133,21 @@ def signature_confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_GET
 def petition_count_json(request: HttpRequest, slug: str) -> JsonResponse:
-    response = JsonResponse(selectors.petition_count(slug=slug))
+    return _public_count(selectors.petition_count(slug=slug))
+
+
+@require_GET
+def letter_count_json(request: HttpRequest, slug: str) -> JsonResponse:
+    return _public_count(selectors.office_action_count(model=LetterAction, slug=slug))
+
+
+@require_GET
+def call_count_json(request: HttpRequest, slug: str) -> JsonResponse:
+    return _public_count(selectors.office_action_count(model=CallAction, slug=slug))
+
+
+def _public_count(data: dict) -> JsonResponse:
+    response = JsonResponse(data)
     patch_cache_control(
         response,
         public=True,
