@@ -1,6 +1,7 @@
 import unicodedata
 
 from django import forms
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
@@ -67,6 +68,11 @@ REPLY_TO_LABEL = _(
 REPLY_TO_VERSION = "reply-to-target-2026-11-v1"
 
 
+def _grouped(number: int) -> str:
+    """1,000 in English, 1 000 in French."""
+    return number_format(number, force_grouping=True)
+
+
 def normalise_letter(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").strip()
 
@@ -127,7 +133,7 @@ class LetterForm(_ParticipantForm):
             self.fields["body"].initial = self.model_body
             self.fields["body"].help_text = _(
                 "You may change the letter; at most %(max)s characters. It is sent as plain text."
-            ) % {"max": f"{action.max_length:,}"}
+            ) % {"max": _grouped(action.max_length)}
         else:
             del self.fields["body"]
         if "print" not in routes:
@@ -147,7 +153,7 @@ class LetterForm(_ParticipantForm):
                     "Please shorten it."
                 ),
                 code="too_long",
-                params={"length": f"{len(text):,}", "max": f"{self.action.max_length:,}"},
+                params={"length": _grouped(len(text)), "max": _grouped(self.action.max_length)},
             )
         _reject_control_characters_in_text(text)
         return text

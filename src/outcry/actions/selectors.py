@@ -173,3 +173,12 @@ def office_action_count(*, model, slug: str) -> dict:
         "goal": None,
         "updated": action.counted_at.isoformat() if action.counted_at else None,
     }
+
+
+def office_actions_open() -> list:
+    """Open letter, email and call actions, newest first (for the home page)."""
+    found = [
+        *LetterAction.objects.filter(status="open").select_related("case"),
+        *CallAction.objects.filter(status="open").select_related("case"),
+    ]
+    return sorted((a for a in found if a.is_open), key=lambda a: a.created_at, reverse=True)

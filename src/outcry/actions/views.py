@@ -33,7 +33,11 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "actions/home.html",
-        {"petitions": selectors.petitions_open(), "cases": cases_published()},
+        {
+            "petitions": selectors.petitions_open(),
+            "office_actions": selectors.office_actions_open(),
+            "cases": cases_published(),
+        },
     )
 
 
