@@ -178,3 +178,17 @@ def test_a_package_being_generated_cannot_be_delivered(chechnya_petition):
             delivered_by="x",
             actor=None,
         )
+
+
+def test_timeline_entry_uses_the_action_title_in_each_language(package):
+    petition = package.action
+    petition.title_fr = "Enquêtez sur les enlèvements en Tchétchénie"
+    petition.save()
+    delivery = services.delivery_record(
+        package=package, delivered_on=date(2017, 5, 11), method="fax", delivered_by="x", actor=None
+    )
+    update = delivery.timeline_update
+    assert update.title_en.startswith("“Investigate the abduction")
+    assert update.title_fr.startswith("« Enquêtez sur les enlèvements en Tchétchénie »")
+    assert "Procureur" not in update.title_en and "Fédération de Russie" in update.title_fr
+    assert update.body_fr.endswith("(fax).")

@@ -67,11 +67,13 @@ def package_request(
     """Queue the generation of ``action``'s delivery package (the worker opens the names)."""
     from outcry.deliveries import tasks
 
+    with translation.override(language):
+        title = action.title  # as the package will print it
     with transaction.atomic():
         package = DeliveryPackage(
             action_type=ContentType.objects.get_for_model(action),
             action_id=action.pk,
-            action_title=action.title,
+            action_title=title,
             office=action.office,
             language=language,
             page_size=page_size,
@@ -378,9 +380,11 @@ def package_open(*, package: DeliveryPackage, kind: str, actor):
 def _timeline_texts(delivery: Delivery, *, outcome: bool) -> dict[str, dict[str, str]]:
     """The case timeline entry in every language (who delivered stays off: it is public)."""
     package = delivery.package
+    action = package.action
     texts = {}
     for language, _name in settings.LANGUAGES:
         with translation.override(language):
+            action_title = (action.title if action is not None else "") or package.action_title
             office = ""
             if package.office is not None:
                 office = addressee(
@@ -388,7 +392,7 @@ def _timeline_texts(delivery: Delivery, *, outcome: bool) -> dict[str, dict[str,
                 ).office_title
             if not outcome:
                 title = _("“%(action)s” delivered to %(office)s: %(total)s supporters") % {
-                    "action": package.action_title,
+                    "action": action_title,
                     "office": office,
                     "total": number_format(package.total, force_grouping=True),
                 }
