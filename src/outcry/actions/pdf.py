@@ -9,7 +9,6 @@ letter-writing event: each page is the model letter with blank lines to sign.
 import re
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
 
@@ -56,9 +55,8 @@ def _today(language: str) -> str:
 
 def _write_letter(doc: Document, letter: ComposedLetter, *, blank_signature: bool) -> None:
     doc.add_page()
-    organisation = getattr(settings, "ORGANISATION_NAME", "") or ""
-    if organisation:
-        doc.return_address(organisation)
+    # No return address: the supporter writes their own on the envelope (we do not ask
+    # for their postal address).
     doc.address_block(letter.addressee.address_lines)
     doc.date_line(_today(letter.language))
     if letter.subject:

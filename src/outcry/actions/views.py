@@ -210,6 +210,15 @@ def letter_detail(request: HttpRequest, slug: str) -> HttpResponse:
                 )
             except letters.ActionClosed:
                 refusal, status = _("This action is closed."), 403
+            except letters.RouteUnavailable:
+                # The office's address bounced between showing the form and sending it.
+                refusal, status = (
+                    _(
+                        "This official has no email address we can use: please post your "
+                        "letter, or call."
+                    ),
+                    400,
+                )
             else:
                 if data["route"] == "print":
                     return _letter_pdf_response(action, language, data, to)
@@ -260,11 +269,13 @@ def letter_model_pdf(request: HttpRequest, slug: str) -> HttpResponse:
     action = selectors.letter_action_for_page(slug=slug)
     language = get_language()
     composed = letter_compose(action=action, language=language)
-    paper = request.GET.get("paper", "a4")
+    paper = "letter" if request.GET.get("paper") == "letter" else "a4"
     response = HttpResponse(
         letter_pdf(letter=composed, paper=paper), content_type="application/pdf"
     )
     response["Content-Disposition"] = f'inline; filename="letter-{action.slug}-{paper}.pdf"'
+    # The same for everyone (no personal data): let caches take the load.
+    patch_cache_control(response, public=True, max_age=300)
     return response
 
 
