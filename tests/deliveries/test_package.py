@@ -180,3 +180,17 @@ def test_staff_without_the_permission_cannot_generate_or_download(client, chechn
     url = reverse("admin:deliveries_deliverypackage_download", args=[package.pk, "csv"])
     assert client.get(url).status_code == 403
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.VIEW_PERSONAL_DATA).exists()
+
+
+def test_a_failed_generation_is_marked_with_its_reason(chechnya_petition):
+    """When the action is gone before the worker runs, staff see why the package failed."""
+    package = services.package_request(
+        action=chechnya_petition, language="en", page_size="A4", actor=None
+    )
+    chechnya_petition.delete()
+    with pytest.raises(ValueError, match="no longer exists"):
+        services.package_generate(package_id=package.pk)
+    package.refresh_from_db()
+    assert package.status == DeliveryPackage.Status.FAILED
+    assert "no longer exists" in package.error
+    assert not package.pdf and not package.pdf_sha256
