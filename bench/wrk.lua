@@ -3,6 +3,8 @@
 --   wrk ... -s bench/wrk.lua <url> -- get           GET <url>; 2xx counts as success
 --   wrk ... -s bench/wrk.lua <url> -- sign <nonce>  POST a signature with a unique email
 --                                                   to <url>; only 302 counts as success
+--   wrk ... -s bench/wrk.lua <url> -- letter <nonce>  POST a letter (email route, model
+--                                                   letter) with a unique email; 302 only
 --
 -- done() prints one line, "BENCH_JSON {...}", that run.py parses: wrk's own totals and
 -- latency percentiles (microseconds), plus our success/failure counts and the number of
@@ -34,6 +36,9 @@ function request()
   -- One new supporter per request: bench-<run nonce>-<thread>-<n>@example.org
   local body = "first_name=Ada&last_name=Bench&country=CA&email=bench-" .. nonce .. "-"
     .. tid .. "-" .. sent .. "%40example.org"
+  if mode == "letter" then
+    body = body .. "&city=Lyon&route=email"
+  end
   return wrk.format(
     "POST", nil, { ["Content-Type"] = "application/x-www-form-urlencoded" }, body
   )
@@ -41,7 +46,7 @@ end
 
 function response(status, headers, body)
   local good
-  if mode == "sign" then
+  if mode == "sign" or mode == "letter" then
     good = status == 302
   else
     good = status >= 200 and status < 300

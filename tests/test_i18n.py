@@ -167,7 +167,7 @@ def test_consent_wording_is_recorded_as_shown_in_french(client, petition):
     with language "fr", when they ticked the box on the French page."""
     client.post(f"/fr/petitions/{petition.slug}/", sign_data(keep_informed="on"))
 
-    record = ConsentRecord.objects.get()
+    record = ConsentRecord.objects.filter(purpose="keep_informed").get()
     assert record.language == "fr"
     assert record.given is True
     assert record.wording.startswith("Je souhaite recevoir par e-mail des nouvelles")

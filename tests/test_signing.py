@@ -42,7 +42,7 @@ def path_of(url: str) -> str:
 def assert_nothing_written() -> None:
     assert Signature.objects.count() == 0
     assert Supporter.objects.count() == 0
-    assert ConsentRecord.objects.count() == 0
+    assert ConsentRecord.objects.filter(purpose="keep_informed").count() == 0
     assert DBTaskResult.objects.count() == 0
 
 
@@ -184,8 +184,10 @@ def test_signing_again_with_the_same_address_is_not_counted_twice(
     assert same_response(second) == same_response(first)
     assert Signature.objects.count() == 1
     assert Supporter.objects.count() == 1
-    assert ConsentRecord.objects.count() == 1
-    assert ConsentRecord.objects.get().given is False  # the second answer was not recorded
+    assert ConsentRecord.objects.filter(purpose="keep_informed").count() == 1
+    assert (
+        ConsentRecord.objects.filter(purpose="keep_informed").get().given is False
+    )  # the second answer was not recorded
     tasks.run(include_deferred=True)
     assert counted(petition) == 1
     assert services.petition_recount(petition=petition) == 1
@@ -395,7 +397,7 @@ def test_consent_record_keeps_the_exact_words_shown_and_the_answer(
     data = sign_data(keep_informed="on") if ticked else sign_data()
     assert client.post(url, data, REMOTE_ADDR="192.0.2.70").status_code == 302
 
-    record = ConsentRecord.objects.get()
+    record = ConsentRecord.objects.filter(purpose="keep_informed").get()
     assert record.wording == wording
     assert record.wording_version == KEEP_INFORMED_VERSION
     assert record.source_url == f"http://testserver{url}"

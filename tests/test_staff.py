@@ -21,9 +21,10 @@ from outcry.cases.models import Case, CaseStatus, CaseUpdate
 from outcry.core.models import AuditEvent
 from outcry.core.roles import CAMPAIGNER, DATA_PROTECTION, MODERATOR
 from outcry.supporters.models import ConsentRecord, Supporter
-from outcry.targets.models import Target
+from outcry.targets.models import Office, Target
+from outcry.targets.selectors import office_holder
 from tests.conftest import sign_data
-from tests.factories import CaseFactory, TargetFactory
+from tests.factories import CaseFactory, OfficeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -369,7 +370,7 @@ def test_audit_events_cannot_be_changed_or_deleted(signed):
 def test_consent_records_cannot_be_changed_or_deleted(signed):
     """A consent answer is kept in the exact words shown: it cannot be edited or removed,
     singly or in bulk."""
-    consent = ConsentRecord.objects.get()
+    consent = ConsentRecord.objects.filter(purpose="keep_informed").get()
     original = consent.wording
     consent.given = not consent.given
     consent.wording = "Something else"
@@ -381,7 +382,7 @@ def test_consent_records_cannot_be_changed_or_deleted(signed):
         ConsentRecord.objects.filter(pk=consent.pk).update(given=True)
     with pytest.raises(ValueError, match="append-only"):
         consent.supporter.consents.all().delete()
-    assert ConsentRecord.objects.get().wording == original
+    assert ConsentRecord.objects.filter(purpose="keep_informed").get().wording == original
 
 
 # Campaigners put a case online -------------------------------------------------------
@@ -404,6 +405,16 @@ def admin_post(client, url: str, data: dict) -> None:
         errors = context["adminform"].form.errors if context else {}
         inlines = [f.errors for f in context["inline_admin_formsets"]] if context else []
         pytest.fail(f"{url} refused the form: {response.status_code} {errors} {inlines}")
+
+
+def inline_management(prefix: str, *, total: int = 0, initial: int = 0) -> dict[str, str]:
+    """The management form an admin inline formset posts with its rows."""
+    return {
+        f"{prefix}-TOTAL_FORMS": str(total),
+        f"{prefix}-INITIAL_FORMS": str(initial),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
 
 
 def case_form(**overrides) -> dict[str, str]:
@@ -497,14 +508,14 @@ def test_campaigner_records_a_dated_update_and_the_case_takes_its_status(client)
     assert "Status: <strong>Detained</strong>" in page
 
 
-def petition_form(*, case: Case, target: Target, **overrides) -> dict[str, str]:
+def petition_form(*, case: Case, office: Office, **overrides) -> dict[str, str]:
     data = {
         "title_en": "Free Natalia Pavlova now",
         "title_fr": "Libérez Natalia Pavlova maintenant",
         "slug": "free-natalia-pavlova",
         "reference": "UA 12/26",
         "case": str(case.pk),
-        "target": str(target.pk),
+        "office": str(office.pk),
         "ask_en": "Release Natalia Pavlova immediately and unconditionally.",
         "ask_fr": "Libérez Natalia Pavlova immédiatement et sans condition.",
         "body_en": "",
@@ -513,6 +524,7 @@ def petition_form(*, case: Case, target: Target, **overrides) -> dict[str, str]:
         "goal": "5000",
         "closes_at_0": "",
         "closes_at_1": "",
+        **inline_management("offline_signatures"),
         "_save": "Save",
     }
     data.update(overrides)
@@ -535,22 +547,38 @@ def test_campaigner_publishes_a_bilingual_petition_from_the_admin(client):
             "salutation_en": "Dear Prosecutor General",
             "salutation_fr": "Monsieur le Procureur général",
             "name": "Andrei Shved",
-            "office_en": "Prosecutor General of Belarus",
-            "office_fr": "Procureur général du Bélarus",
-            "organisation_en": "Prosecutor General's Office",
-            "organisation_fr": "Bureau du procureur général",
-            "postal_address": "Internatsionalnaya Street 22, 220030 Minsk",
-            "country": "BY",
-            "email": "",
+            "key": "andrei-shved",
             "languages": "be, ru",
+            **inline_management("tenures"),
             "_save": "Save",
         },
     )
     target = Target.objects.get(name="Andrei Shved")
-    assert target.office_fr == "Procureur général du Bélarus"
+    admin_post(
+        client,
+        reverse("admin:targets_office_add"),
+        {
+            "title_en": "Prosecutor General of Belarus",
+            "title_fr": "Procureur général du Bélarus",
+            "key": "by-prosecutor-general",
+            "organisation_en": "Prosecutor General's Office",
+            "organisation_fr": "Bureau du procureur général",
+            "address": "Internatsionalnaya Street 22\n220030 Minsk",
+            "country": "BY",
+            "email": "",
+            "languages": "be, ru",
+            **inline_management("tenures", total=1),
+            "tenures-0-target": str(target.pk),
+            "tenures-0-started_on": "2020-01-01",
+            "_save": "Save",
+        },
+    )
+    office = Office.objects.get(key="by-prosecutor-general")
+    assert office.title_fr == "Procureur général du Bélarus"
+    assert office_holder(office=office) == target
 
     admin_post(
-        client, reverse("admin:actions_petition_add"), petition_form(case=case, target=target)
+        client, reverse("admin:actions_petition_add"), petition_form(case=case, office=office)
     )
     petition = Petition.objects.get(slug="free-natalia-pavlova")
     assert petition.status == Petition.Status.OPEN
@@ -577,14 +605,14 @@ def test_campaigner_publishes_a_bilingual_petition_from_the_admin(client):
 def test_petition_without_french_text_falls_back_to_english(client):
     """A petition written only in English shows its English title and ask on /fr/."""
     client.force_login(staff_user(CAMPAIGNER, username="alice"))
-    case, target = CaseFactory(), TargetFactory()
+    case, office = CaseFactory(), OfficeFactory()
 
     admin_post(
         client,
         reverse("admin:actions_petition_add"),
         petition_form(
             case=case,
-            target=target,
+            office=office,
             slug="english-only",
             title_en="An English-only petition",
             title_fr="",
@@ -608,7 +636,7 @@ def test_draft_petition_stays_off_the_public_pages(client):
         reverse("admin:actions_petition_add"),
         petition_form(
             case=CaseFactory(),
-            target=TargetFactory(),
+            office=OfficeFactory(),
             slug="not-yet",
             title_en="Not yet public",
             status=Petition.Status.DRAFT,

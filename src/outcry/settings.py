@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "outcry.supporters",
     "outcry.cases",
     "outcry.actions",
+    "outcry.deliveries",
     "outcry.news",
     "outcry.comments",
     "outcry.demo",
@@ -205,6 +206,12 @@ WHITENOISE_AUTOREFRESH = DEBUG
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Files that name supporters (delivery packages): outside MEDIA_ROOT, never served by
+    # URL; staff download them through an audited admin view.
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(VAR_DIR / "private"), "base_url": None},
+    },
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -212,6 +219,9 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = VAR_DIR / "media"
+
+# The public page that checks a delivery package hashes uploads up to this size.
+DELIVERY_VERIFY_MAX_UPLOAD = env.int("DELIVERY_VERIFY_MAX_UPLOAD", default=64 * 1024 * 1024)
 
 # Public forms are small; anything larger is refused before it reaches a view.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=256 * 1024)
@@ -230,6 +240,8 @@ CLIENT_IP_PROXY_COUNT = max(1, env.int("CLIENT_IP_PROXY_COUNT", default=1))
 # Seconds the worker waits to gather confirmations into one count update.
 COUNT_BATCH_DELAY = env.float("COUNT_BATCH_DELAY", default=2.0)
 COUNT_CACHE_MAX_AGE = env.int("COUNT_CACHE_MAX_AGE", default=10)
+# Seconds the worker waits to gather confirmed letters before scheduling them to a target.
+LETTER_DISPATCH_DELAY = env.float("LETTER_DISPATCH_DELAY", default=5.0)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.utils import timezone
 
-from tests.factories import CaseFactory, PetitionFactory, TargetFactory
+from tests.factories import CaseFactory, OfficeFactory, PetitionFactory, TargetFactory
 
 # Playwright's sync API keeps an asyncio event loop running in the main thread, and Django
 # refuses ORM calls (fixtures, factories, the task worker) under a running loop unless told.
@@ -88,18 +88,18 @@ def french_petition(transactional_db):
         summary="Journaliste menacée après ses enquêtes sur des disparitions forcées.",
     )
     case.updates.create(date=timezone.localdate(), title="Case opened", new_status="")
-    target = TargetFactory(
-        name="Igor Krasnov",
-        honorific="Procureur général",
-        office="Procureur général de la Fédération de Russie",
+    target = TargetFactory(name="Igor Krasnov", honorific="Procureur général")
+    office = OfficeFactory(  # Krasnov holds it; the petition addresses the office.
+        title="Procureur général de la Fédération de Russie",
         organisation="Bureau du Procureur général",
-        postal_address="ul. Bolshaya Dmitrovka, 15a\n125993 Moscou GSP-3",
+        address="ul. Bolshaya Dmitrovka, 15a\n125993 Moscou GSP-3",
+        holder=target,
     )
     return PetitionFactory(
         slug="liberez-elena",
         reference="AU 219/26",
         case=case,
-        target=target,
+        office=office,
         title="Protect Elena now",
         title_fr="Protégez immédiatement Elena Exemple, journaliste menacée de mort",
         ask="Open an independent investigation into the threats against Elena.",

@@ -1,17 +1,43 @@
 import csv
 
+from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
-from outcry.actions import services
-from outcry.actions.models import Petition, Signature
+from outcry.actions import counting, letters, services
+from outcry.actions.models import (
+    Call,
+    CallAction,
+    Letter,
+    LetterAction,
+    OfflineSignatures,
+    Petition,
+    Signature,
+    TargetDigest,
+)
+from outcry.actions.pdf import letter_pack_pdf
 from outcry.core.audit import audit_record
 from outcry.core.crypto import can_unseal
 from outcry.core.models import AuditEvent
 from outcry.supporters.selectors import supporter_personal_data
+
+
+class OfflineSignaturesInline(admin.TabularInline):
+    """Paper signatures: added as a number with a source; kept as written (a mistake is
+    deleted and added again), so the petition's total always equals the rows."""
+
+    model = OfflineSignatures
+    extra = 1
+    fields = ["count", "country", "source", "added_by", "created_at"]
+    readonly_fields = ["added_by", "created_at"]
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
 
 
 @admin.register(Petition)
@@ -19,7 +45,7 @@ class PetitionAdmin(TranslationAdmin):
     list_display = [
         "title",
         "case",
-        "target",
+        "office",
         "status",
         "signing_paused",
         "signature_count",
@@ -29,10 +55,11 @@ class PetitionAdmin(TranslationAdmin):
     list_editable = ["signing_paused"]
     search_fields = ["title", "slug", "reference"]
     prepopulated_fields = {"slug": ["title"]}
-    autocomplete_fields = ["case", "target"]
-    readonly_fields = ["signature_count", "counted_at"]
+    autocomplete_fields = ["case", "office"]
+    readonly_fields = ["signature_count", "offline_count", "counted_at"]
+    inlines = [OfflineSignaturesInline]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "reference", "case", "target"]}),
+        (None, {"fields": ["title", "slug", "reference", "case", "office"]}),
         (_("Text"), {"fields": ["ask", "body"]}),
         (
             _("Signing"),
@@ -43,12 +70,29 @@ class PetitionAdmin(TranslationAdmin):
                     "closes_at",
                     "signing_paused",
                     "signature_count",
+                    "offline_count",
                     "counted_at",
                 ]
             },
         ),
     ]
     actions = ["recount"]
+
+    def save_formset(self, request: HttpRequest, form, formset, change) -> None:
+        if formset.model is not OfflineSignatures:
+            return super().save_formset(request, form, formset, change)
+        # Through the services, which keep the petition's offline total in step.
+        for row in formset.save(commit=False):
+            if row.pk is None:
+                services.offline_signatures_add(
+                    petition=form.instance,
+                    count=row.count,
+                    source=row.source,
+                    country=row.country,
+                    actor=request.user,
+                )
+        for row in formset.deleted_objects:
+            services.offline_signatures_remove(row=row, actor=request.user)
 
     @admin.action(description=_("Recount signatures from scratch"))
     def recount(self, request: HttpRequest, queryset) -> None:
@@ -177,3 +221,194 @@ class SignatureAdmin(admin.ModelAdmin):
         response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="signatures.csv"'
         return response
+
+
+class LetterPackForm(ActionForm):
+    """Options for the letter pack, next to the admin's action menu."""
+
+    language = forms.ChoiceField(label=_("language"), choices=settings.LANGUAGES, required=False)
+    copies = forms.IntegerField(
+        label=_("copies"), min_value=1, max_value=500, initial=1, required=False
+    )
+    paper = forms.ChoiceField(
+        label=_("paper"), choices=[("a4", "A4"), ("letter", "US Letter")], required=False
+    )
+
+
+@admin.register(LetterAction)
+class LetterActionAdmin(TranslationAdmin):
+    list_display = ["title", "kind", "case", "office", "status", "count", "target_address"]
+    list_filter = ["kind", "status", "digest"]
+    search_fields = ["title", "slug", "reference"]
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["case", "office"]
+    readonly_fields = ["count", "counted_at", "target_address", "queued_letters"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "kind",
+                    "title",
+                    "slug",
+                    "reference",
+                    "case",
+                    "office",
+                    "status",
+                    "closes_at",
+                ]
+            },
+        ),
+        (_("Text"), {"fields": ["background", "subject", "body", "editable", "max_length"]}),
+        (
+            _("Routes"),
+            {"fields": ["route_email", "route_print", "route_mailto"]},
+        ),
+        (
+            _("Sending to the target"),
+            {
+                "fields": ["hourly_cap", "daily_cap", "digest", "target_address", "queued_letters"],
+                "description": _(
+                    "Caps count every email to the office's address in the last hour and "
+                    "day, over all actions."
+                ),
+            },
+        ),
+        (_("Count"), {"fields": ["count", "counted_at"]}),
+    ]
+    action_form = LetterPackForm
+    actions = ["letter_pack", "recount", "resume_sending"]
+
+    @admin.display(description=_("target's email"))
+    def target_address(self, action: LetterAction) -> str:
+        office = action.office
+        if not office.email:
+            return str(_("none: post and call only"))
+        if office.email_bounced_at:
+            return str(
+                _("%(email)s BOUNCED on %(when)s: %(reason)s")
+                % {
+                    "email": office.email,
+                    "when": office.email_bounced_at.strftime("%Y-%m-%d %H:%M"),
+                    "reason": office.email_bounce_reason,
+                }
+            )
+        return office.email
+
+    @admin.display(description=_("letters waiting to be sent"))
+    def queued_letters(self, action: LetterAction) -> int:
+        return action.letters.filter(target_status=Letter.TargetStatus.QUEUED).count()
+
+    @admin.action(description=_("Letter pack PDF (one letter per page, to sign)"))
+    def letter_pack(self, request: HttpRequest, queryset):
+        language = request.POST.get("language") or settings.LANGUAGE_CODE
+        copies = int(request.POST.get("copies") or 1)
+        copies = max(1, min(copies, 500))
+        paper = request.POST.get("paper") or "a4"
+        data = letter_pack_pdf(
+            actions=queryset.select_related("office").order_by("pk"),
+            language=language,
+            copies=copies,
+            paper=paper,
+        )
+        response = HttpResponse(data, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="letter-pack-{language}.pdf"'
+        return response
+
+    @admin.action(description=_("Recount from scratch"))
+    def recount(self, request: HttpRequest, queryset) -> None:
+        for action in queryset:
+            counting.action_recount(kind="letter", action_id=action.pk)
+        self.message_user(request, _("Recounted."), messages.SUCCESS)
+
+    @admin.action(description=_("Send again the letters refused after a bounce"))
+    def resume_sending(self, request: HttpRequest, queryset) -> None:
+        for action in queryset:
+            letters.letters_resume(action=action)
+        self.message_user(
+            request,
+            _("Queued again; they go once the office's address is corrected."),
+            messages.SUCCESS,
+        )
+
+
+class _ParticipationAdmin(admin.ModelAdmin):
+    """Without personal data: what supporters wrote stays sealed here."""
+
+    list_filter = ["state", "action"]
+    list_select_related = ["action"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields if f.name != "personal_data"]
+
+    def get_exclude(self, request, obj=None):
+        return ["personal_data", "supporter"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(Letter)
+class LetterAdmin(_ParticipationAdmin):
+    list_display = [
+        "id",
+        "action",
+        "state",
+        "route",
+        "target_status",
+        "country",
+        "created_at",
+        "target_sent_at",
+        "target_error",
+    ]
+    list_filter = ["state", "route", "target_status", "action"]
+
+
+@admin.register(Call)
+class CallAdmin(_ParticipationAdmin):
+    list_display = ["id", "action", "state", "outcome", "country", "created_at"]
+    list_filter = ["state", "outcome", "action"]
+
+
+@admin.register(CallAction)
+class CallActionAdmin(TranslationAdmin):
+    list_display = ["title", "case", "office", "status", "count"]
+    list_filter = ["status"]
+    search_fields = ["title", "slug", "reference"]
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["case", "office"]
+    readonly_fields = ["count", "counted_at"]
+    fields = [
+        "title",
+        "slug",
+        "reference",
+        "case",
+        "office",
+        "status",
+        "closes_at",
+        "background",
+        "script",
+        "count",
+        "counted_at",
+    ]
+    actions = ["recount"]
+
+    @admin.action(description=_("Recount from scratch"))
+    def recount(self, request: HttpRequest, queryset) -> None:
+        for action in queryset:
+            counting.action_recount(kind="call", action_id=action.pk)
+        self.message_user(request, _("Recounted."), messages.SUCCESS)
+
+
+@admin.register(TargetDigest)
+class TargetDigestAdmin(admin.ModelAdmin):
+    list_display = ["id", "action", "email", "created_at", "sent_at", "error"]
+    readonly_fields = ["action", "email", "created_at", "sent_at", "error"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

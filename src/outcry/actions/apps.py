@@ -6,3 +6,9 @@ class ActionsConfig(AppConfig):
     name = "outcry.actions"
     label = "actions"
     verbose_name = _("Actions")
+
+    def ready(self) -> None:
+        from outcry.actions.personal_data import actions_erase, actions_export
+        from outcry.supporters import personal_data
+
+        personal_data.register("actions", export=actions_export, erase=actions_erase)

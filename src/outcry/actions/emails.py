@@ -60,3 +60,77 @@ def signature_duplicate(signature: Signature, *, token: str | None) -> EmailMult
         token=token,
         kind=f"duplicate-{uuid.uuid4().hex[:8]}",
     )
+
+
+def letter_confirmation(letter, *, token: str) -> EmailMultiAlternatives:
+    from outcry.targets.selectors import addressee
+
+    person = supporter_personal_data(supporter=letter.supporter)
+    language = letter.language or settings.LANGUAGE_CODE
+    target = addressee(office=letter.action.office, language=language)
+    with translation.override(language):
+        action_title = letter.action.title
+    context = {
+        "first_name": person.get("first_name", ""),
+        "action_title": action_title,
+        "target_name": target.display_name or target.office_title,
+        "confirm_url": _absolute(language, "letter-confirm", token=token),
+        "to_target": letter.route == "email",
+        "max_age_days": settings.SIGNATURE_CONFIRMATION_MAX_AGE // 86400,
+    }
+    return build_email(
+        to=person["email"],
+        template="actions/email/letter_confirmation",
+        context=context,
+        language=language,
+        message_id=f"letter-{letter.uuid.hex}-confirm",
+    )
+
+
+def letter_to_target(letter) -> EmailMultiAlternatives:
+    """The supporter's letter to the office's address, from the organisation on their
+    behalf; their address as Reply-To only when they agreed."""
+    from outcry.actions.composition import letter_as_written
+
+    composed = letter_as_written(letter)
+    headers = {}
+    if letter.reply_to:
+        headers["Reply-To"] = supporter_personal_data(supporter=letter.supporter)["email"]
+    return build_email(
+        to=letter.target_email,
+        template="actions/email/letter_to_target",
+        context={"letter": composed},
+        language=composed.language,
+        message_id=f"letter-{letter.uuid.hex}-target",
+        headers=headers,
+    )
+
+
+def target_digest(digest) -> EmailMultiAlternatives:
+    """A day's letters of one action in one email to the target (no Reply-To: many)."""
+    from outcry.actions.composition import letter_as_written
+    from outcry.actions.models import Letter
+    from outcry.targets.selectors import addressee
+
+    action = digest.action
+    letters = list(
+        digest.letters.filter(target_status=Letter.TargetStatus.IN_DIGEST)
+        .select_related("action", "action__office")
+        .order_by("validated_at", "pk")
+    )
+    language = settings.LANGUAGE_CODE
+    targets: dict[str, object] = {}
+    composed = []
+    for letter in letters:
+        if letter.language not in targets:
+            targets[letter.language] = addressee(office=action.office, language=letter.language)
+        composed.append(letter_as_written(letter, target=targets[letter.language]))
+    with translation.override(language):
+        subject = getattr(action, f"subject_{language}", None) or action.subject
+    return build_email(
+        to=digest.email,
+        template="actions/email/target_digest",
+        context={"letters": composed, "subject": subject, "language": language},
+        language=language,
+        message_id=f"digest-{digest.pk}-{action.pk}",
+    )

@@ -1,6 +1,7 @@
 import unicodedata
 
 from django import forms
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
@@ -11,6 +12,12 @@ KEEP_INFORMED_LABEL = _(
     "I can unsubscribe at any time."
 )
 KEEP_INFORMED_VERSION = "keep-informed-2026-11-v1"
+# The exact wording of "you may give my name to the target"; same rule for its version.
+NAMED_TO_TARGET_LABEL = _(
+    "You may give my name and city to the official with this action. "
+    "Otherwise I am counted anonymously, by country."
+)
+NAMED_TO_TARGET_VERSION = "named-to-target-2026-11-v1"
 
 
 def _reject_control_characters(value: str) -> str:
@@ -24,6 +31,8 @@ class SignatureForm(forms.Form):
     last_name = forms.CharField(label=_("Last name"), max_length=100)
     email = forms.EmailField(label=_("Email"), max_length=254)
     country = forms.ChoiceField(label=_("Country"))
+    city = forms.CharField(label=_("City (optional)"), max_length=100, required=False)
+    named_to_target = forms.BooleanField(label=NAMED_TO_TARGET_LABEL, required=False)
     keep_informed = forms.BooleanField(label=KEEP_INFORMED_LABEL, required=False)
     # A honeypot: hidden from people by CSS and aria-hidden, filled in by naive bots.
     website = forms.CharField(required=False, label=_("Leave this field empty"))
@@ -40,9 +49,126 @@ class SignatureForm(forms.Form):
     def clean_last_name(self) -> str:
         return _reject_control_characters(self.cleaned_data["last_name"])
 
+    def clean_city(self) -> str:
+        return _reject_control_characters(self.cleaned_data["city"].strip())
+
     def clean_email(self) -> str:
         return _reject_control_characters(self.cleaned_data["email"].strip())
 
     @property
     def is_bot(self) -> bool:
         return bool(self.cleaned_data.get("website"))
+
+
+# The exact wording of "the official may reply to me"; same rule for its version.
+REPLY_TO_LABEL = _(
+    "Give the official my email address so that they can reply to me "
+    "(otherwise replies come to us)."
+)
+REPLY_TO_VERSION = "reply-to-target-2026-11-v1"
+
+
+def _grouped(number: int) -> str:
+    """1,000 in English, 1 000 in French."""
+    return number_format(number, force_grouping=True)
+
+
+def normalise_letter(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def _reject_control_characters_in_text(value: str) -> str:
+    """As for names, but a letter keeps its line breaks and tabs."""
+    return _reject_control_characters(value.replace("\n", "").replace("\t", "")) and value
+
+
+class _ParticipantForm(forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=100)
+    last_name = forms.CharField(label=_("Last name"), max_length=100)
+    email = forms.EmailField(label=_("Email"), max_length=254)
+    country = forms.ChoiceField(label=_("Country"))
+    city = forms.CharField(label=_("City (optional)"), max_length=100, required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = [("", _("Choose your country")), *countries]
+
+    clean_first_name = SignatureForm.clean_first_name
+    clean_last_name = SignatureForm.clean_last_name
+    clean_email = SignatureForm.clean_email
+    clean_city = SignatureForm.clean_city
+
+    @property
+    def is_bot(self) -> bool:
+        return bool(self.cleaned_data.get("website"))
+
+
+class LetterForm(_ParticipantForm):
+    """A supporter's letter: who they are, their version of the letter, how it goes."""
+
+    PAPER_CHOICES = [("a4", _("A4")), ("letter", _("US Letter"))]
+
+    body = forms.CharField(label=_("Your letter"), widget=forms.Textarea, required=False)
+    route = forms.ChoiceField(label=_("How should it go?"), widget=forms.RadioSelect)
+    paper = forms.ChoiceField(
+        label=_("Paper size"), choices=PAPER_CHOICES, initial="a4", required=False
+    )
+    reply_to = forms.BooleanField(label=REPLY_TO_LABEL, required=False)
+    named_to_target = forms.BooleanField(label=NAMED_TO_TARGET_LABEL, required=False)
+    keep_informed = forms.BooleanField(label=KEEP_INFORMED_LABEL, required=False)
+    website = forms.CharField(required=False, label=_("Leave this field empty"))
+
+    def __init__(self, *args, action, routes, model_body: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.action = action
+        self.model_body = normalise_letter(model_body)
+        labels = {
+            "email": _("Send it by email for me"),
+            "print": _("I will print it and post it"),
+        }
+        self.fields["route"].choices = [(route, labels[route]) for route in routes]
+        if routes:
+            self.fields["route"].initial = routes[0]
+        if action.editable:
+            self.fields["body"].initial = self.model_body
+            self.fields["body"].help_text = _(
+                "You may change the letter; at most %(max)s characters. It is sent as plain text."
+            ) % {"max": _grouped(action.max_length)}
+        else:
+            del self.fields["body"]
+        if "print" not in routes:
+            del self.fields["paper"]
+        if "email" not in routes:
+            del self.fields["reply_to"]
+
+    def clean_body(self) -> str | None:
+        """The supporter's version, or None when it is the model letter unchanged."""
+        text = normalise_letter(self.cleaned_data.get("body") or "")
+        if not text or text == self.model_body:
+            return None
+        if len(text) > self.action.max_length:
+            raise forms.ValidationError(
+                _(
+                    "Your letter is %(length)s characters long; the limit is %(max)s. "
+                    "Please shorten it."
+                ),
+                code="too_long",
+                params={"length": _grouped(len(text)), "max": _grouped(self.action.max_length)},
+            )
+        _reject_control_characters_in_text(text)
+        return text
+
+
+class CallReportForm(_ParticipantForm):
+    """'I called': how it went, and who called."""
+
+    outcome = forms.ChoiceField(label=_("How did it go?"), widget=forms.RadioSelect)
+    named_to_target = forms.BooleanField(label=NAMED_TO_TARGET_LABEL, required=False)
+    keep_informed = forms.BooleanField(label=KEEP_INFORMED_LABEL, required=False)
+    website = forms.CharField(required=False, label=_("Leave this field empty"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        from outcry.actions.models import Call
+
+        self.fields["outcome"].choices = Call.Outcome.choices

@@ -8,7 +8,7 @@ from django_countries.fields import CountryField
 
 from outcry.cases.models import Case
 from outcry.supporters.models import Supporter
-from outcry.targets.models import Target
+from outcry.targets.models import Office
 
 
 class PetitionQuerySet(models.QuerySet):
@@ -39,13 +39,14 @@ class Petition(models.Model):
         null=True,
         blank=True,
     )
-    target = models.ForeignKey(
-        Target,
+    office = models.ForeignKey(
+        Office,
         on_delete=models.PROTECT,
         related_name="petitions",
-        verbose_name=_("target"),
+        verbose_name=_("to (office)"),
         null=True,
         blank=True,
+        help_text=_("The petition goes to whoever holds this office on the day."),
     )
     title = models.CharField(_("title"), max_length=200)
     ask = models.TextField(
@@ -65,6 +66,8 @@ class Petition(models.Model):
         _("signatures counted"), default=0, editable=False
     )
     counted_at = models.DateTimeField(_("count updated"), null=True, blank=True, editable=False)
+    # The sum of the OfflineSignatures rows, kept by services.offline_signatures_add.
+    offline_count = models.PositiveIntegerField(_("offline signatures"), default=0, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = PetitionQuerySet.as_manager()
@@ -90,8 +93,17 @@ class Petition(models.Model):
         return self.closes_at is None or self.closes_at > timezone.now()
 
     @property
+    def total(self) -> int:
+        """Everyone counted: confirmed online signatures and those gathered on paper."""
+        return self.signature_count + self.offline_count
+
+    @property
+    def text(self) -> str:
+        return self.ask
+
+    @property
     def progress_percent(self) -> int:
-        return min(100, int(self.signature_count * 100 / self.goal)) if self.goal else 0
+        return min(100, int(self.total * 100 / self.goal)) if self.goal else 0
 
 
 class Signature(models.Model):
@@ -122,6 +134,10 @@ class Signature(models.Model):
     flag_reason = models.CharField(_("why flagged"), max_length=100, blank=True)
     ip_hash = models.CharField(_("IP hash"), max_length=32, blank=True)
     keep_informed = models.BooleanField(_("keep me informed"), default=False)
+    # The supporter agreed that their name and city go to the target with the signatures.
+    named_to_target = models.BooleanField(_("may be named to the target"), default=False)
+    # What the supporter wrote beyond the supporter record (their city), sealed: see crypto.
+    personal_data = models.TextField(_("personal data (sealed)"), blank=True, editable=False)
     created_at = models.DateTimeField(_("signed"), auto_now_add=True)
     validated_at = models.DateTimeField(_("validated"), null=True, blank=True)
     # True once this signature is included in petition.signature_count (or subtracted).
@@ -151,3 +167,342 @@ class Signature(models.Model):
 
     def __str__(self) -> str:
         return f"Signature #{self.pk} on {self.petition_id}"
+
+
+class OfflineSignatures(models.Model):
+    """Signatures gathered on paper (at a stall, an event), added by staff as a number.
+
+    Counted in the petition's total and its delivery package; there is nobody behind them
+    in the database, so they are never named.
+    """
+
+    petition = models.ForeignKey(
+        Petition,
+        on_delete=models.CASCADE,
+        related_name="offline_signatures",
+        verbose_name=_("petition"),
+    )
+    count = models.PositiveIntegerField(_("number of signatures"))
+    country = CountryField(_("country"), blank=True, help_text=_("Where they were gathered."))
+    source = models.CharField(
+        _("source"), max_length=300, help_text=_('Where they come from: "Paris stall, 8 March"')
+    )
+    added_by = models.CharField(_("added by"), max_length=150, blank=True, editable=False)
+    created_at = models.DateTimeField(_("added"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("offline signatures")
+        verbose_name_plural = _("offline signatures")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(count__gt=0), name="offline_signatures_count_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.count} ({self.source})"
+
+
+class ActionStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class ParticipationState(models.TextChoices):
+    """As for signatures: pending until the email link is followed (letters); validated
+    (counted once by the counting task); flagged by the rate limits; invalidated by staff."""
+
+    PENDING = "pending", _("Pending confirmation")
+    VALIDATED = "validated", _("Validated")
+    FLAGGED = "flagged", _("Flagged")
+    INVALIDATED = "invalidated", _("Invalidated")
+
+
+class OfficeActionQuerySet(models.QuerySet):
+    def public(self):
+        return self.exclude(status=ActionStatus.DRAFT)
+
+
+class OfficeAction(models.Model):
+    """What every action addressed to an office shares: a case, a status and a counter."""
+
+    slug = models.SlugField(_("slug"), unique=True, max_length=100)
+    reference = models.CharField(
+        _("reference"),
+        max_length=40,
+        blank=True,
+        help_text=_('The action\'s reference number, e.g. "UA 219/06"'),
+    )
+    case = models.ForeignKey(
+        Case,
+        on_delete=models.PROTECT,
+        related_name="%(class)ss",
+        verbose_name=_("case"),
+        null=True,
+        blank=True,
+    )
+    office = models.ForeignKey(
+        Office,
+        on_delete=models.PROTECT,
+        related_name="%(class)ss",
+        verbose_name=_("to (office)"),
+        help_text=_("The action goes to whoever holds this office on the day."),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    background = models.TextField(_("background"), blank=True, help_text=_("Markdown."))
+    status = models.CharField(
+        _("status"), max_length=10, choices=ActionStatus, default=ActionStatus.DRAFT
+    )
+    closes_at = models.DateTimeField(_("closes at"), null=True, blank=True)
+    # Written only by the counting task (batched), like Petition.signature_count.
+    count = models.PositiveIntegerField(_("counted"), default=0, editable=False)
+    counted_at = models.DateTimeField(_("count updated"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = OfficeActionQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        if self.status != ActionStatus.OPEN:
+            return False
+        return self.closes_at is None or self.closes_at > timezone.now()
+
+    @property
+    def total(self) -> int:
+        return self.count
+
+
+class LetterAction(OfficeAction):
+    """A model letter (or a short email) that supporters send to an office's holder.
+
+    The salutation comes from the target directory (whoever holds the office on the day, in
+    the letter's language); the body is Markdown with numbered demands; the supporter's
+    name and city close it. Staff choose the routes: Outcry emails it (throttled per target
+    address), a PDF to print and post, a ``mailto:`` link.
+    """
+
+    class Kind(models.TextChoices):
+        LETTER = "letter", _("Letter")
+        EMAIL = "email", _("Email to the target")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind, default=Kind.LETTER)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(
+        _("model letter"),
+        help_text=_(
+            "Markdown, after the salutation and before the sign-off: the background and the "
+            "numbered demands (1. … 2. …)."
+        ),
+    )
+    editable = models.BooleanField(_("supporters may edit the letter"), default=True)
+    max_length = models.PositiveIntegerField(
+        _("longest letter a supporter may send"),
+        default=6000,
+        help_text=_("In characters, the salutation and sign-off not included."),
+    )
+    route_email = models.BooleanField(
+        _("Outcry emails it to the target"),
+        default=True,
+        help_text=_("Only where the office has an email address that has not bounced."),
+    )
+    route_print = models.BooleanField(_("PDF to print and post"), default=True)
+    route_mailto = models.BooleanField(_("mailto: link"), default=False)
+    hourly_cap = models.PositiveIntegerField(
+        _("emails to the target per hour"),
+        default=20,
+        help_text=_(
+            "At most this many emails to the office's address in any hour, over all "
+            "actions; the rest wait their turn."
+        ),
+    )
+    daily_cap = models.PositiveIntegerField(_("emails to the target per day"), default=200)
+    digest = models.BooleanField(
+        _("send a daily digest instead"),
+        default=False,
+        help_text=_("One email a day to the target bundling that day's letters."),
+    )
+
+    class Meta(OfficeAction.Meta):
+        verbose_name = _("letter or email action")
+        verbose_name_plural = _("letter and email actions")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(hourly_cap__gt=0, daily_cap__gt=0, max_length__gt=0),
+                name="letter_action_caps_positive",
+            ),
+        ]
+
+    def get_absolute_url(self) -> str:
+        return reverse("letter-detail", kwargs={"slug": self.slug})
+
+    @property
+    def text(self) -> str:
+        return self.body
+
+
+class CallAction(OfficeAction):
+    """A call to the office: a script per language, the office's hours in its time zone,
+    and an "I called" form whose reports are counted."""
+
+    script = models.TextField(_("call script"), help_text=_("Markdown."))
+
+    class Meta(OfficeAction.Meta):
+        verbose_name = _("call action")
+        verbose_name_plural = _("call actions")
+
+    def get_absolute_url(self) -> str:
+        return reverse("call-detail", kwargs={"slug": self.slug})
+
+    @property
+    def text(self) -> str:
+        return self.script
+
+
+class Participation(models.Model):
+    """What every supporter's act on an office action shares."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    supporter = models.ForeignKey(
+        Supporter, on_delete=models.CASCADE, related_name="+", verbose_name=_("supporter")
+    )
+    email_hash = models.CharField(_("email hash"), max_length=64)
+    country = CountryField(_("country"))
+    language = models.CharField(_("language"), max_length=10)
+    state = models.CharField(
+        _("state"), max_length=12, choices=ParticipationState, default=ParticipationState.PENDING
+    )
+    flag_reason = models.CharField(_("why flagged"), max_length=100, blank=True)
+    ip_hash = models.CharField(_("IP hash"), max_length=32, blank=True)
+    keep_informed = models.BooleanField(_("keep me informed"), default=False)
+    named_to_target = models.BooleanField(_("may be named to the target"), default=False)
+    # The supporter's own words (name as signed, city, an edited letter), sealed.
+    personal_data = models.TextField(_("personal data (sealed)"), blank=True, editable=False)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+    validated_at = models.DateTimeField(_("validated"), null=True, blank=True)
+    counted = models.BooleanField(default=False, editable=False)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at"]
+
+
+class Letter(Participation):
+    """One supporter's letter (or email) on a letter action, kept as they sent it (sealed)."""
+
+    class Route(models.TextChoices):
+        EMAIL = "email", _("Emailed by Outcry")
+        PRINT = "print", _("Printed and posted")
+
+    class TargetStatus(models.TextChoices):
+        NOT_SENT = "not_sent", _("Not for sending")
+        QUEUED = "queued", _("Waiting its turn")
+        SCHEDULED = "scheduled", _("Being sent")
+        SENT = "sent", _("Sent")
+        IN_DIGEST = "in_digest", _("In a daily digest")
+        BOUNCED = "bounced", _("Refused by the target's server")
+
+    action = models.ForeignKey(
+        LetterAction, on_delete=models.CASCADE, related_name="letters", verbose_name=_("action")
+    )
+    route = models.CharField(_("route"), max_length=10, choices=Route, default=Route.EMAIL)
+    reply_to = models.BooleanField(
+        _("the target may reply to the supporter"),
+        default=False,
+        help_text=_("The supporter's address is given as Reply-To."),
+    )
+    edited = models.BooleanField(_("edited by the supporter"), default=False)
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    confirmation_bounced = models.BooleanField(default=False, editable=False)
+    # Sending to the target: queued on confirmation, scheduled by the throttle, claimed by
+    # send_once (target_sent_at). target_email is the address at scheduling time, which
+    # the hourly and daily windows are counted on.
+    target_status = models.CharField(
+        _("to the target"), max_length=12, choices=TargetStatus, default=TargetStatus.NOT_SENT
+    )
+    target_email = models.EmailField(_("sent to"), blank=True, editable=False)
+    target_scheduled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    target_sent_at = models.DateTimeField(_("sent to the target"), null=True, blank=True)
+    target_error = models.CharField(_("delivery problem"), max_length=500, blank=True)
+    digest = models.ForeignKey(
+        "TargetDigest",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="letters",
+        verbose_name=_("digest"),
+    )
+
+    class Meta(Participation.Meta):
+        verbose_name = _("letter")
+        verbose_name_plural = _("letters")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["action", "email_hash"], name="one_letter_per_email_per_action"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["action", "state", "counted"], name="letter_count_idx"),
+            models.Index(fields=["target_email", "target_scheduled_at"], name="letter_window_idx"),
+            models.Index(fields=["action", "target_status"], name="letter_queue_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Letter #{self.pk} on {self.action_id}"
+
+
+class TargetDigest(models.Model):
+    """One email bundling a day's letters of one action to the target's address."""
+
+    action = models.ForeignKey(
+        LetterAction, on_delete=models.CASCADE, related_name="digests", verbose_name=_("action")
+    )
+    email = models.EmailField(_("sent to"))
+    created_at = models.DateTimeField(_("made"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    error = models.CharField(_("delivery problem"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("daily digest")
+        verbose_name_plural = _("daily digests")
+
+    def __str__(self) -> str:
+        return f"Digest #{self.pk} to {self.email}"
+
+
+class Call(Participation):
+    """A supporter's report that they called the office, with how it went."""
+
+    class Outcome(models.TextChoices):
+        ANSWERED = "answered", _("Someone answered")
+        VOICEMAIL = "voicemail", _("I left a voicemail")
+        REFUSED = "refused", _("They refused to listen")
+
+    action = models.ForeignKey(
+        CallAction, on_delete=models.CASCADE, related_name="calls", verbose_name=_("action")
+    )
+    outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome)
+
+    class Meta(Participation.Meta):
+        verbose_name = _("call")
+        verbose_name_plural = _("calls")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["action", "email_hash"], name="one_call_per_email_per_action"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["action", "state", "counted"], name="call_count_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Call #{self.pk} on {self.action_id}"

@@ -2,7 +2,7 @@
 
 from django_tasks import task
 
-from outcry.actions import services
+from outcry.actions import counting, letters, services
 
 
 @task()
@@ -23,3 +23,28 @@ def send_duplicate_signature_notice(signature_id: int, attempt: int = 0) -> str:
 @task()
 def count_petition_signatures(petition_id: int) -> int:
     return services.petition_count_signatures(petition_id=petition_id)
+
+
+@task()
+def count_action(kind: str, action_id: int) -> int:
+    return counting.action_count(kind=kind, action_id=action_id)
+
+
+@task()
+def send_letter_confirmation(letter_id: int, attempt: int = 0) -> str:
+    return letters.letter_send_confirmation(letter_id=letter_id, attempt=attempt)
+
+
+@task()
+def dispatch_letters(action_id: int) -> str:
+    return letters.letter_dispatch(action_id=action_id)
+
+
+@task()
+def send_letter_to_target(letter_id: int, attempt: int = 0) -> str:
+    return letters.letter_send_to_target(letter_id=letter_id, attempt=attempt)
+
+
+@task()
+def send_target_digest(digest_id: int, attempt: int = 0) -> str:
+    return letters.digest_send(digest_id=digest_id, attempt=attempt)

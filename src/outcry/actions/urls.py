@@ -10,4 +10,12 @@ urlpatterns = [
         name="petition-check-email",
     ),
     path("confirm/<str:token>/", views.signature_confirm, name="signature-confirm"),
+    path("letters/<slug:slug>/", views.letter_detail, name="letter-detail"),
+    path("letters/<slug:slug>/letter.pdf", views.letter_model_pdf, name="letter-model-pdf"),
+    path("letters/<slug:slug>/count.json", views.letter_count_json, name="letter-count-json"),
+    path("calls/<slug:slug>/count.json", views.call_count_json, name="call-count-json"),
+    path("letters/<slug:slug>/check-email/", views.letter_check_email, name="letter-check-email"),
+    path("letters/confirm/<str:token>/", views.letter_confirm, name="letter-confirm"),
+    path("calls/<slug:slug>/", views.call_detail, name="call-detail"),
+    path("calls/<slug:slug>/thanks/", views.call_thanks, name="call-thanks"),
 ]

@@ -7,10 +7,25 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from outcry.actions import selectors, services
-from outcry.actions.forms import KEEP_INFORMED_LABEL, KEEP_INFORMED_VERSION, SignatureForm
+from outcry.actions import calls, letters, selectors, services
+from outcry.actions.composition import letter_compose, model_body
+from outcry.actions.forms import (
+    KEEP_INFORMED_LABEL,
+    KEEP_INFORMED_VERSION,
+    NAMED_TO_TARGET_LABEL,
+    NAMED_TO_TARGET_VERSION,
+    REPLY_TO_LABEL,
+    REPLY_TO_VERSION,
+    CallReportForm,
+    LetterForm,
+    SignatureForm,
+)
+from outcry.actions.models import CallAction, LetterAction
+from outcry.actions.pdf import letter_pdf
 from outcry.cases.selectors import cases_published
 from outcry.core.http import client_ip_hash
+from outcry.core.text import render_markdown
+from outcry.targets.selectors import addressee
 
 
 @require_GET
@@ -18,7 +33,11 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "actions/home.html",
-        {"petitions": selectors.petitions_open(), "cases": cases_published()},
+        {
+            "petitions": selectors.petitions_open(),
+            "office_actions": selectors.office_actions_open(),
+            "cases": cases_published(),
+        },
     )
 
 
@@ -48,6 +67,11 @@ def petition_detail(request: HttpRequest, slug: str) -> HttpResponse:
                     ),
                     source_url=request.build_absolute_uri(request.path),
                     ip_hash=client_ip_hash(request),
+                    named_to_target=form.cleaned_data["named_to_target"],
+                    named_consent=services.ConsentText(
+                        wording=str(NAMED_TO_TARGET_LABEL), version=NAMED_TO_TARGET_VERSION
+                    ),
+                    city=form.cleaned_data["city"],
                 )
             except services.SigningClosed:
                 return _refused(request, petition, _("This petition is closed."), status=403)
@@ -65,15 +89,27 @@ def petition_detail(request: HttpRequest, slug: str) -> HttpResponse:
     else:
         form = SignatureForm()
     return render(
-        request, "actions/petition_detail.html", {"petition": petition, "form": form}, status=status
+        request, "actions/petition_detail.html", _petition_context(petition, form), status=status
     )
+
+
+def _petition_context(petition, form, **extra) -> dict:
+    return {
+        "petition": petition,
+        "form": form,
+        "to": addressee(office=petition.office, language=get_language())
+        if petition.office
+        else None,
+        "case_actions": selectors.case_actions(case=petition.case, exclude=petition),
+        **extra,
+    }
 
 
 def _refused(request: HttpRequest, petition, message: str, *, status: int) -> HttpResponse:
     return render(
         request,
         "actions/petition_detail.html",
-        {"petition": petition, "form": None, "refusal": message},
+        _petition_context(petition, None, refusal=message),
         status=status,
     )
 
@@ -101,7 +137,21 @@ def signature_confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_GET
 def petition_count_json(request: HttpRequest, slug: str) -> JsonResponse:
-    response = JsonResponse(selectors.petition_count(slug=slug))
+    return _public_count(selectors.petition_count(slug=slug))
+
+
+@require_GET
+def letter_count_json(request: HttpRequest, slug: str) -> JsonResponse:
+    return _public_count(selectors.office_action_count(model=LetterAction, slug=slug))
+
+
+@require_GET
+def call_count_json(request: HttpRequest, slug: str) -> JsonResponse:
+    return _public_count(selectors.office_action_count(model=CallAction, slug=slug))
+
+
+def _public_count(data: dict) -> JsonResponse:
+    response = JsonResponse(data)
     patch_cache_control(
         response,
         public=True,
@@ -111,3 +161,204 @@ def petition_count_json(request: HttpRequest, slug: str) -> JsonResponse:
     )
     response["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+def _consent(label, version) -> services.ConsentText:
+    return services.ConsentText(wording=str(label), version=version)
+
+
+# Like signing: no CSRF cookie, the email confirmation is the proof of intent.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def letter_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    action = selectors.letter_action_for_page(slug=slug)
+    language = get_language()
+    to = addressee(office=action.office, language=language)
+    routes = letters.routes_available(action)
+    form_kwargs = {"action": action, "routes": routes, "model_body": model_body(action, language)}
+    status = 200
+    refusal = ""
+    if request.method == "POST":
+        form = LetterForm(request.POST, **form_kwargs)
+        if form.is_valid() and not action.is_open:
+            refusal, status = _("This action is closed."), 403
+        elif form.is_valid():
+            data = form.cleaned_data
+            if form.is_bot:
+                return redirect("letter-check-email", slug=action.slug)
+            try:
+                letters.letter_create(
+                    action=action,
+                    email=data["email"],
+                    first_name=data["first_name"],
+                    last_name=data["last_name"],
+                    country=data["country"],
+                    city=data["city"],
+                    language=language,
+                    body=data.get("body"),
+                    route=data["route"],
+                    reply_to=data.get("reply_to", False),
+                    named_to_target=data["named_to_target"],
+                    keep_informed=data["keep_informed"],
+                    consents=letters.LetterConsents(
+                        keep_informed=_consent(KEEP_INFORMED_LABEL, KEEP_INFORMED_VERSION),
+                        named_to_target=_consent(NAMED_TO_TARGET_LABEL, NAMED_TO_TARGET_VERSION),
+                        reply_to=_consent(REPLY_TO_LABEL, REPLY_TO_VERSION),
+                    ),
+                    source_url=request.build_absolute_uri(request.path),
+                    ip_hash=client_ip_hash(request),
+                )
+            except letters.ActionClosed:
+                refusal, status = _("This action is closed."), 403
+            except letters.RouteUnavailable:
+                # The office's address bounced between showing the form and sending it.
+                refusal, status = (
+                    _(
+                        "This official has no email address we can use: please post your "
+                        "letter, or call."
+                    ),
+                    400,
+                )
+            else:
+                if data["route"] == "print":
+                    return _letter_pdf_response(action, language, data, to)
+                return redirect("letter-check-email", slug=action.slug)
+        else:
+            status = 400
+    else:
+        form = LetterForm(**form_kwargs)
+    composed = letter_compose(action=action, language=language, target=to)
+    context = {
+        "action": action,
+        "to": to,
+        "letter": composed,
+        "routes": routes,
+        "mailto": selectors.mailto_link(action=action, letter=composed),
+        "background_html": render_markdown(action.background),
+        "form": form if routes else None,
+        "refusal": refusal,
+        "case_actions": selectors.case_actions(case=action.case, exclude=action),
+    }
+    return render(request, "actions/letter_detail.html", context, status=status)
+
+
+def _letter_pdf_response(action, language: str, data: dict, to) -> HttpResponse:
+    """The supporter's letter for the print route, built from what they just typed: the
+    web tier never opens what it sealed."""
+    country_name = dict(SignatureForm().fields["country"].choices).get(data["country"], "")
+    composed = letter_compose(
+        action=action,
+        language=language,
+        name=f"{data['first_name']} {data['last_name']}".strip(),
+        city=data["city"],
+        country_name=str(country_name),
+        body=data.get("body"),
+        target=to,
+    )
+    response = HttpResponse(
+        letter_pdf(letter=composed, paper=data.get("paper") or "a4"), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = f'attachment; filename="letter-{action.slug}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+def letter_model_pdf(request: HttpRequest, slug: str) -> HttpResponse:
+    """The model letter, unsigned, to print (A4 or ?paper=letter)."""
+    action = selectors.letter_action_for_page(slug=slug)
+    language = get_language()
+    composed = letter_compose(action=action, language=language)
+    paper = "letter" if request.GET.get("paper") == "letter" else "a4"
+    response = HttpResponse(
+        letter_pdf(letter=composed, paper=paper), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = f'inline; filename="letter-{action.slug}-{paper}.pdf"'
+    # The same for everyone (no personal data): let caches take the load.
+    patch_cache_control(response, public=True, max_age=300)
+    return response
+
+
+@require_GET
+def letter_check_email(request: HttpRequest, slug: str) -> HttpResponse:
+    action = selectors.letter_action_for_page(slug=slug)
+    return render(request, "actions/letter_check_email.html", {"action": action})
+
+
+@require_GET
+def letter_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        letter = letters.letter_confirm(token=token)
+    except services.AlreadyConfirmed:
+        return render(request, "actions/confirm_problem.html", {"problem": "already"}, status=409)
+    except services.TokenExpired:
+        return render(request, "actions/confirm_problem.html", {"problem": "expired"}, status=410)
+    except services.TokenInvalid:
+        return render(request, "actions/confirm_problem.html", {"problem": "invalid"}, status=404)
+    return render(
+        request, "actions/letter_confirmed.html", {"letter": letter, "action": letter.action}
+    )
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def call_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    action = selectors.call_action_for_page(slug=slug)
+    language = get_language()
+    to = addressee(office=action.office, language=language)
+    status = 200
+    refusal = ""
+    if request.method == "POST":
+        form = CallReportForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            if form.is_bot:
+                return redirect("call-thanks", slug=action.slug)
+            try:
+                calls.call_report_create(
+                    action=action,
+                    email=data["email"],
+                    first_name=data["first_name"],
+                    last_name=data["last_name"],
+                    country=data["country"],
+                    city=data["city"],
+                    language=language,
+                    outcome=data["outcome"],
+                    named_to_target=data["named_to_target"],
+                    keep_informed=data["keep_informed"],
+                    keep_informed_consent=_consent(KEEP_INFORMED_LABEL, KEEP_INFORMED_VERSION),
+                    named_consent=_consent(NAMED_TO_TARGET_LABEL, NAMED_TO_TARGET_VERSION),
+                    source_url=request.build_absolute_uri(request.path),
+                    ip_hash=client_ip_hash(request),
+                )
+            except calls.ActionClosed:
+                refusal, status = _("This action is closed."), 403
+            else:
+                return redirect("call-thanks", slug=action.slug)
+        else:
+            status = 400
+    else:
+        form = CallReportForm()
+    context = {
+        "action": action,
+        "to": to,
+        "tel": selectors.tel_link(to.phone),
+        # Formatted here: a template would convert it back to the site's time zone.
+        "local_time": _hhmm(calls.local_time(tz_name=to.timezone)),
+        "script_html": render_markdown(action.script),
+        "background_html": render_markdown(action.background),
+        "form": form,
+        "refusal": refusal,
+        "case_actions": selectors.case_actions(case=action.case, exclude=action),
+    }
+    return render(request, "actions/call_detail.html", context, status=status)
+
+
+def _hhmm(moment) -> str:
+    return moment.strftime("%H:%M") if moment is not None else ""
+
+
+@require_GET
+def call_thanks(request: HttpRequest, slug: str) -> HttpResponse:
+    action = selectors.call_action_for_page(slug=slug)
+    return render(request, "actions/call_thanks.html", {"action": action})

@@ -13,20 +13,35 @@ _CONTENT = [
         ("cases", "case"),
         ("cases", "caseupdate"),
         ("targets", "target"),
+        ("targets", "office"),
+        ("targets", "tenure"),
+        ("deliveries", "delivery"),
         ("actions", "petition"),
+        ("actions", "offlinesignatures"),
+        ("actions", "letteraction"),
+        ("actions", "callaction"),
         ("news", "post"),
         ("news", "topic"),
     ]
     for verb in ("add", "change", "view")
 ]
 
-# Campaigners write content and see counts, never supporters' personal data nor staff.
+# Campaigners write content and see counts, never supporters' personal data nor staff,
+# with one exception: they deliver actions, so they make and download delivery packages,
+# which name the supporters who agreed to be named to the target (each download audited).
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    CAMPAIGNER: _CONTENT,
+    CAMPAIGNER: _CONTENT
+    + [
+        "deliveries.add_deliverypackage",
+        "deliveries.view_deliverypackage",
+        "deliveries.download_deliverypackage",
+    ],
     MODERATOR: [
         "actions.view_signature",
         "actions.moderate_signature",
         "actions.view_petition",
+        "actions.view_letter",
+        "actions.view_call",
         "cases.view_case",
         "comments.view_comment",
         "comments.change_comment",

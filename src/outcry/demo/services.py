@@ -11,14 +11,15 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils.dateparse import parse_datetime
 
-from outcry.actions.models import Petition
+from outcry.actions.models import CallAction, LetterAction, Petition
 from outcry.cases.models import Case, CaseUpdate
 from outcry.cases.services import case_sync_status
 from outcry.comments.demo import demo_load_comments
 from outcry.core import roles
 from outcry.news.models import Post, Topic
 from outcry.news.search import search_reindex_all
-from outcry.targets.models import Target
+from outcry.targets.models import Office, Target
+from outcry.targets.services import tenure_begin
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -40,15 +41,7 @@ def _load(name: str) -> list[dict]:
 @transaction.atomic
 def demo_load() -> dict[str, int]:
     """Create or refresh the demo content. Safe to run again: it updates in place."""
-    targets = {}
-    for row in _load("targets.json"):
-        target = Target.objects.filter(name=row["name"]).first() or Target(name=row["name"])
-        for field, value in row.items():
-            if field not in {"key", "name"}:
-                _translated(target, field, value)
-        target.full_clean()
-        target.save()
-        targets[row["key"]] = target
+    targets = demo_load_offices()
 
     cases = {}
     for row in _load("cases.json"):
@@ -77,17 +70,69 @@ def demo_load() -> dict[str, int]:
     for row in _load("petitions.json"):
         petition = Petition.objects.filter(slug=row["slug"]).first() or Petition(slug=row["slug"])
         petition.case = cases[row["case"]]
-        petition.target = targets[row["target"]]
+        petition.office = targets[row["office"]]
         for field in ("reference", "status", "goal"):
             setattr(petition, field, row[field])
         for field in ("title", "ask", "body"):
             _translated(petition, field, row[field])
         petition.full_clean()
         petition.save()
+    demo_load_actions(cases=cases, offices=targets)
     posts = demo_load_posts()
     demo_load_comments()
     search_reindex_all()
     return {"targets": len(targets), "cases": len(cases), "posts": posts}
+
+
+def demo_load_actions(*, cases: dict, offices: dict) -> None:
+    """The seed-001 letter to Minister Lavrov (English and French) and a call action."""
+    data = _load("actions.json")
+    for model, rows, text_fields in [
+        (LetterAction, data["letters"], ("title", "subject", "background", "body")),
+        (CallAction, data["calls"], ("title", "background", "script")),
+    ]:
+        for row in rows:
+            action = model.objects.filter(slug=row["slug"]).first() or model(slug=row["slug"])
+            action.case = cases[row["case"]]
+            action.office = offices[row["office"]]
+            for field, value in row.items():
+                if field in text_fields:
+                    _translated(action, field, value)
+                elif field not in {"slug", "case", "office"}:
+                    setattr(action, field, value)
+            action.full_clean()
+            action.save()
+
+
+def demo_load_offices() -> dict[str, Office]:
+    """Create or refresh the demo offices and their holders (by key), oldest holder first,
+    so the last one listed holds the office today and the others are its history."""
+    offices = {}
+    for row in _load("targets.json"):
+        office = (
+            Office.objects.filter(key=row["key"]).first()
+            # A demo database from before offices: the migration named it after its title.
+            or Office.objects.filter(title_en=row["title"]["en"]).first()
+            or Office()
+        )
+        office.key = row["key"]
+        for field, value in row.items():
+            if field not in {"key", "holders"}:
+                _translated(office, field, value)
+        office.full_clean()
+        office.save()
+        for holder in row["holders"]:
+            target = Target.objects.filter(key=holder["key"]).first() or Target(key=holder["key"])
+            for field, value in holder.items():
+                if field not in {"key", "since"}:
+                    _translated(target, field, value)
+            target.full_clean()
+            target.save()
+            since = date.fromisoformat(holder["since"])
+            if not office.tenures.filter(target=target, started_on=since).exists():
+                tenure_begin(office=office, target=target, started_on=since)
+        offices[row["key"]] = office
+    return offices
 
 
 def demo_load_posts() -> int:

@@ -66,7 +66,9 @@ def _petitions_open() -> QuerySet[Petition]:
     return (
         Petition.objects.filter(status=Petition.Status.OPEN)
         .filter(Q(closes_at__isnull=True) | Q(closes_at__gt=now))
-        .only("id", "slug", "title", "signature_count", "goal", "status", "closes_at")
+        .only(
+            "id", "slug", "title", "signature_count", "offline_count", "goal", "status", "closes_at"
+        )
         .order_by("-created_at")
         .distinct()
     )
@@ -112,7 +114,14 @@ def post_for_page(*, slug: str) -> Post:
             Prefetch(
                 "petitions",
                 queryset=Petition.objects.public().only(
-                    "id", "slug", "title", "signature_count", "goal", "status", "closes_at"
+                    "id",
+                    "slug",
+                    "title",
+                    "signature_count",
+                    "offline_count",
+                    "goal",
+                    "status",
+                    "closes_at",
                 ),
             ),
         ),

@@ -1,11 +1,215 @@
-from django.contrib import admin
+import re
+import secrets
+from datetime import timedelta
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import storages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
-from outcry.targets.models import Target
+from outcry.targets import imports, services
+from outcry.targets.models import Office, Target, Tenure
+
+
+class TenureInline(admin.TabularInline):
+    model = Tenure
+    extra = 1
+    fields = ["office", "target", "started_on", "ended_on"]
+    autocomplete_fields = ["office", "target"]
+    ordering = ["-started_on"]
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_("UTF-8 (with or without BOM), comma separated, the template's columns."),
+    )
+
+
+IMPORT_DIR = "target-imports"
+TOKEN_RE = re.compile(r"^[0-9a-f]{32}$")
+PREVIEW_KEPT = timedelta(days=1)
+
+
+def _forget_abandoned_previews(storage) -> None:
+    """Uploads previewed and never confirmed are removed after a day."""
+    try:
+        _dirs, files = storage.listdir(IMPORT_DIR)
+    except FileNotFoundError:
+        return
+    for name in files:
+        path = f"{IMPORT_DIR}/{name}"
+        if storage.get_modified_time(path) < timezone.now() - PREVIEW_KEPT:
+            storage.delete(path)
+
+
+@admin.register(Office)
+class OfficeAdmin(TranslationAdmin):
+    change_list_template = "targets/admin/office_change_list.html"
+    list_display = ["title", "organisation", "country", "current_holder", "email_bounced_at"]
+    list_filter = ["country"]
+    search_fields = [
+        "key",
+        "title",
+        "organisation",
+        "country",
+        "tenures__target__name",
+        "email",
+    ]
+    prepopulated_fields = {"key": ["title"]}
+    readonly_fields = ["email_bounced_at", "email_bounce_reason"]
+    inlines = [TenureInline]
+    fieldsets = [
+        (None, {"fields": ["title", "key", "organisation"]}),
+        (_("Post and telephone"), {"fields": ["address", "country", "phone", "fax"]}),
+        (
+            _("Online"),
+            {"fields": ["email", "email_bounced_at", "email_bounce_reason", "contact_url"]},
+        ),
+        (_("Calls"), {"fields": ["timezone", "office_hours"]}),
+        (_("For campaigners"), {"fields": ["languages", "notes"]}),
+    ]
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).prefetch_related("tenures__target")
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "contact_url":
+            kwargs["assume_scheme"] = "https"
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def get_urls(self):
+        return [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="targets_office_import",
+            ),
+            path(
+                "import/template.csv",
+                self.admin_site.admin_view(self.import_template_view),
+                name="targets_office_import_template",
+            ),
+        ] + super().get_urls()
+
+    def _can_import(self, request: HttpRequest) -> bool:
+        user = request.user
+        return all(
+            user.has_perm(f"targets.{perm}")
+            for perm in ("add_office", "change_office", "add_target", "change_target")
+        )
+
+    def import_template_view(self, request: HttpRequest) -> HttpResponse:
+        response = HttpResponse(imports.template_csv(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="targets-template.csv"'
+        return response
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        """Upload → preview (every row error, nothing written) → confirm (all or nothing).
+
+        Between preview and confirm the upload waits in private storage under a random
+        token; confirming reads it again, so what is imported is what was previewed.
+        """
+        if not self._can_import(request):
+            raise PermissionDenied
+        storage = storages["private"]
+        _forget_abandoned_previews(storage)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Import offices and their holders from CSV"),
+            "columns": imports.COLUMNS,
+            "required": imports.REQUIRED,
+        }
+        form = ImportUploadForm()
+        if request.method == "POST" and "token" in request.POST:
+            token = request.POST["token"]
+            if not TOKEN_RE.match(token) or not storage.exists(f"{IMPORT_DIR}/{token}.csv"):
+                raise Http404
+            name = f"{IMPORT_DIR}/{token}.csv"
+            try:
+                with storage.open(name, "rb") as f:
+                    report = imports.targets_import(file=f)
+            except imports.ImportFileError as exc:
+                context.update(file_error=str(exc), form=form)
+                return TemplateResponse(request, "targets/admin/import.html", context)
+            if report.ok:
+                storage.delete(name)
+                self.message_user(
+                    request,
+                    _(
+                        "Imported %(rows)s rows: %(new)s new offices, %(changed)s changed; "
+                        "%(people)s new people; %(holders)s new holders."
+                    )
+                    % {
+                        "rows": report.rows,
+                        "new": report.offices_new,
+                        "changed": report.offices_changed,
+                        "people": report.people_new,
+                        "holders": report.holders_changed,
+                    },
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(reverse("admin:targets_office_changelist"))
+            context.update(report=report, form=form)
+            return TemplateResponse(request, "targets/admin/import.html", context)
+        if request.method == "POST":
+            form = ImportUploadForm(request.POST, request.FILES)
+            if form.is_valid():
+                token = secrets.token_hex(16)
+                name = storage.save(f"{IMPORT_DIR}/{token}.csv", form.cleaned_data["file"])
+                try:
+                    with storage.open(name, "rb") as f:
+                        report = imports.targets_import_check(file=f)
+                except imports.ImportFileError as exc:
+                    storage.delete(name)
+                    context.update(file_error=str(exc), form=form)
+                    return TemplateResponse(request, "targets/admin/import.html", context)
+                if not report.ok:
+                    storage.delete(name)
+                context.update(report=report, token=token if report.ok else "", form=form)
+                return TemplateResponse(request, "targets/admin/import.html", context)
+        context["form"] = form
+        return TemplateResponse(request, "targets/admin/import.html", context)
+
+    @admin.display(description=_("holder today"))
+    def current_holder(self, office: Office) -> str:
+        current = [t for t in office.tenures.all() if t.ended_on is None]
+        return str(current[0].target) if current else "—"
+
+    def save_model(self, request, obj: Office, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        # A corrected address is worth trying again.
+        if change and "email" in form.changed_data and obj.email_bounced_at is not None:
+            services.office_clear_email_bounce(office=obj)
 
 
 @admin.register(Target)
 class TargetAdmin(TranslationAdmin):
-    list_display = ["name", "office", "organisation", "country"]
-    list_filter = ["country"]
-    search_fields = ["name", "office", "organisation"]
+    list_display = ["name", "honorific", "offices_held"]
+    search_fields = [
+        "key",
+        "name",
+        "tenures__office__title",
+        "tenures__office__organisation",
+        "tenures__office__country",
+    ]
+    prepopulated_fields = {"key": ["name"]}
+    inlines = [TenureInline]
+    fields = ["name", "key", "honorific", "salutation", "languages", "notes"]
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).prefetch_related("tenures__office")
+
+    @admin.display(description=_("offices"))
+    def offices_held(self, target: Target) -> str:
+        return "; ".join(
+            str(t.office) + ("" if t.ended_on is None else f" (→ {t.ended_on:%Y})")
+            for t in target.tenures.all()
+        )

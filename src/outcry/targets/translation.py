@@ -1,8 +1,13 @@
 from modeltranslation.translator import TranslationOptions, register
 
-from outcry.targets.models import Target
+from outcry.targets.models import Office, Target
+
+
+@register(Office)
+class OfficeTranslationOptions(TranslationOptions):
+    fields = ("title", "organisation", "office_hours")
 
 
 @register(Target)
 class TargetTranslationOptions(TranslationOptions):
-    fields = ("honorific", "salutation", "office", "organisation")
+    fields = ("honorific", "salutation")

@@ -1,0 +1,442 @@
+"""Every write to letter and email actions: taking a supporter's letter, confirming it,
+and sending it to the target without flooding them.
+
+Like signing, taking a letter is one short transaction that never talks to SMTP. The
+supporter confirms their address first (the same signed-link pattern as signatures): only
+then is the letter counted and, on the email route, queued for the target. The web tier
+seals what the supporter wrote (their name as signed, city, their version of the letter);
+the worker opens it to send.
+
+Sending to the target is throttled per target address, over all actions: at most
+``hourly_cap`` emails in any hour and ``daily_cap`` in any 24 hours (the action's caps), or
+one daily digest bundling the letters. A dispatcher task moves queued letters into the
+window (``letter_dispatch``) and each scheduled letter is sent by ``send_once``: 4xx is
+retried with backoff, never twice; 5xx marks the office's address bounced (staff see the
+reason on the office) and nothing more goes to that address until staff correct it.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from outcry.actions.counting import action_request_count
+from outcry.actions.models import Letter, LetterAction, ParticipationState, TargetDigest
+from outcry.actions.services import (
+    NAMED_TO_TARGET,
+    AlreadyConfirmed,
+    ConsentText,
+    SignOutcome,
+    TokenExpired,
+    TokenInvalid,
+    _rate_limited,
+)
+from outcry.core.crypto import email_hash, seal
+from outcry.core.mail import send_once
+from outcry.core.queue import enqueue_with_transaction
+from outcry.supporters.models import ConsentRecord
+from outcry.supporters.services import consent_record, supporter_get_or_create
+from outcry.targets.models import Office
+from outcry.targets.services import office_mark_email_bounced
+
+CONFIRM_TOKEN_SALT = "outcry.actions.letter-confirm"  # noqa: S105 - a salt, not a secret
+REPLY_TO = "reply_to_target"  # ConsentRecord.purpose: the target may reply to me
+DIGEST_INTERVAL = timedelta(days=1)
+DIGEST_MAX_LETTERS = 2000
+
+
+class ActionClosed(Exception):
+    """The action is not taking letters (draft, closed, or past its closing date)."""
+
+
+class LetterTooLong(ValueError):
+    """The supporter's letter is over the action's maximum length."""
+
+
+class RouteUnavailable(ValueError):
+    """The chosen route is not offered on this action (or the office has no usable email)."""
+
+
+@dataclass(frozen=True)
+class LetterConsents:
+    keep_informed: ConsentText
+    named_to_target: ConsentText
+    reply_to: ConsentText
+
+
+def routes_available(action: LetterAction, office: Office | None = None) -> list[str]:
+    """The routes a supporter may choose: email only where the office has a usable address."""
+    office = office or action.office
+    routes = []
+    if action.route_email and office.email_usable:
+        routes.append(Letter.Route.EMAIL)
+    if action.route_print and action.kind == LetterAction.Kind.LETTER:
+        routes.append(Letter.Route.PRINT)
+    return routes
+
+
+def letter_create(
+    *,
+    action: LetterAction,
+    email: str,
+    first_name: str,
+    last_name: str,
+    country: str,
+    city: str,
+    language: str,
+    body: str | None,
+    route: str,
+    reply_to: bool,
+    named_to_target: bool,
+    keep_informed: bool,
+    consents: LetterConsents,
+    source_url: str,
+    ip_hash: str,
+) -> SignOutcome:
+    """Take a supporter's letter; the caller shows the same page whatever the outcome.
+
+    ``body`` is the supporter's version when they edited the model letter (None when not).
+    A second letter from the same address on the same action writes nothing.
+    """
+    if not action.is_open:
+        raise ActionClosed
+    if route not in routes_available(action):
+        raise RouteUnavailable(route)
+    if body is not None and not action.editable:
+        body = None
+    if body is not None and len(body) > action.max_length:
+        raise LetterTooLong(action.max_length)
+    flag_reason = _rate_limited(ip_hash)
+    from outcry.actions import tasks
+
+    sealed = {"name": f"{first_name} {last_name}".strip(), "city": city}
+    if body is not None:
+        sealed["body"] = body
+    try:
+        with transaction.atomic():
+            supporter, _ = supporter_get_or_create(
+                email=email,
+                first_name=first_name,
+                last_name=last_name,
+                country=country,
+                language=language,
+            )
+            letter = Letter.objects.create(
+                action=action,
+                supporter=supporter,
+                email_hash=supporter.email_hash,
+                country=country,
+                language=language,
+                route=route,
+                reply_to=reply_to and route == Letter.Route.EMAIL,
+                edited=body is not None,
+                keep_informed=keep_informed,
+                named_to_target=named_to_target,
+                personal_data=seal(sealed),
+                ip_hash=ip_hash,
+                state=ParticipationState.FLAGGED if flag_reason else ParticipationState.PENDING,
+                flag_reason=flag_reason,
+            )
+            for purpose, consent, given in [
+                (ConsentRecord.Purpose.KEEP_INFORMED, consents.keep_informed, keep_informed),
+                (NAMED_TO_TARGET, consents.named_to_target, named_to_target),
+                (REPLY_TO, consents.reply_to, letter.reply_to),
+            ]:
+                if not given and purpose != ConsentRecord.Purpose.KEEP_INFORMED:
+                    continue  # only a "yes" to sharing is recorded (see signature_create)
+                consent_record(
+                    supporter=supporter,
+                    purpose=purpose,
+                    wording=consent.wording,
+                    wording_version=consent.version,
+                    language=language,
+                    given=given,
+                    source_url=source_url,
+                )
+            if not flag_reason:
+                enqueue_with_transaction(tasks.send_letter_confirmation, letter.pk)
+    except IntegrityError:
+        if not Letter.objects.filter(action=action, email_hash=email_hash(email)).exists():
+            raise
+        return SignOutcome.DUPLICATE
+    return SignOutcome.FLAGGED if flag_reason else SignOutcome.CREATED
+
+
+def confirmation_token(letter: Letter) -> str:
+    return signing.TimestampSigner(salt=CONFIRM_TOKEN_SALT).sign(letter.uuid.hex)
+
+
+def letter_confirm(*, token: str) -> Letter:
+    """Confirm the letter the link names: it is counted once, and on the email route
+    queued for the target."""
+    signer = signing.TimestampSigner(salt=CONFIRM_TOKEN_SALT)
+    try:
+        letter_uuid = uuid.UUID(
+            hex=signer.unsign(token, max_age=settings.SIGNATURE_CONFIRMATION_MAX_AGE)
+        )
+    except signing.SignatureExpired as exc:
+        raise TokenExpired from exc
+    except (signing.BadSignature, ValueError) as exc:
+        raise TokenInvalid from exc
+    letter = Letter.objects.select_related("action", "action__office").filter(uuid=letter_uuid)
+    letter = letter.first()
+    if letter is None:
+        raise TokenInvalid
+    now = timezone.now()
+    to_target = letter.route == Letter.Route.EMAIL and letter.action.route_email
+    with transaction.atomic():
+        confirmed = Letter.objects.filter(pk=letter.pk, state=ParticipationState.PENDING).update(
+            state=ParticipationState.VALIDATED,
+            validated_at=now,
+            target_status=Letter.TargetStatus.QUEUED if to_target else Letter.TargetStatus.NOT_SENT,
+        )
+        if confirmed:
+            type(letter.supporter).objects.filter(
+                pk=letter.supporter_id, email_confirmed_at__isnull=True
+            ).update(email_confirmed_at=now)
+            action_id = letter.action_id
+            transaction.on_commit(lambda: action_request_count(kind="letter", action_id=action_id))
+            if to_target:
+                transaction.on_commit(lambda: letter_request_dispatch(action_id=action_id))
+    if not confirmed:
+        letter.refresh_from_db(fields=["state"])
+        if letter.state == ParticipationState.VALIDATED:
+            raise AlreadyConfirmed
+        raise TokenInvalid
+    letter.refresh_from_db()
+    return letter
+
+
+def letter_send_confirmation(*, letter_id: int, attempt: int = 0) -> str:
+    from outcry.actions import emails, tasks
+
+    def build(letter: Letter):
+        if letter.state != ParticipationState.PENDING:
+            return None
+        return emails.letter_confirmation(letter, token=confirmation_token(letter))
+
+    def bounced(letter: Letter, exc: Exception) -> None:
+        Letter.objects.filter(pk=letter.pk).update(confirmation_bounced=True)
+
+    return send_once(
+        queryset=Letter.objects.select_related("action", "supporter"),
+        pk=letter_id,
+        sent_field="confirmation_sent_at",
+        build=build,
+        retry_task=tasks.send_letter_confirmation,
+        attempt=attempt,
+        on_bounce=bounced,
+    )
+
+
+# --- to the target, throttled ------------------------------------------------------------
+
+
+def _dispatch_key(action_id: int) -> str:
+    return f"letter-dispatch-pending:{action_id}"
+
+
+def letter_request_dispatch(*, action_id: int) -> None:
+    """Ask the worker to move this action's queued letters towards the target soon.
+
+    Debounced like the counts: one dispatch per few seconds however many confirmations.
+    """
+    from outcry.actions import tasks
+
+    delay = settings.LETTER_DISPATCH_DELAY
+    if cache.add(_dispatch_key(action_id), 1, timeout=int(delay) + 60):
+        if delay:
+            tasks.dispatch_letters.using(
+                run_after=timezone.now() + timedelta(seconds=delay)
+            ).enqueue(action_id)
+        else:
+            tasks.dispatch_letters.enqueue(action_id)
+
+
+def _window_counts(email: str, now) -> tuple[int, int]:
+    recent = Letter.objects.filter(target_email__iexact=email)
+    hour = recent.filter(target_scheduled_at__gt=now - timedelta(hours=1)).count()
+    day = recent.filter(target_scheduled_at__gt=now - timedelta(days=1)).count()
+    return hour, day
+
+
+def letter_dispatch(*, action_id: int) -> str:
+    """Schedule as many queued letters as the target's windows allow, and come back when
+    there is room again. Safe to run twice at once: the office row is locked meanwhile."""
+    from outcry.actions import tasks
+
+    cache.delete(_dispatch_key(action_id))
+    action = LetterAction.objects.select_related("office").get(pk=action_id)
+    queued = Letter.objects.filter(action_id=action_id, target_status=Letter.TargetStatus.QUEUED)
+    now = timezone.now()
+    with transaction.atomic():
+        office = Office.objects.select_for_update().get(pk=action.office_id)
+        if not office.email_usable:
+            return "no usable address"  # letters wait; staff correcting the address resumes
+        if not queued.exists():
+            return "nothing queued"
+        if action.digest:
+            return _dispatch_digest(action, office.email, queued, now)
+        hour, day = _window_counts(office.email, now)
+        room = max(0, min(action.hourly_cap - hour, action.daily_cap - day))
+        batch = list(queued.order_by("validated_at", "pk").values_list("pk", flat=True)[:room])
+        Letter.objects.filter(pk__in=batch).update(
+            target_status=Letter.TargetStatus.SCHEDULED,
+            target_email=office.email,
+            target_scheduled_at=now,
+        )
+        for pk in batch:
+            enqueue_with_transaction(tasks.send_letter_to_target, pk)
+        if queued.exists():
+            _dispatch_later(action_id, _next_room(action, office.email, now))
+    return f"scheduled {len(batch)}"
+
+
+def _dispatch_later(action_id: int, when) -> None:
+    """Come back at ``when``: one deferred dispatch per action and moment, however many
+    confirmations ask for it meanwhile."""
+    from outcry.actions import tasks
+
+    key = f"letter-dispatch-at:{action_id}:{when.isoformat()}"
+    timeout = int((when - timezone.now()).total_seconds()) + 60
+    if cache.add(key, 1, timeout=max(timeout, 60)):
+        enqueue_with_transaction(tasks.dispatch_letters, action_id, run_after=when)
+
+
+def _next_room(action: LetterAction, email: str, now):
+    """When the earliest email in a full window leaves it."""
+    recent = Letter.objects.filter(target_email__iexact=email, target_scheduled_at__isnull=False)
+    hour, day = _window_counts(email, now)
+    if day >= action.daily_cap:
+        window = timedelta(days=1)
+        oldest = recent.filter(target_scheduled_at__gt=now - window)
+    else:
+        window = timedelta(hours=1)
+        oldest = recent.filter(target_scheduled_at__gt=now - window)
+    first = oldest.order_by("target_scheduled_at").values_list("target_scheduled_at", flat=True)
+    first = first.first()
+    return (first + window if first else now) + timedelta(seconds=1)
+
+
+def _dispatch_digest(action: LetterAction, email: str, queued, now) -> str:
+    """A digest gathers a day of letters: the first goes a day after the first letter
+    began to wait, the next a day after the previous one, each with what waits then."""
+    from outcry.actions import tasks
+
+    last = (
+        TargetDigest.objects.filter(action=action, email__iexact=email)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    first_waiting = queued.order_by("validated_at").values_list("validated_at", flat=True)[0]
+    due = (last or first_waiting) + DIGEST_INTERVAL
+    if due > now:
+        _dispatch_later(action.pk, due)
+        return "digest later"
+    digest = TargetDigest.objects.create(action=action, email=email)
+    batch = list(queued.order_by("validated_at", "pk").values_list("pk", flat=True))
+    batch = batch[:DIGEST_MAX_LETTERS]
+    Letter.objects.filter(pk__in=batch).update(
+        target_status=Letter.TargetStatus.IN_DIGEST,
+        digest=digest,
+        target_email=email,
+        target_scheduled_at=now,
+    )
+    enqueue_with_transaction(tasks.send_target_digest, digest.pk)
+    if len(batch) == DIGEST_MAX_LETTERS:  # more wait: the next digest in a day
+        _dispatch_later(action.pk, now + DIGEST_INTERVAL)
+    return f"digest of {len(batch)}"
+
+
+def _office_still_takes(letter_email: str, office: Office) -> bool:
+    return office.email_usable and office.email.lower() == letter_email.lower()
+
+
+def letter_send_to_target(*, letter_id: int, attempt: int = 0) -> str:
+    from outcry.actions import emails, tasks
+
+    def build(letter: Letter):
+        if letter.target_status != Letter.TargetStatus.SCHEDULED:
+            return None
+        office = Office.objects.get(pk=letter.action.office_id)
+        if not _office_still_takes(letter.target_email, office):
+            # Bounced or changed since scheduling: back in the queue, nothing sent.
+            Letter.objects.filter(pk=letter.pk).update(target_status=Letter.TargetStatus.QUEUED)
+            return None
+        return emails.letter_to_target(letter)
+
+    def bounced(letter: Letter, exc: Exception) -> None:
+        reason = str(exc)[:500]
+        office_mark_email_bounced(
+            office_id=letter.action.office_id, email=letter.target_email, reason=reason
+        )
+        Letter.objects.filter(pk=letter.pk).update(
+            target_status=Letter.TargetStatus.BOUNCED, target_error=reason
+        )
+
+    def sent(letter: Letter) -> None:
+        Letter.objects.filter(pk=letter.pk).update(target_status=Letter.TargetStatus.SENT)
+
+    return send_once(
+        queryset=Letter.objects.select_related("action", "action__office", "supporter"),
+        pk=letter_id,
+        sent_field="target_sent_at",
+        build=build,
+        retry_task=tasks.send_letter_to_target,
+        attempt=attempt,
+        on_bounce=bounced,
+        after_send=sent,
+    )
+
+
+def digest_send(*, digest_id: int, attempt: int = 0) -> str:
+    from outcry.actions import emails, tasks
+
+    def build(digest: TargetDigest):
+        office = Office.objects.get(pk=digest.action.office_id)
+        letters = digest.letters.filter(target_status=Letter.TargetStatus.IN_DIGEST)
+        if not letters.exists():
+            return None
+        if not _office_still_takes(digest.email, office):
+            letters.update(target_status=Letter.TargetStatus.QUEUED, digest=None)
+            return None
+        return emails.target_digest(digest)
+
+    def bounced(digest: TargetDigest, exc: Exception) -> None:
+        reason = str(exc)[:500]
+        office_mark_email_bounced(
+            office_id=digest.action.office_id, email=digest.email, reason=reason
+        )
+        TargetDigest.objects.filter(pk=digest.pk).update(error=reason)
+        digest.letters.update(target_status=Letter.TargetStatus.BOUNCED, target_error=reason)
+
+    def sent(digest: TargetDigest) -> None:
+        digest.letters.filter(target_status=Letter.TargetStatus.IN_DIGEST).update(
+            target_status=Letter.TargetStatus.SENT, target_sent_at=timezone.now()
+        )
+
+    return send_once(
+        queryset=TargetDigest.objects.select_related("action", "action__office"),
+        pk=digest_id,
+        sent_field="sent_at",
+        build=build,
+        retry_task=tasks.send_target_digest,
+        attempt=attempt,
+        on_bounce=bounced,
+        after_send=sent,
+    )
+
+
+def letters_resume(*, action: LetterAction) -> None:
+    """After staff correct a bounced address: bounced letters go back in the queue."""
+    with transaction.atomic():
+        Letter.objects.filter(action=action, target_status=Letter.TargetStatus.BOUNCED).update(
+            target_status=Letter.TargetStatus.QUEUED, target_sent_at=None, target_error=""
+        )
+        transaction.on_commit(lambda: letter_request_dispatch(action_id=action.pk))
