@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "outcry.actions",
     "outcry.news",
     "outcry.comments",
+    "outcry.subscriptions",
     "outcry.demo",
 ]
 

@@ -28,5 +28,6 @@ urlpatterns += i18n_patterns(
     path("", include("outcry.actions.urls")),
     path("", include("outcry.news.urls")),
     path("", include("outcry.comments.urls")),
+    path("", include("outcry.subscriptions.urls")),
     prefix_default_language=True,
 )

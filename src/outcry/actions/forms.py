@@ -1,3 +1,4 @@
+import re
 import unicodedata
 
 from django import forms
@@ -11,6 +12,15 @@ KEEP_INFORMED_LABEL = _(
     "I can unsubscribe at any time."
 )
 KEEP_INFORMED_VERSION = "keep-informed-2026-11-v1"
+
+# Where a signer came from, carried from the link's ``?source=`` (e.g. "mailing:12").
+SOURCE_PATTERN = re.compile(r"[a-z0-9][a-z0-9:_.-]{0,39}")
+
+
+def clean_source(value: str | None) -> str:
+    """The source if well-formed, else "": a bad value never stops anyone signing."""
+    value = (value or "").strip().lower()
+    return value if SOURCE_PATTERN.fullmatch(value) else ""
 
 
 def _reject_control_characters(value: str) -> str:
@@ -27,6 +37,7 @@ class SignatureForm(forms.Form):
     keep_informed = forms.BooleanField(label=KEEP_INFORMED_LABEL, required=False)
     # A honeypot: hidden from people by CSS and aria-hidden, filled in by naive bots.
     website = forms.CharField(required=False, label=_("Leave this field empty"))
+    source = forms.CharField(required=False, widget=forms.HiddenInput, max_length=200)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -39,6 +50,9 @@ class SignatureForm(forms.Form):
 
     def clean_last_name(self) -> str:
         return _reject_control_characters(self.cleaned_data["last_name"])
+
+    def clean_source(self) -> str:
+        return clean_source(self.cleaned_data.get("source"))
 
     def clean_email(self) -> str:
         return _reject_control_characters(self.cleaned_data["email"].strip())

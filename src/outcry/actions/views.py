@@ -8,7 +8,12 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from outcry.actions import selectors, services
-from outcry.actions.forms import KEEP_INFORMED_LABEL, KEEP_INFORMED_VERSION, SignatureForm
+from outcry.actions.forms import (
+    KEEP_INFORMED_LABEL,
+    KEEP_INFORMED_VERSION,
+    SignatureForm,
+    clean_source,
+)
 from outcry.cases.selectors import cases_published
 from outcry.core.http import client_ip_hash
 
@@ -48,6 +53,7 @@ def petition_detail(request: HttpRequest, slug: str) -> HttpResponse:
                     ),
                     source_url=request.build_absolute_uri(request.path),
                     ip_hash=client_ip_hash(request),
+                    source=form.cleaned_data["source"],
                 )
             except services.SigningClosed:
                 return _refused(request, petition, _("This petition is closed."), status=403)
@@ -63,7 +69,8 @@ def petition_detail(request: HttpRequest, slug: str) -> HttpResponse:
             return redirect("petition-check-email", slug=petition.slug)
         status = 400
     else:
-        form = SignatureForm()
+        source = clean_source(request.GET.get("source"))
+        form = SignatureForm(initial={"source": source} if source else None)
     return render(
         request, "actions/petition_detail.html", {"petition": petition, "form": form}, status=status
     )

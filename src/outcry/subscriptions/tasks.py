@@ -1,0 +1,15 @@
+"""Background work: thin wrappers that load by id and call a service."""
+
+from django_tasks import task
+
+from outcry.subscriptions import services
+
+
+@task()
+def send_subscription_confirmation(subscription_id: int, attempt: int = 0) -> str:
+    return services.subscription_send_confirmation(subscription_id=subscription_id, attempt=attempt)
+
+
+@task()
+def send_my_data(supporter_id: int, attempt: int = 0) -> str:
+    return services.my_data_send(supporter_id=supporter_id, attempt=attempt)
