@@ -3,6 +3,7 @@ import csv
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, StreamingHttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
@@ -47,8 +48,18 @@ class PetitionAdmin(TranslationAdmin):
                 ]
             },
         ),
+        (_("Signers' data"), {"fields": ["retention_days", "anonymised_at"]}),
     ]
     actions = ["recount"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        return [*super().get_readonly_fields(request, obj), "anonymised_at"]
+
+    def save_model(self, request: HttpRequest, obj: Petition, form, change: bool) -> None:
+        # Retention counts from the closing date: closing by status records it.
+        if obj.status == Petition.Status.CLOSED and obj.closes_at is None:
+            obj.closes_at = timezone.now()
+        super().save_model(request, obj, form, change)
 
     @admin.action(description=_("Recount signatures from scratch"))
     def recount(self, request: HttpRequest, queryset) -> None:

@@ -39,6 +39,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     DATA_PROTECTION: [
         "supporters.view_supporter",
         "supporters.view_consentrecord",
+        "supporters.export_supporter",
+        "supporters.erase_supporter",
+        "supporters.view_suppression",
+        "subscriptions.view_subscription",
         "actions.view_signature",
         "actions.export_signature",
         "core.view_auditevent",

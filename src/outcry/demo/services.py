@@ -18,6 +18,7 @@ from outcry.comments.demo import demo_load_comments
 from outcry.core import roles
 from outcry.news.models import Post, Topic
 from outcry.news.search import search_reindex_all
+from outcry.subscriptions.demo import demo_load_subscribers
 from outcry.targets.models import Target
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -86,6 +87,7 @@ def demo_load() -> dict[str, int]:
         petition.save()
     posts = demo_load_posts()
     demo_load_comments()
+    demo_load_subscribers()
     search_reindex_all()
     return {"targets": len(targets), "cases": len(cases), "posts": posts}
 

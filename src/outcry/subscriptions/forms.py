@@ -20,7 +20,7 @@ def _reject_control_characters(value: str) -> str:
 
 
 def _languages() -> list[tuple[str, str]]:
-    return [(code, _(name)) for code, name in settings.LANGUAGES]
+    return list(settings.LANGUAGES)
 
 
 class SubscribeForm(forms.Form):

@@ -13,3 +13,10 @@ def send_subscription_confirmation(subscription_id: int, attempt: int = 0) -> st
 @task()
 def send_my_data(supporter_id: int, attempt: int = 0) -> str:
     return services.my_data_send(supporter_id=supporter_id, attempt=attempt)
+
+
+@task()
+def apply_retention() -> dict[str, int]:
+    from outcry.subscriptions.retention import retention_apply
+
+    return retention_apply()

@@ -140,8 +140,8 @@ def _iso(value) -> str | None:
 def supporter_export(*, supporter: Supporter, actor: Actor = None) -> dict[str, Any]:
     """Everything Outcry holds about this person, opened, as JSON-ready data.
 
-    Needs a private key (the worker, or the staff admin). When staff do it (``actor``), an
-    audit row says who exported whom.
+    Needs a private key (the worker, or the staff admin). An audit row says who exported
+    whom (``actor``: staff; none: the supporter through their preference centre).
     """
     person = supporter_personal_data(supporter=supporter)
     data: dict[str, Any] = {
@@ -173,18 +173,23 @@ def supporter_export(*, supporter: Supporter, actor: Actor = None) -> dict[str, 
     }
     for holder in personal_data.holders():
         data[holder.label] = holder.export(supporter)
-    if actor is not None:
-        audit_record(
-            actor=actor,
-            action=AuditEvent.Action.EXPORT,
-            obj=supporter,
-            detail="export of everything held about the supporter",
-        )
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.EXPORT,
+        obj=supporter,
+        detail="export of everything held about the supporter"
+        + ("" if actor is not None else ", asked for by the supporter and emailed to them"),
+    )
     return data
 
 
 def supporter_erase(
-    *, supporter: Supporter, actor: Actor = None, suppress: bool = True, why: str = "request"
+    *,
+    supporter: Supporter,
+    actor: Actor = None,
+    suppress: bool = True,
+    audit: bool = True,
+    why: str = "request",
 ) -> None:
     """Remove this person's personal data everywhere; keep the anonymous counts.
 
@@ -193,7 +198,8 @@ def supporter_erase(
     supporter row stays as an anonymous stub (no address, no names, no hash of either), so
     counts stay right. With ``suppress`` (an erasure on request), only a keyed hash of the
     address is kept, so it is never mailed again; retention (``suppress=False``) keeps none.
-    Idempotent. Audited when staff do it.
+    Idempotent. Audited (with ``actor``, or none when the person asked themselves) unless
+    the caller writes its own audit row for a batch (``audit=False``, retention).
     """
     with transaction.atomic():
         supporter = Supporter.objects.select_for_update().get(pk=supporter.pk)
@@ -219,7 +225,7 @@ def supporter_erase(
             undeliverable_reason="",
             erased_at=now,
         )
-        if actor is not None:
+        if audit:
             audit_record(
                 actor=actor,
                 action=AuditEvent.Action.CHANGE,

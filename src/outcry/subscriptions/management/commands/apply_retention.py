@@ -1,0 +1,25 @@
+from django.core.management.base import BaseCommand
+
+from outcry.subscriptions.retention import petitions_due, retention_apply, supporters_to_anonymise
+
+
+class Command(BaseCommand):
+    help = (
+        "Anonymise the signers who did not ask to hear more, once their petition has been "
+        "closed for its retention period. Run it daily (cron, a systemd timer, or enqueue "
+        "the apply_retention task)."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Say what would be anonymised; change nothing."
+        )
+
+    def handle(self, *args, dry_run: bool = False, **options) -> None:
+        if dry_run:
+            for petition in petitions_due():
+                count = supporters_to_anonymise(petition=petition).count()
+                self.stdout.write(f"{petition.slug}: {count} supporter(s) would be anonymised")
+            return
+        for slug, count in retention_apply().items():
+            self.stdout.write(f"{slug}: {count} supporter(s) anonymised")
