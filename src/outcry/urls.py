@@ -19,6 +19,9 @@ urlpatterns = [
         name="petition-count-json",
     ),
     path("admin/", admin.site.urls),
+    # Links in mailings: no language prefix (the recipient's language is known).
+    path("", include("outcry.mailings.urls")),
+    path("anymail/", include("anymail.urls")),
 ]
 
 urlpatterns += i18n_patterns(

@@ -16,9 +16,12 @@ _CONTENT = [
         ("actions", "petition"),
         ("news", "post"),
         ("news", "topic"),
+        ("mailings", "mailing"),
+        ("mailings", "mailingvariant"),
+        ("mailings", "segment"),
     ]
     for verb in ("add", "change", "view")
-]
+] + ["mailings.send_mailing", "mailings.delete_mailingvariant"]
 
 # Campaigners write content and see counts, never supporters' personal data nor staff.
 ROLE_PERMISSIONS: dict[str, list[str]] = {

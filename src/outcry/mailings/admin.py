@@ -258,7 +258,10 @@ class MailingAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             supporter = None
             address = form.cleaned_data["supporter_email"]
-            if address:
+            if address and not request.user.has_perm("supporters.view_supporter"):
+                # Campaigners see no one's personal data: they preview with the defaults.
+                problems.append(_("Only data-protection staff may preview as a supporter."))
+            elif address:
                 supporter = Supporter.objects.filter(email_hash=email_hash(address)).first()
                 if supporter is None:
                     problems.append(_("No supporter has this address."))

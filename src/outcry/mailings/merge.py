@@ -12,7 +12,7 @@ from functools import cache
 
 from django.core.exceptions import ValidationError
 from django.template import Engine, Template, TemplateSyntaxError
-from django.template.base import VariableNode
+from django.template.base import TextNode, VariableNode
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
@@ -45,6 +45,14 @@ def compile_merge(source: str, *, autoescape: bool, allowed: frozenset[str] | No
             _("Merge field syntax error: %(error)s"), params={"error": exc}
         ) from exc
     problems = []
+    for node in template.nodelist:
+        if isinstance(node, TextNode):
+            if "{{" in node.s or "{%" in node.s or "}}" in node.s:
+                problems.append(_("A merge field is not closed: write {{ first_name }}."))
+        elif not isinstance(node, VariableNode):
+            problems.append(
+                _("Only merge fields such as {{ first_name }} are allowed, no {% tags %}.")
+            )
     for node in template.nodelist.get_nodes_by_type(VariableNode):
         expression = node.filter_expression
         var = expression.var
