@@ -114,7 +114,9 @@ def test_segments_by_language_country_and_actions(mailing_settings):
         state=Signature.State.PENDING,
     )
     french = Segment.objects.create(name="French", languages="fr")
-    assert set(segment_supporters(segment=french)) == {p[0] for p in people if p[0].language == "fr"}
+    assert set(segment_supporters(segment=french)) == {
+        p[0] for p in people if p[0].language == "fr"
+    }
 
     took_x = Segment.objects.create(name="Took X")
     took_x.took_action.set([petition_x])

@@ -131,11 +131,14 @@ def test_a_second_worker_never_takes_rows_a_live_worker_holds(raw_smtp, mailing_
         )
         assert held
         sending.mailing_send_due(mailing_id=mailing.pk)
-        assert set(
-            MailingRecipient.objects.filter(mailing=mailing, status="claimed").values_list(
-                "pk", flat=True
+        assert (
+            set(
+                MailingRecipient.objects.filter(mailing=mailing, status="claimed").values_list(
+                    "pk", flat=True
+                )
             )
-        ) == held
+            == held
+        )
     finally:
         _kill(worker)
     sending.mailing_send_due(mailing_id=mailing.pk)
