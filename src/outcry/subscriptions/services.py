@@ -247,7 +247,7 @@ def subscriptions_update_preferences(
         if language and language != supporter.language:
             supporter_set_language(supporter=supporter, language=language)
         subscriptions = list(
-            Subscription.objects.select_for_update()
+            Subscription.objects.select_for_update(of=("self",))
             .filter(supporter=supporter)
             .select_related("topic", "case")
         )
