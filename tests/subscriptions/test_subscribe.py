@@ -165,3 +165,14 @@ def test_expired_and_forged_links_get_a_plain_page(client, settings, smtp_server
     settings.SUBSCRIPTION_CONFIRMATION_MAX_AGE = -1
     assert client.get(link).status_code == 410
     assert Subscription.objects.get().confirmed_at is None
+
+
+def test_emails_in_another_language_than_the_page(client, smtp_server, tasks):
+    """On the English page, asking for emails in French: the consent is recorded in the
+    English words shown; the confirmation and the subscription are in French."""
+    client.post("/en/subscribe/countries/ru/", subscribe_data(language="fr"))
+    consent = ConsentRecord.objects.get()
+    assert consent.language == "en" and consent.wording.startswith("Email me news")
+    assert Subscription.objects.get().language == "fr"
+    tasks.run()
+    assert smtp_server.messages[0]["Content-Language"] == "fr"

@@ -75,6 +75,8 @@ class AlreadyConfirmed(Exception):
 class ConsentText:
     wording: str
     version: str
+    # The language the wording was shown in (the page's), if not the emails' language.
+    language: str = ""
 
 
 @dataclass(frozen=True)
@@ -165,7 +167,7 @@ def subscription_request(
                 purpose=ConsentRecord.Purpose.SUBSCRIPTION,
                 wording=consent.wording,
                 wording_version=consent.version,
-                language=language,
+                language=consent.language or language,
                 given=True,
                 source_url=source_url,
             )

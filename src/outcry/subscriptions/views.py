@@ -50,6 +50,7 @@ def _subscribe(
                     consent=services.ConsentText(
                         wording=SUBSCRIBE_CONSENT % {"subject": subject},
                         version=SUBSCRIBE_CONSENT_VERSION,
+                        language=get_language(),
                     ),
                     source_url=request.build_absolute_uri(back_url),
                     ip_hash=client_ip_hash(request),
