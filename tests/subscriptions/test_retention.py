@@ -114,3 +114,16 @@ def test_closing_a_petition_in_the_admin_records_when(admin_client):
     petition.refresh_from_db()
     assert petition.status == "closed"
     assert petition.closes_at is not None
+
+
+def test_daily_retention_runs_now_and_queues_exactly_one_next_run(tasks):
+    """`apply_retention --daily` runs in the worker and queues tomorrow's run; starting
+    it twice still leaves one run queued for tomorrow."""
+    from django_tasks_db.models import DBTaskResult
+
+    call_command("apply_retention", "--daily", stdout=io.StringIO())
+    call_command("apply_retention", "--daily", stdout=io.StringIO())
+    tasks.run()
+    pending = DBTaskResult.objects.filter(status="READY")
+    assert pending.count() == 1
+    assert pending.get().run_after > timezone.now() + timedelta(hours=23)

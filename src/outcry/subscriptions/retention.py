@@ -9,6 +9,7 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -89,6 +90,24 @@ def petition_apply_retention(*, petition: Petition, now: datetime | None = None)
     )
     logger.info("retention: petition %s: %s supporter(s) anonymised", petition.pk, anonymised)
     return anonymised
+
+
+RETENTION_INTERVAL = timedelta(days=1)
+_NEXT_RUN_KEY = "retention:next-run-queued"
+
+
+def retention_schedule_next() -> bool:
+    """Queue the next daily run, unless one was queued within the day (so starting the
+    chain twice does not double it). Returns whether it queued one."""
+    from outcry.subscriptions import tasks
+
+    lifetime = int(RETENTION_INTERVAL.total_seconds()) - 3600
+    if not cache.add(_NEXT_RUN_KEY, 1, timeout=lifetime):
+        return False
+    tasks.apply_retention.using(run_after=timezone.now() + RETENTION_INTERVAL).enqueue(
+        reschedule=True
+    )
+    return True
 
 
 def retention_apply(*, now: datetime | None = None) -> dict[str, int]:

@@ -16,7 +16,12 @@ def send_my_data(supporter_id: int, attempt: int = 0) -> str:
 
 
 @task()
-def apply_retention() -> dict[str, int]:
-    from outcry.subscriptions.retention import retention_apply
+def apply_retention(reschedule: bool = False) -> dict[str, int]:
+    """Apply retention now; with ``reschedule``, run again in a day (a periodic task that
+    needs no cron: start it once with ``outcry apply_retention --daily``)."""
+    from outcry.subscriptions.retention import retention_apply, retention_schedule_next
 
-    return retention_apply()
+    done = retention_apply()
+    if reschedule:
+        retention_schedule_next()
+    return done
