@@ -250,6 +250,9 @@ CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="REMOTE_ADDR")
 # Seconds the worker waits to gather confirmations into one count update.
 COUNT_BATCH_DELAY = env.float("COUNT_BATCH_DELAY", default=2.0)
 COUNT_CACHE_MAX_AGE = env.int("COUNT_CACHE_MAX_AGE", default=10)
+# Days after a petition closes before its signers who did not ask to hear more are
+# anonymised (`outcry apply_retention`); a petition may set its own period.
+RETENTION_DAYS_AFTER_CLOSE = env.int("RETENTION_DAYS_AFTER_CLOSE", default=180)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
