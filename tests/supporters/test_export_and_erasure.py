@@ -157,3 +157,21 @@ def test_staff_export_and_erase_from_the_admin_are_audited(client, world):
     ).exists()
     page = client.get(reverse("admin:supporters_supporter_change", args=[john.pk]))
     assert JOHN.first_name not in page.content.decode()
+
+
+def test_erasing_someone_with_an_unconfirmed_signature_voids_it_and_mails_nothing(
+    client, smtp_server, tasks
+):
+    """Erased before confirming: the signature is voided (never counted), its pending
+    reminder sends nothing, and the old confirmation link no longer confirms anything."""
+    petition = PetitionFactory()
+    client.post(petition.get_absolute_url(), sign_data(email="late@example.org"))
+    tasks.run()
+    (confirmation,) = smtp_server.messages
+    supporter_erase(supporter=Supporter.objects.get())
+    tasks.run(include_deferred=True)
+    assert len(smtp_server.messages) == 1
+    assert Signature.objects.get().state == Signature.State.INVALIDATED
+    assert client.get(signature_confirm_link(confirmation)).status_code == 404
+    petition.refresh_from_db()
+    assert petition.signature_count == 0

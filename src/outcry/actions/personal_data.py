@@ -31,7 +31,12 @@ def signatures_export(supporter: Supporter) -> list[dict]:
 def signatures_erase(supporter: Supporter) -> None:
     """Signatures stay, so counts and counts by country stay right; what could link one to
     the person goes (the keyed hash of their email, the hashed address, where they came
-    from). Each gets a random stand-in hash: the one-per-petition constraint still holds."""
+    from). Each gets a random stand-in hash: the one-per-petition constraint still holds.
+    Unconfirmed ones are voided, so no reminder goes to an address we no longer hold."""
+    # A signature never confirmed was never counted, and no one can confirm it now: void.
+    supporter.signatures.filter(state=Signature.State.PENDING).update(
+        state=Signature.State.INVALIDATED
+    )
     for signature in supporter.signatures.only("pk"):
         Signature.objects.filter(pk=signature.pk).update(
             email_hash=f"erased:{uuid.uuid4().hex}",
