@@ -185,6 +185,8 @@ ORGANISATION = {
 # time, messages one queued task sends before handing over to the next.
 MAILING_RATE_PER_SECOND = env.float("MAILING_RATE_PER_SECOND", default=100.0)
 MAILING_BATCH_SIZE = env.int("MAILING_BATCH_SIZE", default=500)
+# SMTP connections a worker keeps open and sends on at once (threads).
+MAILING_CONNECTIONS = env.int("MAILING_CONNECTIONS", default=4)
 MAILING_TASK_MESSAGES = env.int("MAILING_TASK_MESSAGES", default=5000)
 # Envelope sender (where bounces go) and the mailto: of List-Unsubscribe; empty: derived
 # from DEFAULT_FROM_EMAIL.

@@ -177,7 +177,7 @@ def test_bounce_and_complaint_webhooks_stop_all_mail(
 def test_webhook_without_the_secret_is_refused(client, settings):
     settings.ANYMAIL = {"WEBHOOK_SECRET": "hook:secret-words"}
     response = client.post(
-        "/anymail/sendgrid/tracking/", data="[]", content_type="application/json"
+        "/anymail/postmark/tracking/", data="[]", content_type="application/json"
     )
     assert response.status_code in (400, 401, 403)
 

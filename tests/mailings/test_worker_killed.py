@@ -83,7 +83,9 @@ def test_worker_killed_between_messages_resumes_without_duplicate_or_gap(
 
     wait_for(raw_smtp.handler.stalled)
     _kill(worker)
-    assert len(raw_smtp.handler.raw) == 120
+    # The worker's connections each stop at their next recipient (120 or a few more in).
+    before = len(raw_smtp.handler.raw)
+    assert 120 <= before < 130
     # The dead worker's batch is still claimed by it.
     assert MailingRecipient.objects.filter(mailing=mailing, status="claimed").exists()
 
@@ -91,7 +93,7 @@ def test_worker_killed_between_messages_resumes_without_duplicate_or_gap(
     raw_smtp.handler.released.set()
     report = sending.mailing_send_due(mailing_id=mailing.pk)
 
-    assert report.finished and report.sent == 180
+    assert report.finished and report.sent == 300 - before
     _assert_everyone_exactly_once(raw_smtp, mailing, addresses)
 
 
@@ -106,40 +108,44 @@ def test_worker_killed_after_the_server_took_a_message_does_not_send_it_again(
 
     wait_for(raw_smtp.handler.stalled)
     _kill(worker)
-    assert len(raw_smtp.handler.raw) == 151
+    # The server holds 151 messages (or a few more, from the worker's other connections),
+    # all recorded as sent before their final ".", none answered.
+    before = len(raw_smtp.handler.raw)
+    assert 151 <= before < 160
 
     raw_smtp.handler.stall_data_after = None
     raw_smtp.handler.released.set()
     report = sending.mailing_send_due(mailing_id=mailing.pk)
 
-    assert report.finished and report.sent == 149
+    assert report.finished and report.sent == 300 - before
     _assert_everyone_exactly_once(raw_smtp, mailing, addresses)
 
 
-def test_a_second_worker_never_takes_rows_a_live_worker_holds(raw_smtp, mailing_settings):
+def test_a_second_worker_never_takes_rows_a_live_worker_holds(
+    raw_smtp, smtp_server, mailing_settings
+):
     """Claims are exclusive: while a live worker holds a batch, another sends none of it."""
     mailing, addresses = _started_mailing(120)
     raw_smtp.handler.stall_rcpt_after = 10
-    worker = _start_worker(mailing, raw_smtp.port)
+    worker = _start_worker(mailing, raw_smtp.port)  # stalls on its own server
     wait_for(raw_smtp.handler.stalled)
+    mailing_settings.EMAIL_PORT = smtp_server.port  # the second worker's server answers
     try:
-        raw_smtp.handler.stall_rcpt_after = None
-        held = set(
-            MailingRecipient.objects.filter(mailing=mailing, status="claimed").values_list(
-                "pk", flat=True
-            )
-        )
+        claimed = MailingRecipient.objects.filter(mailing=mailing, status="claimed")
+        held = set(claimed.values_list("pk", flat=True))
         assert held
         sending.mailing_send_due(mailing_id=mailing.pk)
-        assert (
-            set(
-                MailingRecipient.objects.filter(mailing=mailing, status="claimed").values_list(
-                    "pk", flat=True
-                )
-            )
-            == held
-        )
+        assert set(claimed.values_list("pk", flat=True)) == held
     finally:
         _kill(worker)
-    sending.mailing_send_due(mailing_id=mailing.pk)
-    _assert_everyone_exactly_once(raw_smtp, mailing, addresses)
+    second = {m["To"] for m in smtp_server.messages}
+    first = {m["To"].addresses[0].addr_spec for m in raw_smtp.handler.messages}
+    assert not second & first
+
+    report = sending.mailing_send_due(mailing_id=mailing.pk)  # the dead worker's rows
+    assert report.finished and report.sent == len(held)
+    everyone = Counter(
+        [m["To"] for m in smtp_server.messages]
+        + [m["To"].addresses[0].addr_spec for m in raw_smtp.handler.messages]
+    )
+    assert set(everyone) == set(addresses) and set(everyone.values()) == {1}

@@ -8,11 +8,11 @@ compiled once as a restricted merge template. Per recipient, only that compiled 
 is rendered, which keeps the send loop fast.
 """
 
+import base64
 import binascii
 import re
 import uuid
 from dataclasses import dataclass, field
-from email.header import Header
 from email.utils import formataddr, formatdate, parseaddr
 from functools import cache
 from html import unescape
@@ -173,15 +173,24 @@ def _qp(text: str) -> bytes:
 
 
 @cache
-def _encoded_address(address: str) -> str:
+def _encoded_from(address: str) -> str:
     name, addr = parseaddr(address)
     return formataddr((name, addr), charset="utf-8")
 
 
 def _header(value: str) -> str:
+    """RFC 2047 encoded words (base64), for subjects that are not plain ASCII."""
     if value.isascii():
         return value
-    return Header(value, "utf-8").encode(linesep="\r\n")
+    words, current = [], ""
+    for char in value:
+        # An encoded word may hold 75 characters: 45 bytes of UTF-8 in base64 fit.
+        if len((current + char).encode()) > 45:
+            words.append(current)
+            current = ""
+        current += char
+    words.append(current)
+    return "\r\n ".join(f"=?utf-8?b?{base64.b64encode(word.encode()).decode()}?=" for word in words)
 
 
 def message_id_domain() -> str:
@@ -205,8 +214,8 @@ def build_message(
     """A multipart/alternative message (text, then HTML) as CRLF bytes, ready for SMTP."""
     boundary = "=_" + uuid.uuid4().hex
     headers = [
-        ("From", _encoded_address(from_email)),
-        ("To", _encoded_address(to)),
+        ("From", _encoded_from(from_email)),
+        ("To", to),
         ("Subject", _header(subject)),
         ("Date", formatdate(usegmt=True)),
         ("Message-ID", message_id),

@@ -15,6 +15,7 @@ as sent (at most once, never twice).
 
 import re
 import smtplib
+import socket
 from collections.abc import Callable
 from email import message_from_bytes
 from email.policy import default as default_policy
@@ -65,6 +66,9 @@ class SMTPTransport:
                 if settings.EMAIL_HOST_USER:
                     connection.login(settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD)
                 connection.ehlo_or_helo_if_needed()
+                # The final "." goes out as its own small write just after the message; with
+                # Nagle's algorithm it would wait for the peer's delayed ACK (~40 ms each).
+                connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             except (smtplib.SMTPException, OSError) as exc:
                 raise TemporaryDeliveryFailure(f"cannot connect: {exc}") from exc
             self.connection = connection
