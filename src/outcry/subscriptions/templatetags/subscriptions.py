@@ -1,6 +1,7 @@
 """``{% subscribe_box %}``: the subscribe form on country, topic and case pages."""
 
 from django import template
+from django.conf import settings
 from django.urls import reverse
 
 from outcry.subscriptions.forms import SUBSCRIBE_CONSENT, SubscribeForm
@@ -19,3 +20,11 @@ def subscribe_box(kind: str, key: str, subject: str, form: SubscribeForm | None 
         "subject": subject,
         "consent": SUBSCRIBE_CONSENT % {"subject": subject},
     }
+
+
+@register.simple_tag
+def retention_days() -> int:
+    """The site's default retention period, for the privacy page."""
+    from outcry.subscriptions.retention import DEFAULT_RETENTION_DAYS
+
+    return int(getattr(settings, "RETENTION_DAYS_AFTER_CLOSE", DEFAULT_RETENTION_DAYS))
