@@ -40,6 +40,7 @@ test: install-dev
 bench: install-dev
 	bash scripts/ensure-wrk.sh
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/mailing.py
 
 # Interface translations: edit src/outcry/locale/*/LC_MESSAGES/django.po, then run this.
 messages: install-dev

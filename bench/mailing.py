@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import shutil
 import signal
 import socket
@@ -197,7 +196,9 @@ def main() -> None:
                 check=True,
                 capture_output=True,
                 text=True,
-            ).stdout.strip().splitlines()[-1]
+            )
+            .stdout.strip()
+            .splitlines()[-1]
         )
         print(f"Sending {setup['recipients']:,} messages…", flush=True)
         started = time.perf_counter()
@@ -292,5 +293,4 @@ if __name__ == "__main__":
         sys.path.insert(0, str(ROOT / "src"))
         run_setup(int(sys.argv[2]))
     else:
-        resource.setrlimit(resource.RLIMIT_NOFILE, resource.getrlimit(resource.RLIMIT_NOFILE))
         main()

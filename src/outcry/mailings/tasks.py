@@ -9,6 +9,8 @@ from django_tasks import task
 from outcry.mailings import sending, services
 from outcry.mailings.models import Mailing
 
+IDLE_RECHECK_SECONDS = 30
+
 
 @task()
 def mailing_start_task(mailing_id: int) -> bool:
@@ -25,10 +27,13 @@ def mailing_send_task(mailing_id: int) -> str:
     mailing = Mailing.objects.get(pk=mailing_id)
     if report.finished or mailing.status != Mailing.Status.SENDING:
         return f"{mailing.status}: sent {report.sent}"
-    retry_at = sending.next_retry_at(mailing=mailing)
     run_after = None
-    if report.sent == 0 and retry_at is not None:
-        run_after = max(retry_at, timezone.now() + timedelta(seconds=1))
+    if report.sent == 0:
+        # Nothing was due: rows wait for a retry, or another worker holds them. Come back
+        # when the first retry is due (or a little later), never in a tight loop.
+        retry_at = sending.next_retry_at(mailing=mailing)
+        soon = timezone.now() + timedelta(seconds=IDLE_RECHECK_SECONDS)
+        run_after = max(retry_at, timezone.now() + timedelta(seconds=1)) if retry_at else soon
     task_ = mailing_send_task.using(run_after=run_after) if run_after else mailing_send_task
     task_.enqueue(mailing_id)
     return f"sent {report.sent}, continuing"
