@@ -5,6 +5,7 @@ from django.views.generic import TemplateView
 
 from outcry.actions import views as action_views
 from outcry.core import views as core_views
+from outcry.mailings.urls import anymail_urlpatterns
 
 admin.site.site_header = "Outcry"
 admin.site.site_title = "Outcry staff"
@@ -21,7 +22,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # Links in mailings: no language prefix (the recipient's language is known).
     path("", include("outcry.mailings.urls")),
-    path("anymail/", include("anymail.urls")),
+    path("anymail/", include((anymail_urlpatterns, "anymail"))),
 ]
 
 urlpatterns += i18n_patterns(

@@ -207,3 +207,15 @@ def test_export_lists_mailings_received_and_erasure_removes_view_data(
     supporter_erase(supporter=john)
     assert MailingRecipient.objects.get(supporter=john).view_data == ""
     assert MailingRecipient.objects.get(supporter=marie).view_data != ""
+
+
+def test_webhooks_do_not_exist_without_a_secret(client, settings, mailing_settings):
+    """Anymail would accept unauthenticated events (with a warning): not here."""
+    ((supporter, address),) = make_supporters(1)
+    settings.ANYMAIL = {"WEBHOOK_SECRET": ""}
+    event = {"RecordType": "Bounce", "Type": "HardBounce", "Email": address, "ID": 1}
+    response = client.post(
+        "/anymail/postmark/tracking/", data=json.dumps(event), content_type="application/json"
+    )
+    assert response.status_code == 404
+    assert Supporter.objects.get(pk=supporter.pk).undeliverable_at is None
