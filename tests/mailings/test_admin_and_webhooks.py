@@ -219,3 +219,20 @@ def test_webhooks_do_not_exist_without_a_secret(client, settings, mailing_settin
     )
     assert response.status_code == 404
     assert Supporter.objects.get(pk=supporter.pk).undeliverable_at is None
+
+
+def test_admin_pages_render_for_a_campaigner(client, mailing_settings):
+    make_supporters(2)
+    mailing = make_alert()
+    client.force_login(staff(CAMPAIGNER, "carl"))
+    for url in [
+        reverse("admin:mailings_segment_add"),
+        reverse("admin:mailings_segment_change", args=[mailing.segment.pk]),
+        reverse("admin:mailings_mailing_add"),
+        reverse("admin:mailings_mailing_changelist"),
+        reverse("admin:mailings_mailing_change", args=[mailing.pk]),
+        reverse("admin:mailing-preview", args=[mailing.pk]),
+    ]:
+        assert client.get(url).status_code == 200, url
+    segment_page = client.get(reverse("admin:mailings_segment_change", args=[mailing.segment.pk]))
+    assert "2 people who may be mailed" in segment_page.content.decode()
