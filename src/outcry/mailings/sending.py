@@ -386,10 +386,12 @@ def mailing_send_due(*, mailing_id: int, max_messages: int | None = None, now=No
 
 
 def next_retry_at(*, mailing: Mailing) -> datetime | None:
-    row = (
-        MailingRecipient.objects.filter(mailing=mailing, status=R.PENDING)
+    """When the earliest recipient waiting for a retry is due (None: none is waiting)."""
+    return (
+        MailingRecipient.objects.filter(
+            mailing=mailing, status=R.PENDING, next_attempt_at__isnull=False
+        )
         .order_by("next_attempt_at")
         .values_list("next_attempt_at", flat=True)
         .first()
     )
-    return row
