@@ -102,3 +102,27 @@ def test_nothing_readable_is_stored_for_the_page(sent):
     mailing, _people, _messages = sent
     for recipient in MailingRecipient.objects.filter(mailing=mailing):
         assert recipient.view_data and "First" not in recipient.view_data
+
+
+def test_signatures_through_a_mailing_link_are_counted_in_its_results(
+    client, smtp_server, mailing_settings
+):
+    from tests.conftest import sign_data
+    from tests.factories import PetitionFactory
+
+    PetitionFactory(slug="protect-elena")
+    make_supporters(1)
+    mailing = make_alert()
+    services.mailing_schedule(mailing=mailing, actor=None)
+    services.mailing_start(mailing_id=mailing.pk)
+    sending.mailing_send_due(mailing_id=mailing.pk)
+    html = smtp_server.messages[0].get_body(preferencelist=("html",)).get_content()
+    link = re.search(r'href="https://outcry.example(/en/petitions/protect-elena/[^"]*)"', html)
+    path = link.group(1).replace("&amp;", "&")
+
+    page = client.get(path).content.decode()
+    source = re.search(r'name="source" value="([^"]*)"', page).group(1)
+    response = client.post(path, {**sign_data(email="reader@example.org"), "source": source})
+
+    assert response.status_code == 302
+    assert mailing_results(mailing=mailing)["actions"] == 1
