@@ -3,6 +3,7 @@ services report bounces and complaints through anymail's webhooks."""
 
 import base64
 import json
+from urllib.parse import unquote
 
 import pytest
 from django.contrib.auth.models import Group, Permission, User
@@ -236,3 +237,32 @@ def test_admin_pages_render_for_a_campaigner(client, mailing_settings):
         assert client.get(url).status_code == 200, url
     segment_page = client.get(reverse("admin:mailings_segment_change", args=[mailing.segment.pk]))
     assert "2 people who may be mailed" in segment_page.content.decode()
+
+
+def test_mailto_unsubscribe_through_an_inbound_webhook(
+    client, smtp_server, mailing_settings, settings
+):
+    from outcry.mailings import sending, services
+
+    settings.ANYMAIL = {"WEBHOOK_SECRET": "hook:secret-words"}
+    people = make_supporters(2)
+    mailing = make_alert()
+    services.mailing_schedule(mailing=mailing, actor=None)
+    services.mailing_start(mailing_id=mailing.pk)
+    sending.mailing_send_due(mailing_id=mailing.pk)
+    (message,) = smtp_server.messages_to(people[0][1])
+    mailto = message["List-Unsubscribe"].split(",")[1].strip(" <>")
+    address, _, query = mailto.removeprefix("mailto:").partition("?subject=")
+    raw = f"From: {people[0][1]}\r\nTo: {address}\r\nSubject: {unquote(query)}\r\n\r\n\r\n"
+    auth = "Basic " + base64.b64encode(b"hook:secret-words").decode()
+
+    response = client.post(
+        "/anymail/postmark/inbound/",
+        data=json.dumps({"RawEmail": raw, "Headers": []}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=auth,
+    )
+
+    assert response.status_code == 200
+    assert Supporter.objects.get(pk=people[0][0].pk).unsubscribed_at is not None
+    assert Supporter.objects.get(pk=people[1][0].pk).unsubscribed_at is None

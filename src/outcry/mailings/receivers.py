@@ -1,7 +1,9 @@
 """Bounces and complaints reported by an email service, through django-anymail's tracking
-webhooks (``/anymail/<service>/tracking/``). The receiver only hands over to a service."""
+webhooks (``/anymail/<service>/tracking/``), and unsubscribe requests mailed to the
+List-Unsubscribe ``mailto:`` address, through its inbound webhooks
+(``/anymail/<service>/inbound/``). The receivers only hand over to a service."""
 
-from anymail.signals import EventType, RejectReason, tracking
+from anymail.signals import EventType, RejectReason, inbound, tracking
 
 from outcry.mailings import services
 
@@ -33,5 +35,11 @@ def on_tracking_event(sender, event, esp_name, **kwargs) -> None:
     )
 
 
+def on_inbound_message(sender, event, esp_name, **kwargs) -> None:
+    """Mail to the List-Unsubscribe mailto: address, routed to an inbound webhook."""
+    services.recipient_unsubscribe_by_mail(subject=event.message.subject or "")
+
+
 def connect() -> None:
     tracking.connect(on_tracking_event, dispatch_uid="outcry.mailings.tracking")
+    inbound.connect(on_inbound_message, dispatch_uid="outcry.mailings.inbound")

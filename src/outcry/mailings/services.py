@@ -3,6 +3,7 @@ cancelling, previews and test sends, unsubscribing through a message, bounces an
 complaints reported by an email service."""
 
 import logging
+import re
 import secrets
 from datetime import datetime
 
@@ -278,6 +279,26 @@ def recipient_unsubscribe(*, recipient: MailingRecipient) -> bool:
         return supporter_unsubscribe_all(
             supporter=recipient.supporter, source=recipient.mailing.source
         )
+
+
+_MAILTO_TOKEN_RE = re.compile(r"unsubscribe\s+([A-Za-z0-9_-]{16,32})\b", re.IGNORECASE)
+
+
+def recipient_unsubscribe_by_mail(*, subject: str) -> bool:
+    """The ``mailto:`` of List-Unsubscribe: a message whose subject is "unsubscribe
+    <token>" (as every message's header offers) unsubscribes like the one-click link."""
+    match = _MAILTO_TOKEN_RE.search(subject or "")
+    recipient = (
+        MailingRecipient.objects.filter(token=match.group(1))
+        .select_related("mailing", "supporter")
+        .first()
+        if match
+        else None
+    )
+    if recipient is None:
+        return False
+    recipient_unsubscribe(recipient=recipient)
+    return True
 
 
 def delivery_problem_apply(*, kind: str, email: str, message_id: str, detail: str) -> bool:
