@@ -197,3 +197,30 @@ def test_scheduled_mailing_waits_for_its_time(smtp_server, mailing_settings, tas
     assert services.mailing_start(mailing_id=mailing.pk, now=timezone.now() + timedelta(hours=3))
     tasks.run()
     assert len(smtp_server.messages) == 3
+
+
+def test_demo_outbox_backend_gets_the_same_message(mailing_settings, settings, tmp_path):
+    """Without SMTP (the demo's outbox, an email service through anymail) the message goes
+    through Django's backend: same headers, same parts."""
+    import email as email_lib
+    from email import policy
+
+    settings.EMAIL_BACKEND = "outcry.core.mail.OutboxEmailBackend"
+    settings.OUTBOX_DIR = tmp_path
+    people = make_supporters(3)
+    mailing = make_alert()
+    services.mailing_schedule(mailing=mailing, actor=None)
+    services.mailing_start(mailing_id=mailing.pk)
+    assert sending.mailing_send_due(mailing_id=mailing.pk).sent == 3
+
+    messages = [
+        email_lib.message_from_bytes(p.read_bytes(), policy=policy.default)
+        for p in tmp_path.glob("*.eml")
+    ]
+    assert sorted(m["To"] for m in messages) == sorted(a for _, a in people)
+    for message in messages:
+        assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        assert message["Message-ID"].startswith(f"<m{mailing.pk}.")
+        assert "Dear First" in message.get_body(preferencelist=("plain",)).get_content() or (
+            "Bonjour First" in message.get_body(preferencelist=("plain",)).get_content()
+        )
