@@ -139,3 +139,20 @@ def test_unsubscribed_and_undeliverable_people_are_never_in_a_segment(mailing_se
     supporter_mark_undeliverable(supporter=people[1][0], reason="550", kind="complaint")
     segment = Segment.objects.create(name="All RU", subscribed_countries=["RU"])
     assert list(segment_supporters(segment=segment)) == [people[2][0]]
+
+
+def test_a_scheduled_mailing_broken_before_its_time_goes_back_to_draft(mailing_settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    make_supporters(2)
+    mailing = make_alert()
+    services.mailing_schedule(mailing=mailing, actor=None, at=timezone.now() + timedelta(hours=1))
+    MailingVariant.objects.filter(mailing=mailing, language="en").update(body="{{ oops }}")
+
+    started = services.mailing_start(mailing_id=mailing.pk, now=timezone.now() + timedelta(hours=2))
+
+    assert not started
+    assert Mailing.objects.get(pk=mailing.pk).status == Mailing.Status.DRAFT
+    assert not mailing.recipients.exists()

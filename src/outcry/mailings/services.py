@@ -120,6 +120,15 @@ def mailing_start(*, mailing_id: int, now: datetime | None = None) -> bool:
     ).first()
     if mailing is None:
         return False
+    try:
+        # Checked again: a scheduled mailing stays editable until it starts.
+        mailing_check_ready(mailing=mailing)
+    except ValidationError as exc:
+        Mailing.objects.filter(pk=mailing.pk, status=Mailing.Status.SCHEDULED).update(
+            status=Mailing.Status.DRAFT
+        )
+        logger.warning("Mailing %s not started, back to draft: %s", mailing.pk, exc.messages)
+        return False
     count = mailing_materialise(mailing=mailing)
     with transaction.atomic():
         started = Mailing.objects.filter(pk=mailing.pk, status=Mailing.Status.SCHEDULED).update(
