@@ -235,8 +235,15 @@ class MailingSender:
                 self._send_batch(batch, report, pool)
         finally:
             if pool is not None:
-                # Each sending thread closes its own database connection on the way out.
-                list(pool.map(lambda _: connections.close_all(), range(self.connections)))
+                # Each sending thread closes its own database connection on the way out; the
+                # barrier makes every thread take exactly one of these jobs.
+                barrier = threading.Barrier(self.connections)
+
+                def close_own_connections(_) -> None:
+                    barrier.wait(timeout=60)
+                    connections.close_all()
+
+                list(pool.map(close_own_connections, range(self.connections)))
                 pool.shutdown(wait=True)
             for transport in self._transports:
                 transport.close()
