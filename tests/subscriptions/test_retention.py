@@ -11,8 +11,13 @@ from django.utils import timezone
 
 from outcry.actions.models import Petition, Signature
 from outcry.core.models import AuditEvent
-from outcry.subscriptions.retention import petitions_due, retention_apply
+from outcry.subscriptions.retention import (
+    petitions_due,
+    retention_apply,
+    unconfirmed_subscribers_purge,
+)
 from outcry.subscriptions.tasks import apply_retention
+from outcry.subscriptions.tokens import confirmation_max_age
 from outcry.supporters.models import Supporter, Suppression
 from tests.conftest import sign_data
 from tests.factories import PetitionFactory
@@ -127,3 +132,28 @@ def test_daily_retention_runs_now_and_queues_exactly_one_next_run(tasks):
     pending = DBTaskResult.objects.filter(status="READY")
     assert pending.count() == 1
     assert pending.get().run_after > timezone.now() + timedelta(hours=23)
+
+
+def test_never_confirmed_subscribers_are_erased_once_their_link_is_long_dead(
+    client, smtp_server, tasks
+):
+    """Someone typed Olga's address and nobody followed the link: after the link's
+    lifetime (and a day), the pending request and the sealed address go, with no
+    suppression (Olga may subscribe herself later). Confirmed Nadia and a signer stay."""
+    client.post("/en/subscribe/countries/ru/", subscribe_data(email="olga@example.org"))
+    client.post("/en/subscribe/countries/ru/", subscribe_data(email="nadia@example.org"))
+    tasks.run()
+    client.get(confirm_link(smtp_server.messages_to("nadia@example.org")[0]))
+    client.post(PetitionFactory().get_absolute_url(), sign_data(email="signer@example.org"))
+    later = timezone.now() + timedelta(seconds=confirmation_max_age())
+
+    out = io.StringIO()
+    call_command("apply_retention", stdout=out)
+    assert "0 never-confirmed subscriber(s) erased" in out.getvalue()
+
+    Supporter.objects.update(created_at=later - timedelta(days=30))
+    assert unconfirmed_subscribers_purge(now=later) == 1
+    erased = Supporter.objects.get(erased_at__isnull=False)
+    assert erased.personal_data == "" and not erased.subscriptions.exists()
+    assert not Suppression.objects.exists()
+    assert Supporter.objects.filter(erased_at__isnull=True).count() == 2

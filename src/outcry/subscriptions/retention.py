@@ -17,6 +17,7 @@ from outcry.actions.models import Petition, Signature
 from outcry.core.audit import audit_record
 from outcry.core.models import AuditEvent
 from outcry.subscriptions.models import Subscription
+from outcry.subscriptions.tokens import confirmation_max_age
 from outcry.supporters.models import Supporter
 from outcry.supporters.services import supporter_erase
 
@@ -90,6 +91,36 @@ def petition_apply_retention(*, petition: Petition, now: datetime | None = None)
     )
     logger.info("retention: petition %s: %s supporter(s) anonymised", petition.pk, anonymised)
     return anonymised
+
+
+def unconfirmed_subscribers(*, now: datetime | None = None):
+    """People who asked to subscribe and never followed the link, well past its expiry,
+    and did nothing else: whoever typed the address may not have owned it."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=confirmation_max_age()) - timedelta(days=1)
+    return (
+        Supporter.objects.filter(
+            erased_at__isnull=True, email_confirmed_at__isnull=True, created_at__lt=cutoff
+        )
+        .filter(Exists(Subscription.objects.filter(supporter=OuterRef("pk"))))
+        .exclude(Exists(Signature.objects.filter(supporter=OuterRef("pk"))))
+    )
+
+
+def unconfirmed_subscribers_purge(*, now: datetime | None = None) -> int:
+    """Erase them (no suppression: the owner may subscribe later). One audit row."""
+    purged = 0
+    for supporter in unconfirmed_subscribers(now=now).iterator():
+        supporter_erase(supporter=supporter, suppress=False, audit=False, why="never confirmed")
+        purged += 1
+    if purged:
+        audit_record(
+            actor=None,
+            action=AuditEvent.Action.CHANGE,
+            object_type="supporters.supporter",
+            detail=f"retention: {purged} never-confirmed subscriber(s) erased",
+        )
+    return purged
 
 
 RETENTION_INTERVAL = timedelta(days=1)

@@ -19,9 +19,14 @@ def send_my_data(supporter_id: int, attempt: int = 0) -> str:
 def apply_retention(reschedule: bool = False) -> dict[str, int]:
     """Apply retention now; with ``reschedule``, run again in a day (a periodic task that
     needs no cron: start it once with ``outcry apply_retention --daily``)."""
-    from outcry.subscriptions.retention import retention_apply, retention_schedule_next
+    from outcry.subscriptions.retention import (
+        retention_apply,
+        retention_schedule_next,
+        unconfirmed_subscribers_purge,
+    )
 
     done = retention_apply()
+    unconfirmed_subscribers_purge()
     if reschedule:
         retention_schedule_next()
     return done

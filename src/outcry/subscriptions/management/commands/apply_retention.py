@@ -1,6 +1,12 @@
 from django.core.management.base import BaseCommand
 
-from outcry.subscriptions.retention import petitions_due, retention_apply, supporters_to_anonymise
+from outcry.subscriptions.retention import (
+    petitions_due,
+    retention_apply,
+    supporters_to_anonymise,
+    unconfirmed_subscribers,
+    unconfirmed_subscribers_purge,
+)
 
 
 class Command(BaseCommand):
@@ -31,6 +37,10 @@ class Command(BaseCommand):
             for petition in petitions_due():
                 count = supporters_to_anonymise(petition=petition).count()
                 self.stdout.write(f"{petition.slug}: {count} supporter(s) would be anonymised")
+            count = unconfirmed_subscribers().count()
+            self.stdout.write(f"{count} never-confirmed subscriber(s) would be erased")
             return
         for slug, count in retention_apply().items():
             self.stdout.write(f"{slug}: {count} supporter(s) anonymised")
+        count = unconfirmed_subscribers_purge()
+        self.stdout.write(f"{count} never-confirmed subscriber(s) erased")
