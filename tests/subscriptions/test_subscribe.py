@@ -2,7 +2,10 @@
 emailed link, the consent recorded in the exact words shown, and the same answer whatever
 the address's state, so the form never tells who is subscribed."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from outcry.subscriptions.models import Subscription
 from outcry.subscriptions.selectors import subscribers
@@ -176,3 +179,17 @@ def test_emails_in_another_language_than_the_page(client, smtp_server, tasks):
     assert Subscription.objects.get().language == "fr"
     tasks.run()
     assert smtp_server.messages[0]["Content-Language"] == "fr"
+
+
+def test_a_pending_request_is_sent_again_only_after_an_hour(client, smtp_server, tasks):
+    url = "/en/subscribe/countries/ru/"
+    client.post(url, subscribe_data())
+    tasks.run()
+    client.post(url, subscribe_data())
+    tasks.run()
+    assert len(smtp_server.messages) == 1
+    Subscription.objects.update(confirmation_sent_at=timezone.now() - timedelta(hours=2))
+    client.post(url, subscribe_data())
+    tasks.run()
+    assert len(smtp_server.messages) == 2
+    assert client.get(confirm_link(smtp_server.messages[1])).status_code == 200

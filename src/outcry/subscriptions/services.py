@@ -153,10 +153,11 @@ def subscription_request(
             if not created:
                 if subscription.is_active:
                     return
-                if (
-                    subscription.ended_at is None
-                    and subscription.confirmation_sent_at is not None
-                    and subscription.confirmation_sent_at > now - RESEND_INTERVAL
+                # Pending: its confirmation is queued (not sent yet) or went out within
+                # the hour. Either way the person already has, or soon will have, a link.
+                if subscription.ended_at is None and (
+                    subscription.confirmation_sent_at is None
+                    or subscription.confirmation_sent_at > now - RESEND_INTERVAL
                 ):
                     return
                 Subscription.objects.filter(pk=subscription.pk).update(
