@@ -155,3 +155,20 @@ def test_erasure_from_the_preference_centre_asks_first_then_erases(client, john)
     assert not Subscription.objects.exists()
     assert Suppression.objects.filter(reason="erased").count() == 1
     assert client.get(path.removesuffix("erase/")).status_code == 404
+
+
+def test_preference_page_queries_do_not_grow_with_subscriptions(
+    client, john, django_assert_max_num_queries
+):
+    """Ten more subscriptions, the same handful of queries."""
+    for n in range(10):
+        Subscription.objects.create(
+            supporter=john,
+            kind="topic",
+            topic=TopicFactory(name=f"Topic {n}"),
+            language="en",
+            confirmed_at=john.email_confirmed_at,
+        )
+    with django_assert_max_num_queries(3):
+        response = client.get(preferences_path(john))
+    assert response.content.decode().count('name="subscriptions"') == 12
