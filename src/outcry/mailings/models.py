@@ -228,7 +228,8 @@ class MailingRecipient(models.Model):
     claimed_by = models.CharField(max_length=100, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
-    message_id = models.CharField(max_length=200, blank=True)
+    # Looked up when an email service reports a bounce or complaint for a message.
+    message_id = models.CharField(max_length=200, blank=True, db_index=True)
     error = models.CharField(_("last error"), max_length=300, blank=True)
     unsubscribed_at = models.DateTimeField(_("unsubscribed through it"), null=True, blank=True)
     view_data = models.TextField(blank=True, editable=False)
