@@ -63,6 +63,9 @@ INSTALLED_APPS = [
     "outcry.deliveries",
     "outcry.news",
     "outcry.comments",
+    "outcry.subscriptions",
+    "outcry.mailings",
+    "anymail",
     "outcry.demo",
 ]
 
@@ -179,6 +182,27 @@ ORGANISATION = {
     "privacy_url": env.str("ORGANISATION_PRIVACY_URL", default="/en/privacy/"),
 }
 
+# Mailings (outcry.mailings). Messages a second per worker (0: no limit), rows claimed at a
+# time, messages one queued task sends before handing over to the next.
+MAILING_RATE_PER_SECOND = env.float("MAILING_RATE_PER_SECOND", default=100.0)
+MAILING_BATCH_SIZE = env.int("MAILING_BATCH_SIZE", default=500)
+# SMTP connections a worker keeps open and sends on at once (threads).
+MAILING_CONNECTIONS = env.int("MAILING_CONNECTIONS", default=4)
+MAILING_TASK_MESSAGES = env.int("MAILING_TASK_MESSAGES", default=5000)
+# Envelope sender (where bounces go) and the mailto: of List-Unsubscribe; empty: derived
+# from DEFAULT_FROM_EMAIL.
+MAILING_RETURN_PATH = env.str("MAILING_RETURN_PATH", default="")
+MAILING_UNSUBSCRIBE_MAILTO = env.str("MAILING_UNSUBSCRIBE_MAILTO", default="")
+# DKIM: a PEM RSA key (or, with DKIM_ALGORITHM=ed25519-sha256, a base64 Ed25519 seed), the
+# selector and the domain of its DNS record. No key: messages go unsigned (the relay signs).
+DKIM_PRIVATE_KEY = env.str("DKIM_PRIVATE_KEY", default="")
+DKIM_SELECTOR = env.str("DKIM_SELECTOR", default="")
+DKIM_DOMAIN = env.str("DKIM_DOMAIN", default="")
+DKIM_ALGORITHM = env.str("DKIM_ALGORITHM", default="rsa-sha256")
+# Bounce and complaint webhooks of email services (django-anymail): /anymail/<service>/
+# tracking/, protected by HTTP basic auth with this "user:password".
+ANYMAIL = {"WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET", default="")}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -242,6 +266,9 @@ COUNT_BATCH_DELAY = env.float("COUNT_BATCH_DELAY", default=2.0)
 COUNT_CACHE_MAX_AGE = env.int("COUNT_CACHE_MAX_AGE", default=10)
 # Seconds the worker waits to gather confirmed letters before scheduling them to a target.
 LETTER_DISPATCH_DELAY = env.float("LETTER_DISPATCH_DELAY", default=5.0)
+# Days after a petition closes before its signers who did not ask to hear more are
+# anonymised (`outcry apply_retention`); a petition may set its own period.
+RETENTION_DAYS_AFTER_CLOSE = env.int("RETENTION_DAYS_AFTER_CLOSE", default=180)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -5,6 +5,7 @@ from django.views.generic import TemplateView
 
 from outcry.actions import views as action_views
 from outcry.core import views as core_views
+from outcry.mailings.urls import anymail_urlpatterns
 
 admin.site.site_header = "Outcry"
 admin.site.site_title = "Outcry staff"
@@ -19,6 +20,9 @@ urlpatterns = [
         name="petition-count-json",
     ),
     path("admin/", admin.site.urls),
+    # Links in mailings: no language prefix (the recipient's language is known).
+    path("", include("outcry.mailings.urls")),
+    path("anymail/", include((anymail_urlpatterns, "anymail"))),
 ]
 
 urlpatterns += i18n_patterns(
@@ -29,5 +33,6 @@ urlpatterns += i18n_patterns(
     path("", include("outcry.news.urls")),
     path("", include("outcry.comments.urls")),
     path("", include("outcry.deliveries.urls")),
+    path("", include("outcry.subscriptions.urls")),
     prefix_default_language=True,
 )

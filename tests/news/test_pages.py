@@ -73,7 +73,7 @@ def test_country_page_is_paginated_and_hostile_page_numbers_give_a_normal_page(c
 
 def test_country_page_shows_open_actions_cases_feeds_and_subscribe(client):
     """Like seed 003: the country's open petitions (with their counts), its cases, the
-    feeds as <link rel=alternate>, and "Subscribe to <country>" linking to its feed."""
+    feeds as <link rel=alternate>, and a "Subscribe to <country>" email box beside them."""
     case = CaseFactory(name="Oyub Titiev", country="RU")
     petition = PetitionFactory(case=case, title="Free Oyub Titiev")
     PetitionFactory(case=case, title="Closed petition", closed=True)
@@ -87,9 +87,8 @@ def test_country_page_shows_open_actions_cases_feeds_and_subscribe(client):
     assert '<link rel="alternate" type="application/rss+xml"' in content
     assert 'href="/en/feeds/countries/ru/rss/"' in content
     assert 'href="/en/feeds/countries/ru/atom/"' in content
-    assert re.search(
-        r'<a class="button" href="/en/feeds/countries/ru/rss/">Subscribe to Russia', content
-    )
+    assert "Subscribe to Russian Federation" in content
+    assert 'action="/en/subscribe/countries/ru/"' in content
 
 
 def test_topic_page_lists_its_posts_with_feeds(client):

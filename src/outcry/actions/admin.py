@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
@@ -75,6 +76,7 @@ class PetitionAdmin(TranslationAdmin):
                 ]
             },
         ),
+        (_("Signers' data"), {"fields": ["retention_days", "anonymised_at"]}),
     ]
     actions = ["recount"]
 
@@ -93,6 +95,15 @@ class PetitionAdmin(TranslationAdmin):
                 )
         for row in formset.deleted_objects:
             services.offline_signatures_remove(row=row, actor=request.user)
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        return [*super().get_readonly_fields(request, obj), "anonymised_at"]
+
+    def save_model(self, request: HttpRequest, obj: Petition, form, change: bool) -> None:
+        # Retention counts from the closing date: closing by status records it.
+        if obj.status == Petition.Status.CLOSED and obj.closes_at is None:
+            obj.closes_at = timezone.now()
+        super().save_model(request, obj, form, change)
 
     @admin.action(description=_("Recount signatures from scratch"))
     def recount(self, request: HttpRequest, queryset) -> None:

@@ -8,7 +8,9 @@ class ActionsConfig(AppConfig):
     verbose_name = _("Actions")
 
     def ready(self) -> None:
-        from outcry.actions.personal_data import actions_erase, actions_export
+        from outcry.actions.personal_data import actions_erase, actions_export, actions_withdraw
         from outcry.supporters import personal_data
 
-        personal_data.register("actions", export=actions_export, erase=actions_erase)
+        personal_data.register(
+            "actions", export=actions_export, erase=actions_erase, withdraw=actions_withdraw
+        )

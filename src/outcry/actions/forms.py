@@ -1,3 +1,4 @@
+import re
 import unicodedata
 
 from django import forms
@@ -19,6 +20,15 @@ NAMED_TO_TARGET_LABEL = _(
 )
 NAMED_TO_TARGET_VERSION = "named-to-target-2026-11-v1"
 
+# Where a signer came from, carried from the link's ``?source=`` (e.g. "mailing:12").
+SOURCE_PATTERN = re.compile(r"[a-z0-9][a-z0-9:_.-]{0,39}")
+
+
+def clean_source(value: str | None) -> str:
+    """The source if well-formed, else "": a bad value never stops anyone signing."""
+    value = (value or "").strip().lower()
+    return value if SOURCE_PATTERN.fullmatch(value) else ""
+
 
 def _reject_control_characters(value: str) -> str:
     if any(unicodedata.category(ch) in {"Cc", "Cf", "Co", "Cs"} for ch in value):
@@ -36,6 +46,7 @@ class SignatureForm(forms.Form):
     keep_informed = forms.BooleanField(label=KEEP_INFORMED_LABEL, required=False)
     # A honeypot: hidden from people by CSS and aria-hidden, filled in by naive bots.
     website = forms.CharField(required=False, label=_("Leave this field empty"))
+    source = forms.CharField(required=False, widget=forms.HiddenInput, max_length=200)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -51,6 +62,9 @@ class SignatureForm(forms.Form):
 
     def clean_city(self) -> str:
         return _reject_control_characters(self.cleaned_data["city"].strip())
+
+    def clean_source(self) -> str:
+        return clean_source(self.cleaned_data.get("source"))
 
     def clean_email(self) -> str:
         return _reject_control_characters(self.cleaned_data["email"].strip())

@@ -61,6 +61,18 @@ class Petition(models.Model):
         help_text=_("Stop taking signatures for now, e.g. during an attack by bots."),
     )
     closes_at = models.DateTimeField(_("closes at"), null=True, blank=True)
+    retention_days = models.PositiveIntegerField(
+        _("keep signers' data for (days)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Days after the petition closes before the signers who did not ask to hear more "
+            "are anonymised. Empty: the site's default."
+        ),
+    )
+    anonymised_at = models.DateTimeField(
+        _("signers anonymised"), null=True, blank=True, editable=False
+    )
     # Written only by the counting task (batched), never per signature: see services.
     signature_count = models.PositiveIntegerField(
         _("signatures counted"), default=0, editable=False
@@ -138,6 +150,8 @@ class Signature(models.Model):
     named_to_target = models.BooleanField(_("may be named to the target"), default=False)
     # What the supporter wrote beyond the supporter record (their city), sealed: see crypto.
     personal_data = models.TextField(_("personal data (sealed)"), blank=True, editable=False)
+    # Where the signer came from, e.g. "mailing:12" (validated, never free text).
+    source = models.CharField(_("source"), max_length=40, blank=True)
     created_at = models.DateTimeField(_("signed"), auto_now_add=True)
     validated_at = models.DateTimeField(_("validated"), null=True, blank=True)
     # True once this signature is included in petition.signature_count (or subtracted).

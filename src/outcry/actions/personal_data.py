@@ -64,7 +64,9 @@ def _describe(row) -> dict:
             "language": row.language,
             "keep_informed": row.keep_informed,
             "named_to_target": row.named_to_target,
+            "source": row.source,
             "created_at": row.created_at.isoformat(),
+            "confirmed_at": row.validated_at.isoformat() if row.validated_at else None,
             **unseal(row.personal_data),
         }
     raise TypeError(row)
@@ -84,4 +86,20 @@ def actions_erase(supporter: Supporter) -> None:
                     fields["ip_hash"] = ""
                 if hasattr(model, "named_to_target"):
                     fields["named_to_target"] = False
-                model.objects.filter(pk=pk).update(**fields)
+                if hasattr(model, "source"):
+                    fields["source"] = ""
+                if hasattr(model, "flag_reason"):
+                    fields["flag_reason"] = ""
+                model.objects.filter(pk=pk).update(keep_informed=False, **fields)
+        # Never confirmed, never counted, and no one can confirm it now: void it, so no
+        # reminder goes to an address we no longer hold.
+        for _model, queryset in _participations(supporter):
+            queryset.filter(state="pending").update(state="invalidated")
+
+
+def actions_withdraw(supporter: Supporter) -> bool:
+    """Unsubscribed from everything: no "keep me informed" follow-ups any more."""
+    changed = 0
+    for _, queryset in _participations(supporter):
+        changed += queryset.filter(keep_informed=True).update(keep_informed=False)
+    return bool(changed)

@@ -19,6 +19,7 @@ from outcry.actions.forms import (
     CallReportForm,
     LetterForm,
     SignatureForm,
+    clean_source,
 )
 from outcry.actions.models import CallAction, LetterAction
 from outcry.actions.pdf import letter_pdf
@@ -72,6 +73,7 @@ def petition_detail(request: HttpRequest, slug: str) -> HttpResponse:
                         wording=str(NAMED_TO_TARGET_LABEL), version=NAMED_TO_TARGET_VERSION
                     ),
                     city=form.cleaned_data["city"],
+                    source=form.cleaned_data["source"],
                 )
             except services.SigningClosed:
                 return _refused(request, petition, _("This petition is closed."), status=403)
@@ -87,7 +89,8 @@ def petition_detail(request: HttpRequest, slug: str) -> HttpResponse:
             return redirect("petition-check-email", slug=petition.slug)
         status = 400
     else:
-        form = SignatureForm()
+        source = clean_source(request.GET.get("source"))
+        form = SignatureForm(initial={"source": source} if source else None)
     return render(
         request, "actions/petition_detail.html", _petition_context(petition, form), status=status
     )

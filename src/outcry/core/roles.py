@@ -22,9 +22,12 @@ _CONTENT = [
         ("actions", "callaction"),
         ("news", "post"),
         ("news", "topic"),
+        ("mailings", "mailing"),
+        ("mailings", "mailingvariant"),
+        ("mailings", "segment"),
     ]
     for verb in ("add", "change", "view")
-]
+] + ["mailings.send_mailing", "mailings.delete_mailingvariant"]
 
 # Campaigners write content and see counts, never supporters' personal data nor staff,
 # with one exception: they deliver actions, so they make and download delivery packages,
@@ -54,6 +57,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     DATA_PROTECTION: [
         "supporters.view_supporter",
         "supporters.view_consentrecord",
+        "supporters.export_supporter",
+        "supporters.erase_supporter",
+        "supporters.view_suppression",
+        "subscriptions.view_subscription",
         "actions.view_signature",
         "actions.export_signature",
         "core.view_auditevent",

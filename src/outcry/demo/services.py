@@ -16,8 +16,10 @@ from outcry.cases.models import Case, CaseUpdate
 from outcry.cases.services import case_sync_status
 from outcry.comments.demo import demo_load_comments
 from outcry.core import roles
+from outcry.mailings.models import Mailing, MailingVariant, Segment
 from outcry.news.models import Post, Topic
 from outcry.news.search import search_reindex_all
+from outcry.subscriptions.demo import demo_load_subscribers
 from outcry.targets.models import Office, Target
 from outcry.targets.services import tenure_begin
 
@@ -80,6 +82,8 @@ def demo_load() -> dict[str, int]:
     demo_load_actions(cases=cases, offices=targets)
     posts = demo_load_posts()
     demo_load_comments()
+    demo_load_subscribers()
+    demo_load_mailing()
     search_reindex_all()
     return {"targets": len(targets), "cases": len(cases), "posts": posts}
 
@@ -133,6 +137,35 @@ def demo_load_offices() -> dict[str, Office]:
                 tenure_begin(office=office, target=target, started_on=since)
         offices[row["key"]] = office
     return offices
+
+
+def demo_load_mailing() -> Mailing:
+    """The seed-000 alert about Elena Milashina (English and French) to the subscribers of
+    the Russian Federation, as a draft a campaigner previews and sends. Left alone once it
+    has been sent; running again refreshes the draft."""
+    data = _load_object("mailing.json")
+    segment, _ = Segment.objects.get_or_create(name=data["segment"]["name"])
+    segment.subscribed_countries = data["segment"]["subscribed_countries"]
+    segment.save()
+    mailing = Mailing.objects.filter(name=data["name"]).first() or Mailing(name=data["name"])
+    if mailing.pk is not None and not mailing.is_editable:
+        return mailing
+    mailing.segment = segment
+    mailing.default_language = data["default_language"]
+    mailing.full_clean()
+    mailing.save()
+    for language, fields in data["variants"].items():
+        variant = MailingVariant.objects.filter(mailing=mailing, language=language).first()
+        variant = variant or MailingVariant(mailing=mailing, language=language)
+        for field, value in fields.items():
+            setattr(variant, field, value)
+        variant.full_clean()
+        variant.save()
+    return mailing
+
+
+def _load_object(name: str) -> dict:
+    return json.loads((DATA_DIR / name).read_text(encoding="utf-8"))
 
 
 def demo_load_posts() -> int:

@@ -41,7 +41,7 @@ def country_detail(request: HttpRequest, code: str) -> HttpResponse:
             "petitions": selectors.petitions_open_for_country(code=country.code),
             "cases": selectors.cases_for_country(code=country.code),
             "feeds": feeds,
-            # Until subscriptions exist, "Subscribe" is the country's feed.
+            # The news index's "Subscribe" is its feed; these pages show the email box.
             "subscribe_url": feeds["rss"],
             "meta": sharing.share_metadata(
                 title=str(country.name),

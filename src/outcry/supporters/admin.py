@@ -1,14 +1,19 @@
-from django.contrib import admin
+import json
+
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from outcry.core.audit import audit_record
-from outcry.core.crypto import PersonalDataKeyMissing, email_hash
+from outcry.core.crypto import PersonalDataKeyMissing, can_unseal, email_hash
 from outcry.core.models import AuditEvent
-from outcry.supporters.models import ConsentRecord, Supporter
+from outcry.supporters.models import ConsentRecord, Supporter, Suppression
 from outcry.supporters.selectors import supporter_personal_data
+from outcry.supporters.services import supporter_erase, supporter_export
 
 
 class ConsentInline(admin.TabularInline):
@@ -37,14 +42,83 @@ class SupporterAdmin(admin.ModelAdmin):
     """Supporters are found by exact email (through the blind index), never listed by
     name; opening one shows their personal data and writes an audit row."""
 
-    list_display = ["id", "country", "language", "email_confirmed_at", "created_at"]
-    list_filter = ["language", "email_confirmed_at"]
+    list_display = ["id", "country", "language", "email_confirmed_at", "created_at", "erased_at"]
+    list_filter = ["language", "email_confirmed_at", "unsubscribed_at", "erased_at"]
     search_fields = ["email_hash"]
     search_help_text = _("Search by the full email address.")
-    fields = ["personal", "country", "language", "email_confirmed_at", "created_at"]
+    fields = [
+        "personal",
+        "country",
+        "language",
+        "email_confirmed_at",
+        "created_at",
+        "unsubscribed_at",
+        "undeliverable_at",
+        "undeliverable_reason",
+        "erased_at",
+    ]
     readonly_fields = fields
     inlines = [ConsentInline]
     show_full_result_count = False
+    actions = ["export_json", "erase"]
+
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("supporters.export_supporter")
+
+    def has_erase_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("supporters.erase_supporter")
+
+    @admin.action(
+        description=_("Export everything held about them (JSON, audited)"),
+        permissions=["export"],
+    )
+    def export_json(self, request: HttpRequest, queryset) -> HttpResponse | None:
+        """An access request answered by staff: one audit row per supporter exported."""
+        if not can_unseal():
+            self.message_user(
+                request,
+                _("This server holds no private key: personal data cannot be exported here."),
+                messages.ERROR,
+            )
+            return None
+        supporters = list(queryset.filter(erased_at__isnull=True)[:100])
+        data = [supporter_export(supporter=s, actor=request.user) for s in supporters]
+        response = HttpResponse(
+            json.dumps(data if len(data) != 1 else data[0], indent=2, ensure_ascii=False),
+            content_type="application/json; charset=utf-8",
+        )
+        name = f"supporter-{supporters[0].pk}" if len(supporters) == 1 else "supporters"
+        response["Content-Disposition"] = f'attachment; filename="{name}.json"'
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @admin.action(
+        description=_("Erase their personal data (asks first; audited)"), permissions=["erase"]
+    )
+    def erase(self, request: HttpRequest, queryset) -> TemplateResponse | None:
+        """An erasure request answered by staff, after a confirmation page."""
+        supporters = list(queryset.filter(erased_at__isnull=True))
+        if request.POST.get("confirm") != "erase":
+            return TemplateResponse(
+                request,
+                "admin/supporters/erase_confirm.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": _("Erase these supporters' personal data?"),
+                    "supporters": supporters,
+                    "opts": self.model._meta,
+                    "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                },
+            )
+        for supporter in supporters:
+            supporter_erase(supporter=supporter, actor=request.user, why="request to staff")
+        self.message_user(
+            request,
+            ngettext("%(count)d supporter erased.", "%(count)d supporters erased.", len(supporters))
+            % {"count": len(supporters)},
+            messages.SUCCESS,
+        )
+        return None
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -81,3 +155,26 @@ class SupporterAdmin(admin.ModelAdmin):
         except PersonalDataKeyMissing:
             return _("This server holds no private key: personal data cannot be shown here.")
         return format_html_join("", "<div><strong>{}</strong>: {}</div>", sorted(data.items()))
+
+
+@admin.register(Suppression)
+class SuppressionAdmin(admin.ModelAdmin):
+    """Addresses never to be mailed, by keyed hash only. Found by typing the full address."""
+
+    list_display = ["reason", "created_at"]
+    list_filter = ["reason"]
+    search_fields = ["email_hash"]
+    search_help_text = _("Search by the full email address.")
+    readonly_fields = ["email_hash", "reason", "created_at"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def get_search_results(self, request: HttpRequest, queryset, search_term: str):
+        if not search_term:
+            return queryset, False
+        return queryset.filter(email_hash=email_hash(search_term)), False

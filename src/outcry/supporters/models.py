@@ -18,10 +18,22 @@ class Supporter(models.Model):
     language = models.CharField(_("language"), max_length=10, blank=True)
     email_confirmed_at = models.DateTimeField(_("email confirmed"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # Unsubscribed from every email (a new confirmed subscription clears it).
+    unsubscribed_at = models.DateTimeField(_("unsubscribed from all email"), null=True, blank=True)
+    # The address bounced for good, or its owner complained: never mailed again.
+    undeliverable_at = models.DateTimeField(_("undeliverable since"), null=True, blank=True)
+    undeliverable_reason = models.CharField(_("why undeliverable"), max_length=200, blank=True)
+    # Erased on request or by retention: the row stays, anonymous, so that counts of what
+    # this person did stay right; it holds nothing personal any more.
+    erased_at = models.DateTimeField(_("erased"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("supporter")
         verbose_name_plural = _("supporters")
+        permissions = [
+            ("export_supporter", _("Can export a supporter's data")),
+            ("erase_supporter", _("Can erase a supporter")),
+        ]
 
     def __str__(self) -> str:
         return f"Supporter #{self.pk}"
@@ -35,6 +47,8 @@ class ConsentRecord(models.Model):
 
     class Purpose(models.TextChoices):
         KEEP_INFORMED = "keep_informed", _("Keep me informed")
+        SUBSCRIPTION = "subscription", _("Subscription")
+        ALL_EMAIL = "all_email", _("All email")
 
     supporter = models.ForeignKey(
         Supporter, on_delete=models.CASCADE, related_name="consents", verbose_name=_("supporter")
@@ -64,3 +78,28 @@ class ConsentRecord(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Consent records are append-only.")
+
+
+class Suppression(models.Model):
+    """An address that must never be mailed again, known only by its keyed hash.
+
+    Written when its owner is erased on request, complains, or the address bounces for
+    good; it outlives the supporter record, so signing up anew does not lift it.
+    """
+
+    class Reason(models.TextChoices):
+        ERASED = "erased", _("Erased on request")
+        COMPLAINT = "complaint", _("Complaint (marked as spam)")
+        BOUNCE = "bounce", _("Permanent bounce")
+
+    email_hash = models.CharField(_("email hash"), max_length=64, unique=True)
+    reason = models.CharField(_("reason"), max_length=16, choices=Reason)
+    created_at = models.DateTimeField(_("since"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("suppressed address")
+        verbose_name_plural = _("suppressed addresses")
+
+    def __str__(self) -> str:
+        return f"{self.reason} {self.email_hash[:12]}…"

@@ -21,6 +21,8 @@ class PersonalDataHolder:
     export: Callable[[Supporter], Any]
     # Remove or anonymise it; keep anonymous facts (country, counted, dates) for counts.
     erase: Callable[[Supporter], None]
+    # Stop any email this app would send them (unsubscribe from everything); optional.
+    withdraw: Callable[[Supporter], bool] | None = None
 
 
 _holders: dict[str, PersonalDataHolder] = {}
@@ -31,9 +33,14 @@ def register(
     *,
     export: Callable[[Supporter], Any],
     erase: Callable[[Supporter], None],
+    withdraw: Callable[[Supporter], bool] | None = None,
 ) -> None:
-    """Declare an app's personal data (call from ``AppConfig.ready()``; idempotent)."""
-    _holders[label] = PersonalDataHolder(label=label, export=export, erase=erase)
+    """Declare an app's personal data (call from ``AppConfig.ready()``; idempotent).
+
+    ``withdraw`` ends what this app sends the supporter (subscriptions, follow-ups) when
+    they unsubscribe from everything, and returns whether anything changed.
+    """
+    _holders[label] = PersonalDataHolder(label=label, export=export, erase=erase, withdraw=withdraw)
 
 
 def holders() -> list[PersonalDataHolder]:

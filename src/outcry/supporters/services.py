@@ -1,9 +1,25 @@
-"""Writes to supporters and their consents."""
+"""Writes to supporters and their consents: creation, unsubscribing, bounces, export and
+erasure."""
 
+import uuid
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
+from outcry.core.audit import audit_record
 from outcry.core.crypto import email_hash, seal
-from outcry.supporters.models import ConsentRecord, Supporter
+from outcry.core.models import AuditEvent
+from outcry.supporters import personal_data
+from outcry.supporters.models import ConsentRecord, Supporter, Suppression
+from outcry.supporters.selectors import supporter_personal_data
+
+UNSUBSCRIBE_ALL_VERSION = "unsubscribe-all-2026-11-v1"
+ERASED_HASH_PREFIX = "erased:"
+
+Actor = AbstractBaseUser | AnonymousUser | None
 
 
 def supporter_get_or_create(
@@ -50,3 +66,169 @@ def consent_record(
         given=given,
         source_url=source_url[:500],
     )
+
+
+def supporter_confirm_email(*, supporter: Supporter) -> None:
+    """The owner followed a link we sent to the address: it is theirs."""
+    Supporter.objects.filter(pk=supporter.pk, email_confirmed_at__isnull=True).update(
+        email_confirmed_at=timezone.now()
+    )
+
+
+def supporter_set_language(*, supporter: Supporter, language: str) -> None:
+    Supporter.objects.filter(pk=supporter.pk).update(language=language)
+    supporter.language = language
+
+
+def supporter_mark_undeliverable(*, supporter: Supporter, reason: str, kind: str) -> None:
+    """The address bounced for good (``kind="bounce"``) or its owner complained
+    (``"complaint"``): never mail it again, even if it signs up anew. Idempotent."""
+    if kind not in {Suppression.Reason.BOUNCE, Suppression.Reason.COMPLAINT}:
+        raise ValueError(f"Unknown kind of undeliverable address: {kind!r}")
+    with transaction.atomic():
+        Supporter.objects.filter(pk=supporter.pk, undeliverable_at__isnull=True).update(
+            undeliverable_at=timezone.now(), undeliverable_reason=f"{kind}: {reason}"[:200]
+        )
+        if supporter.erased_at is None and not supporter.email_hash.startswith(ERASED_HASH_PREFIX):
+            Suppression.objects.get_or_create(
+                email_hash=supporter.email_hash, defaults={"reason": kind}
+            )
+
+
+def supporter_unsubscribe_all(*, supporter: Supporter, source: str) -> bool:
+    """Stop every email to this supporter: all subscriptions end, follow-ups stop.
+
+    The withdrawal is recorded as a consent record (what they did, where, when). Returns
+    whether anything changed (a second click changes nothing and records nothing).
+    """
+    language = supporter.language or "en"
+    with transaction.atomic():
+        changed = bool(
+            Supporter.objects.filter(pk=supporter.pk, unsubscribed_at__isnull=True).update(
+                unsubscribed_at=timezone.now()
+            )
+        )
+        for holder in personal_data.holders():
+            if holder.withdraw is not None:
+                changed = holder.withdraw(supporter) or changed
+        if changed:
+            with translation.override(language):
+                wording = _("Unsubscribe me from every email.")
+            consent_record(
+                supporter=supporter,
+                purpose=ConsentRecord.Purpose.ALL_EMAIL,
+                wording=wording,
+                wording_version=UNSUBSCRIBE_ALL_VERSION,
+                language=language,
+                given=False,
+                source_url=source,
+            )
+    supporter.refresh_from_db()
+    return changed
+
+
+def supporter_resubscribe(*, supporter: Supporter) -> None:
+    """A new, confirmed opt-in lifts an earlier "unsubscribe from everything" (never a
+    suppression: that stays)."""
+    Supporter.objects.filter(pk=supporter.pk).update(unsubscribed_at=None)
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def supporter_export(*, supporter: Supporter, actor: Actor = None) -> dict[str, Any]:
+    """Everything Outcry holds about this person, opened, as JSON-ready data.
+
+    Needs a private key (the worker, or the staff admin). An audit row says who exported
+    whom (``actor``: staff; none: the supporter through their preference centre).
+    """
+    person = supporter_personal_data(supporter=supporter)
+    data: dict[str, Any] = {
+        "supporter": {
+            "id": supporter.pk,
+            "email": person.get("email", ""),
+            "first_name": person.get("first_name", ""),
+            "last_name": person.get("last_name", ""),
+            "country": str(supporter.country or ""),
+            "language": supporter.language,
+            "created_at": _iso(supporter.created_at),
+            "email_confirmed_at": _iso(supporter.email_confirmed_at),
+            "unsubscribed_at": _iso(supporter.unsubscribed_at),
+            "undeliverable_at": _iso(supporter.undeliverable_at),
+            "undeliverable_reason": supporter.undeliverable_reason,
+        },
+        "consents": [
+            {
+                "purpose": consent.purpose,
+                "given": consent.given,
+                "wording": consent.wording,
+                "wording_version": consent.wording_version,
+                "language": consent.language,
+                "page": consent.source_url,
+                "at": _iso(consent.created_at),
+            }
+            for consent in supporter.consents.order_by("created_at", "pk")
+        ],
+    }
+    for holder in personal_data.holders():
+        data[holder.label] = holder.export(supporter)
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.EXPORT,
+        obj=supporter,
+        detail="export of everything held about the supporter"
+        + ("" if actor is not None else ", asked for by the supporter and emailed to them"),
+    )
+    return data
+
+
+def supporter_erase(
+    *,
+    supporter: Supporter,
+    actor: Actor = None,
+    suppress: bool = True,
+    audit: bool = True,
+    why: str = "request",
+) -> None:
+    """Remove this person's personal data everywhere; keep the anonymous counts.
+
+    Every app that holds data about them erases it through the registry (signatures keep
+    their country and whether they were counted; comments lose name, email and text). The
+    supporter row stays as an anonymous stub (no address, no names, no hash of either), so
+    counts stay right. With ``suppress`` (an erasure on request), only a keyed hash of the
+    address is kept, so it is never mailed again; retention (``suppress=False``) keeps none.
+    Idempotent. Audited (with ``actor``, or none when the person asked themselves) unless
+    the caller writes its own audit row for a batch (``audit=False``, retention).
+    """
+    with transaction.atomic():
+        supporter = Supporter.objects.select_for_update().get(pk=supporter.pk)
+        if supporter.erased_at is not None:
+            return
+        hashed = supporter.email_hash
+        for holder in personal_data.holders():
+            holder.erase(supporter)
+        # Consent records are append-only for everyone but an erasure (the base manager).
+        ConsentRecord._base_manager.filter(supporter=supporter).delete()
+        if suppress:
+            Suppression.objects.get_or_create(
+                email_hash=hashed, defaults={"reason": Suppression.Reason.ERASED}
+            )
+        now = timezone.now()
+        Supporter.objects.filter(pk=supporter.pk).update(
+            email_hash=f"{ERASED_HASH_PREFIX}{uuid.uuid4().hex}",
+            personal_data="",
+            country="",
+            language="",
+            email_confirmed_at=None,
+            unsubscribed_at=now,
+            undeliverable_reason="",
+            erased_at=now,
+        )
+        if audit:
+            audit_record(
+                actor=actor,
+                action=AuditEvent.Action.CHANGE,
+                obj=supporter,
+                detail=f"erased all personal data ({why})",
+            )

@@ -1,0 +1,43 @@
+"""What the comments app holds about a supporter, for "my data" and erasure.
+
+A comment does not point at a supporter: it is found through the keyed hash of the email
+its author gave (optional). Registered in ``outcry.supporters.personal_data`` from
+``CommentsConfig.ready()``.
+"""
+
+from django.utils import timezone
+
+from outcry.comments.models import Comment
+from outcry.core.crypto import unseal
+from outcry.supporters.models import Supporter
+
+
+def comments_export(supporter: Supporter) -> list[dict]:
+    return [
+        {
+            "post": comment.post.title,
+            "name": comment.author_name,
+            "email": unseal(comment.email_sealed).get("email", "") if comment.email_sealed else "",
+            "comment": comment.body,
+            "state": comment.state,
+            "language": comment.language,
+            "posted_at": comment.created_at.isoformat(),
+        }
+        for comment in Comment.objects.filter(email_hash=supporter.email_hash)
+        .select_related("post")
+        .order_by("created_at")
+    ]
+
+
+def comments_erase(supporter: Supporter) -> None:
+    """As if the author deleted each comment: name, email, text and address hash go; a
+    reply under one shows as deleted."""
+    Comment.objects.filter(email_hash=supporter.email_hash).update(
+        state=Comment.State.DELETED,
+        deleted_at=timezone.now(),
+        author_name="",
+        email_sealed="",
+        email_hash="",
+        body="",
+        ip_hash="",
+    )

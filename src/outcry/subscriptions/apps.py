@@ -1,0 +1,23 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SubscriptionsConfig(AppConfig):
+    name = "outcry.subscriptions"
+    label = "subscriptions"
+    verbose_name = _("Subscriptions")
+
+    def ready(self) -> None:
+        from outcry.actions import hooks
+        from outcry.subscriptions import personal_data as subscriptions_data
+        from outcry.subscriptions import services
+        from outcry.supporters import personal_data
+
+        personal_data.register(
+            "subscriptions",
+            export=subscriptions_data.subscriptions_export,
+            erase=subscriptions_data.subscriptions_erase,
+            withdraw=services.subscriptions_end_all,
+        )
+        # "Keep me informed" becomes a subscription once the signature is confirmed.
+        hooks.on_signature_confirmed("subscriptions", services.subscription_from_signature)

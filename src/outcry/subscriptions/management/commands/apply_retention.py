@@ -1,0 +1,46 @@
+from django.core.management.base import BaseCommand
+
+from outcry.subscriptions.retention import (
+    petitions_due,
+    retention_apply,
+    supporters_to_anonymise,
+    unconfirmed_subscribers,
+    unconfirmed_subscribers_purge,
+)
+
+
+class Command(BaseCommand):
+    help = (
+        "Anonymise the signers who did not ask to hear more, once their petition has been "
+        "closed for its retention period. Run it daily from cron, or once with --daily to let "
+        "the worker run it every day."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Say what would be anonymised; change nothing."
+        )
+        parser.add_argument(
+            "--daily",
+            action="store_true",
+            help="Queue the apply_retention task for the worker, to run now and then daily.",
+        )
+
+    def handle(self, *args, dry_run: bool = False, daily: bool = False, **options) -> None:
+        if daily:
+            from outcry.subscriptions.tasks import apply_retention
+
+            apply_retention.enqueue(reschedule=True)
+            self.stdout.write("Retention queued: the worker runs it now, then daily.")
+            return
+        if dry_run:
+            for petition in petitions_due():
+                count = supporters_to_anonymise(petition=petition).count()
+                self.stdout.write(f"{petition.slug}: {count} supporter(s) would be anonymised")
+            count = unconfirmed_subscribers().count()
+            self.stdout.write(f"{count} never-confirmed subscriber(s) would be erased")
+            return
+        for slug, count in retention_apply().items():
+            self.stdout.write(f"{slug}: {count} supporter(s) anonymised")
+        count = unconfirmed_subscribers_purge()
+        self.stdout.write(f"{count} never-confirmed subscriber(s) erased")

@@ -1,0 +1,358 @@
+"""Every write to subscriptions: asking (double opt-in), confirming, the preference centre,
+"keep me informed" when signing, and the "my data" email.
+
+Asking does one short transaction and never talks to SMTP: the confirmation email is queued
+in the same transaction and sent by the worker (which holds the private key to open the
+address), as signing does.
+"""
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from outcry.actions.models import Signature
+from outcry.cases.models import Case
+from outcry.core.crypto import email_hash
+from outcry.core.mail import (
+    EMAIL_MAX_ATTEMPTS,
+    PermanentDeliveryFailure,
+    TemporaryDeliveryFailure,
+    backoff_seconds,
+    deliver,
+    send_once,
+)
+from outcry.core.queue import enqueue_with_transaction
+from outcry.core.ratelimit import rate_limit_exceeded
+from outcry.news.models import Topic
+from outcry.subscriptions import tokens
+from outcry.subscriptions.models import Subscription
+from outcry.supporters.models import ConsentRecord, Supporter
+from outcry.supporters.selectors import email_hash_is_suppressed
+from outcry.supporters.services import (
+    consent_record,
+    supporter_confirm_email,
+    supporter_export,
+    supporter_get_or_create,
+    supporter_resubscribe,
+    supporter_set_language,
+)
+
+logger = logging.getLogger(__name__)
+
+# A pending subscription's confirmation is sent again at most this often.
+RESEND_INTERVAL = timedelta(hours=1)
+PREFERENCES_WORDING_VERSION = "preferences-2026-11-v1"
+
+DEFAULTS = {
+    # Per hashed IP address: subscribe requests a minute, and an hour.
+    "SUBSCRIBE_RATE_BURST_PER_MINUTE": 5,
+    "SUBSCRIBE_RATE_SUSTAINED_PER_HOUR": 30,
+    # "Email me my data" at most once per this many seconds per supporter.
+    "MY_DATA_INTERVAL": 3600,
+}
+
+
+def subscription_setting(name: str) -> int:
+    return int(getattr(settings, name, DEFAULTS[name]))
+
+
+class RateLimited(Exception):
+    """This address has asked too often; nothing was stored."""
+
+
+class AlreadyConfirmed(Exception):
+    """The link was followed before; the subscription is already active."""
+
+
+@dataclass(frozen=True)
+class ConsentText:
+    wording: str
+    version: str
+    # The language the wording was shown in (the page's), if not the emails' language.
+    language: str = ""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a subscription is about: exactly one of a country code, a topic, a case."""
+
+    kind: str
+    country: str = ""
+    topic: Topic | None = None
+    case: Case | None = None
+
+    @classmethod
+    def for_country(cls, code: str) -> "Scope":
+        return cls(kind=Subscription.Kind.COUNTRY, country=code.upper())
+
+    @classmethod
+    def for_topic(cls, topic: Topic) -> "Scope":
+        return cls(kind=Subscription.Kind.TOPIC, topic=topic)
+
+    @classmethod
+    def for_case(cls, case: Case) -> "Scope":
+        return cls(kind=Subscription.Kind.CASE, case=case)
+
+    def lookup(self) -> dict:
+        return {"kind": self.kind, "country": self.country, "topic": self.topic, "case": self.case}
+
+
+def _rate_limited(ip_hash: str) -> bool:
+    if not ip_hash:
+        return False
+    return rate_limit_exceeded(
+        key=f"subscribe:{ip_hash}",
+        limit=subscription_setting("SUBSCRIBE_RATE_BURST_PER_MINUTE"),
+        window_seconds=60,
+    ) or rate_limit_exceeded(
+        key=f"subscribe:{ip_hash}",
+        limit=subscription_setting("SUBSCRIBE_RATE_SUSTAINED_PER_HOUR"),
+        window_seconds=3600,
+    )
+
+
+def subscription_request(
+    *,
+    email: str,
+    first_name: str,
+    language: str,
+    scope: Scope,
+    consent: ConsentText,
+    source_url: str,
+    ip_hash: str,
+) -> None:
+    """Ask to subscribe; a confirmation link is emailed (double opt-in).
+
+    The caller shows the same page whatever happened, so the form never tells who is
+    subscribed: an active subscription sends nothing more, a pending one is re-sent at most
+    hourly, an ended one is reopened (pending again), and a suppressed address (erased,
+    complained, bounced) is neither stored nor mailed. Raises RateLimited.
+    """
+    if _rate_limited(ip_hash):
+        raise RateLimited
+    if email_hash_is_suppressed(email_hash=email_hash(email)):
+        return
+    from outcry.subscriptions import tasks
+
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            supporter, _ = supporter_get_or_create(
+                email=email, first_name=first_name, last_name="", country="", language=language
+            )
+            subscription, created = Subscription.objects.select_for_update().get_or_create(
+                supporter=supporter, **scope.lookup(), defaults={"language": language}
+            )
+            if not created:
+                if subscription.is_active:
+                    return
+                # Pending: its confirmation is queued (not sent yet) or went out within
+                # the hour. Either way the person already has, or soon will have, a link.
+                if subscription.ended_at is None and (
+                    subscription.confirmation_sent_at is None
+                    or subscription.confirmation_sent_at > now - RESEND_INTERVAL
+                ):
+                    return
+                Subscription.objects.filter(pk=subscription.pk).update(
+                    ended_at=None, confirmed_at=None, confirmation_sent_at=None, language=language
+                )
+            consent_record(
+                supporter=supporter,
+                purpose=ConsentRecord.Purpose.SUBSCRIPTION,
+                wording=consent.wording,
+                wording_version=consent.version,
+                language=consent.language or language,
+                given=True,
+                source_url=source_url,
+            )
+            enqueue_with_transaction(tasks.send_subscription_confirmation, subscription.pk)
+    except IntegrityError:
+        # Two requests for the same address and scope at once: the other one asks.
+        logger.info("subscription request raced another for the same scope")
+
+
+def subscription_confirm(*, token: str) -> Subscription:
+    """Follow the emailed link: the subscription starts. Raises tokens.TokenInvalid,
+    tokens.TokenExpired or AlreadyConfirmed."""
+    subscription_uuid = tokens.subscription_uuid_from_token(token)
+    subscription = (
+        Subscription.objects.select_related("supporter", "topic", "case")
+        .filter(uuid=subscription_uuid)
+        .first()
+    )
+    if subscription is None or subscription.supporter.erased_at is not None:
+        raise tokens.TokenInvalid
+    now = timezone.now()
+    with transaction.atomic():
+        confirmed = Subscription.objects.filter(
+            pk=subscription.pk, confirmed_at__isnull=True, ended_at__isnull=True
+        ).update(confirmed_at=now)
+        if confirmed:
+            supporter_confirm_email(supporter=subscription.supporter)
+            supporter_resubscribe(supporter=subscription.supporter)
+            if not subscription.supporter.language:
+                supporter_set_language(
+                    supporter=subscription.supporter, language=subscription.language
+                )
+    subscription.refresh_from_db()
+    if not confirmed:
+        if subscription.is_active:
+            raise AlreadyConfirmed
+        raise tokens.TokenInvalid
+    return subscription
+
+
+def subscription_from_signature(signature: Signature) -> None:
+    """ "Keep me informed" when signing, once the signature is confirmed (which proved the
+    address: that is the double opt-in): a subscription to the petition's case, or, for a
+    petition on no case, to its target's country. Registered in actions.hooks."""
+    if not signature.keep_informed:
+        return
+    petition = signature.petition
+    if petition.case_id:
+        scope = Scope.for_case(petition.case)
+    elif petition.target_id and petition.target.country:
+        scope = Scope.for_country(str(petition.target.country))
+    else:
+        return
+    now = timezone.now()
+    subscription, created = Subscription.objects.get_or_create(
+        supporter_id=signature.supporter_id,
+        **scope.lookup(),
+        defaults={"language": signature.language, "confirmed_at": now},
+    )
+    if not created and not subscription.is_active:
+        Subscription.objects.filter(pk=subscription.pk).update(
+            confirmed_at=now, ended_at=None, language=signature.language
+        )
+    Supporter.objects.filter(pk=signature.supporter_id).update(unsubscribed_at=None)
+
+
+def subscriptions_update_preferences(
+    *, supporter: Supporter, language: str, active_ids: set[int], source_url: str
+) -> int:
+    """Save the preference centre: the language, and which subscriptions are on.
+
+    The link was emailed to the address, so switching one on needs no further
+    confirmation. Each switch is recorded as a consent record in the words the page
+    showed. Returns how many subscriptions changed.
+    """
+    now = timezone.now()
+    changed = 0
+    with transaction.atomic():
+        if language and language != supporter.language:
+            supporter_set_language(supporter=supporter, language=language)
+        subscriptions = list(
+            Subscription.objects.select_for_update(of=("self",))
+            .filter(supporter=supporter)
+            .select_related("topic", "case")
+        )
+        for subscription in subscriptions:
+            wanted = subscription.pk in active_ids
+            if wanted == subscription.is_active:
+                if language:
+                    Subscription.objects.filter(pk=subscription.pk).update(language=language)
+                continue
+            fields = {"language": language or subscription.language}
+            if wanted:
+                fields.update(confirmed_at=subscription.confirmed_at or now, ended_at=None)
+            else:
+                fields.update(ended_at=now)
+            Subscription.objects.filter(pk=subscription.pk).update(**fields)
+            changed += 1
+            with translation.override(supporter.language or settings.LANGUAGE_CODE):
+                wording = _("Email me about %(subject)s") % {"subject": subscription.subject}
+            consent_record(
+                supporter=supporter,
+                purpose=ConsentRecord.Purpose.SUBSCRIPTION,
+                wording=wording,
+                wording_version=PREFERENCES_WORDING_VERSION,
+                language=supporter.language or settings.LANGUAGE_CODE,
+                given=wanted,
+                source_url=source_url,
+            )
+        if Subscription.objects.active().filter(supporter=supporter).exists():
+            supporter_resubscribe(supporter=supporter)
+    supporter.refresh_from_db()
+    return changed
+
+
+def subscriptions_end_all(supporter: Supporter) -> bool:
+    """Every subscription ends (unsubscribe from everything). Registered as the
+    subscriptions app's ``withdraw`` in the personal-data registry."""
+    return bool(
+        Subscription.objects.filter(supporter=supporter, ended_at__isnull=True).update(
+            ended_at=timezone.now()
+        )
+    )
+
+
+def my_data_request(*, supporter: Supporter) -> bool:
+    """Email the supporter everything held about them (prepared by the worker, which alone
+    can open sealed data). At most once per MY_DATA_INTERVAL; returns whether it was
+    queued."""
+    from outcry.subscriptions import tasks
+
+    if not cache.add(
+        f"my-data:{supporter.pk}", 1, timeout=subscription_setting("MY_DATA_INTERVAL")
+    ):
+        return False
+    with transaction.atomic():
+        enqueue_with_transaction(tasks.send_my_data, supporter.pk)
+    return True
+
+
+# Worker side --------------------------------------------------------------------------
+
+
+def subscription_send_confirmation(*, subscription_id: int, attempt: int = 0) -> str:
+    from outcry.subscriptions import emails, tasks
+
+    def build(subscription: Subscription):
+        if subscription.confirmed_at is not None or subscription.ended_at is not None:
+            return None
+        if email_hash_is_suppressed(email_hash=subscription.supporter.email_hash):
+            return None
+        return emails.subscription_confirmation(
+            subscription, token=tokens.confirmation_token(subscription.uuid)
+        )
+
+    return send_once(
+        queryset=Subscription.objects.select_related("supporter", "topic", "case"),
+        pk=subscription_id,
+        sent_field="confirmation_sent_at",
+        build=build,
+        retry_task=tasks.send_subscription_confirmation,
+        attempt=attempt,
+    )
+
+
+def my_data_send(*, supporter_id: int, attempt: int = 0) -> str:
+    """Build the export and email it, as a JSON attachment, to the supporter's own
+    address (the only place it may go: the request came through a link sent there)."""
+    from outcry.subscriptions import emails, tasks
+
+    supporter = Supporter.objects.filter(pk=supporter_id, erased_at__isnull=True).first()
+    if supporter is None:
+        return "erased"
+    data = supporter_export(supporter=supporter)
+    document = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True)
+    try:
+        deliver(emails.my_data(supporter, email=data["supporter"]["email"], document=document))
+    except PermanentDeliveryFailure:
+        return "bounced"
+    except TemporaryDeliveryFailure:
+        if attempt + 1 >= EMAIL_MAX_ATTEMPTS:
+            return "gave up"
+        tasks.send_my_data.using(
+            run_after=timezone.now() + timedelta(seconds=backoff_seconds(attempt))
+        ).enqueue(supporter_id, attempt=attempt + 1)
+        return "retrying"
+    return "sent"

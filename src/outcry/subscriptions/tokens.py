@@ -1,0 +1,76 @@
+"""Signed links for subscriptions: the confirmation (timestamped) and the preference
+centre (no expiry: it is in every email; bound to the address's keyed hash, so an erasure,
+which removes that hash, revokes every link ever sent)."""
+
+import uuid
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+from django.utils import translation
+
+from outcry.supporters.models import Supporter
+
+CONFIRM_SALT = "outcry.subscriptions.confirm"  # noqa: S105 - a salt, not a secret
+PREFERENCES_SALT = "outcry.subscriptions.preferences"  # noqa: S105 - a salt, not a secret
+DEFAULT_CONFIRMATION_MAX_AGE = 14 * 86400
+# Enough of the keyed hash to bind the link to the address (an erasure replaces the hash).
+_HASH_PREFIX = 16
+
+
+class TokenInvalid(Exception):
+    """The link was altered, was never issued by us, or its supporter was erased."""
+
+
+class TokenExpired(Exception):
+    """The confirmation link is older than SUBSCRIPTION_CONFIRMATION_MAX_AGE."""
+
+
+def confirmation_max_age() -> int:
+    return int(getattr(settings, "SUBSCRIPTION_CONFIRMATION_MAX_AGE", DEFAULT_CONFIRMATION_MAX_AGE))
+
+
+def absolute_url(language: str, name: str, **kwargs) -> str:
+    with translation.override(language):
+        return settings.SITE_URL + reverse(name, kwargs=kwargs)
+
+
+def confirmation_token(subscription_uuid: uuid.UUID) -> str:
+    return signing.TimestampSigner(salt=CONFIRM_SALT).sign(subscription_uuid.hex)
+
+
+def subscription_uuid_from_token(token: str) -> uuid.UUID:
+    try:
+        value = signing.TimestampSigner(salt=CONFIRM_SALT).unsign(
+            token, max_age=confirmation_max_age()
+        )
+        return uuid.UUID(hex=value)
+    except signing.SignatureExpired as exc:
+        raise TokenExpired from exc
+    except (signing.BadSignature, ValueError) as exc:
+        raise TokenInvalid from exc
+
+
+def preference_token(supporter: Supporter) -> str:
+    return signing.Signer(salt=PREFERENCES_SALT).sign(
+        f"{supporter.pk}.{supporter.email_hash[:_HASH_PREFIX]}"
+    )
+
+
+def preference_url(*, supporter: Supporter, language: str) -> str:
+    """The absolute link to this supporter's preference centre, in ``language``."""
+    return absolute_url(language, "preferences", token=preference_token(supporter))
+
+
+def supporter_from_preference_token(token: str) -> Supporter:
+    """The supporter a preference link names. Raises TokenInvalid (altered, forged, or the
+    supporter was erased since)."""
+    try:
+        value = signing.Signer(salt=PREFERENCES_SALT).unsign(token)
+        pk, _, hash_prefix = value.partition(".")
+        supporter = Supporter.objects.filter(pk=int(pk), erased_at__isnull=True).first()
+    except (signing.BadSignature, ValueError) as exc:
+        raise TokenInvalid from exc
+    if supporter is None or supporter.email_hash[:_HASH_PREFIX] != hash_prefix:
+        raise TokenInvalid
+    return supporter

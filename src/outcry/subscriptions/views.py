@@ -1,0 +1,244 @@
+"""Subscribing from country, topic and case pages; confirming; the preference centre.
+
+The preference centre is served by the public web tier, which holds no private key: it
+shows only what it can read without one (the language, which countries, topics and cases
+are subscribed), never the address or name. "My data" is therefore prepared by the worker
+and emailed to the supporter's own address.
+"""
+
+from functools import wraps
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from outcry.cases.selectors import case_for_page
+from outcry.core.http import client_ip_hash
+from outcry.news.selectors import country_for_code, topic_for_page
+from outcry.subscriptions import selectors, services, tokens
+from outcry.subscriptions.forms import (
+    SUBSCRIBE_CONSENT,
+    SUBSCRIBE_CONSENT_VERSION,
+    PreferencesForm,
+    SubscribeForm,
+)
+from outcry.supporters.services import supporter_erase, supporter_unsubscribe_all
+
+
+def _subscribe(
+    request: HttpRequest, *, scope: services.Scope, subject: str, back_url: str, kind: str, key: str
+) -> HttpResponse:
+    status = 200
+    error = ""
+    if request.method == "POST":
+        form = SubscribeForm(request.POST)
+        if form.is_valid():
+            if form.is_bot:
+                return redirect("subscribe-check-email")
+            try:
+                services.subscription_request(
+                    email=form.cleaned_data["email"],
+                    first_name=form.cleaned_data["first_name"],
+                    language=form.cleaned_data["language"],
+                    scope=scope,
+                    consent=services.ConsentText(
+                        wording=SUBSCRIBE_CONSENT % {"subject": subject},
+                        version=SUBSCRIBE_CONSENT_VERSION,
+                        language=get_language(),
+                    ),
+                    source_url=request.build_absolute_uri(back_url),
+                    ip_hash=client_ip_hash(request),
+                )
+            except services.RateLimited:
+                error = _("Too many requests from your connection. Please try again later.")
+                status = 429
+            else:
+                # Whatever the address's state, the same page: it never tells who is
+                # subscribed.
+                return redirect("subscribe-check-email")
+        else:
+            status = 400
+    else:
+        form = SubscribeForm()
+    return render(
+        request,
+        "subscriptions/subscribe.html",
+        {
+            "form": form,
+            "subject": subject,
+            "back_url": back_url,
+            "kind": kind,
+            "key": key,
+            "error": error,
+        },
+        status=status,
+    )
+
+
+# Like signing, subscribing needs no CSRF cookie: the emailed confirmation is the proof of
+# intent, and the pages carrying the box set no cookie, so they can be cached and used
+# over Tor. A forged submission can at most cause one confirmation email, rate-limited.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def subscribe_country(request: HttpRequest, code: str) -> HttpResponse:
+    country = country_for_code(code=code)
+    return _subscribe(
+        request,
+        scope=services.Scope.for_country(country.code),
+        subject=str(country.name),
+        back_url=f"/{get_language()}/countries/{country.code.lower()}/",
+        kind="country",
+        key=country.code,
+    )
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def subscribe_topic(request: HttpRequest, slug: str) -> HttpResponse:
+    topic = topic_for_page(slug=slug)
+    return _subscribe(
+        request,
+        scope=services.Scope.for_topic(topic),
+        subject=topic.name,
+        back_url=f"/{get_language()}/topics/{topic.slug}/",
+        kind="topic",
+        key=topic.slug,
+    )
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def subscribe_case(request: HttpRequest, slug: str) -> HttpResponse:
+    case = case_for_page(slug=slug)
+    return _subscribe(
+        request,
+        scope=services.Scope.for_case(case),
+        subject=case.name,
+        back_url=case.get_absolute_url(),
+        kind="case",
+        key=case.slug,
+    )
+
+
+@require_GET
+def subscribe_check_email(request: HttpRequest) -> HttpResponse:
+    return render(request, "subscriptions/check_email.html")
+
+
+@require_GET
+def subscription_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    # Confirmed on GET (one tap from a phone's mail app), as signatures are.
+    try:
+        subscription = services.subscription_confirm(token=token)
+    except services.AlreadyConfirmed:
+        return _problem(request, "already", status=409)
+    except tokens.TokenExpired:
+        return _problem(request, "expired", status=410)
+    except tokens.TokenInvalid:
+        return _problem(request, "invalid", status=404)
+    response = render(
+        request,
+        "subscriptions/confirmed.html",
+        {
+            "subscription": subscription,
+            "preferences_url": tokens.preference_url(
+                supporter=subscription.supporter, language=get_language()
+            ),
+        },
+    )
+    add_never_cache_headers(response)
+    return response
+
+
+def _problem(request: HttpRequest, problem: str, *, status: int) -> HttpResponse:
+    return render(request, "subscriptions/problem.html", {"problem": problem}, status=status)
+
+
+def with_preference_token(view):
+    """Resolve the link's token to its supporter; a bad or revoked link gets a plain page.
+    Responses are never cached: the URL itself is the key to someone's preferences."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, token: str) -> HttpResponse:
+        try:
+            supporter = tokens.supporter_from_preference_token(token)
+        except tokens.TokenInvalid:
+            response = _problem(request, "preferences", status=404)
+        else:
+            response = view(request, token=token, supporter=supporter)
+        add_never_cache_headers(response)
+        patch_cache_control(response, private=True)
+        response["X-Robots-Tag"] = "noindex"
+        return response
+
+    return wrapper
+
+
+@require_http_methods(["GET", "POST"])
+@with_preference_token
+def preferences(request: HttpRequest, *, token: str, supporter) -> HttpResponse:
+    subscriptions = list(selectors.subscriptions_of(supporter=supporter))
+    saved = False
+    if request.method == "POST":
+        form = PreferencesForm(request.POST, subscriptions=subscriptions)
+        if form.is_valid():
+            services.subscriptions_update_preferences(
+                supporter=supporter,
+                language=form.cleaned_data["language"],
+                active_ids=set(form.cleaned_data["subscriptions"]),
+                source_url=request.build_absolute_uri(request.path),
+            )
+            # Shown next in the language just chosen.
+            with translation.override(form.cleaned_data["language"]):
+                return redirect(reverse("preferences", args=[token]) + "?saved=1")
+    else:
+        saved = request.GET.get("saved") == "1"
+        form = PreferencesForm(
+            subscriptions=subscriptions,
+            initial={
+                "language": supporter.language or get_language(),
+                "subscriptions": [s.pk for s in subscriptions if s.is_active],
+            },
+        )
+    return render(
+        request,
+        "subscriptions/preferences.html",
+        {
+            "form": form,
+            "token": token,
+            "supporter": supporter,
+            "subscriptions": subscriptions,
+            "saved": saved,
+            "done": request.GET.get("done", ""),
+        },
+    )
+
+
+@require_POST
+@with_preference_token
+def preferences_unsubscribe_all(request: HttpRequest, *, token: str, supporter) -> HttpResponse:
+    supporter_unsubscribe_all(supporter=supporter, source=request.build_absolute_uri(request.path))
+    return redirect(reverse("preferences", args=[token]) + "?done=unsubscribed")
+
+
+@require_POST
+@with_preference_token
+def preferences_my_data(request: HttpRequest, *, token: str, supporter) -> HttpResponse:
+    services.my_data_request(supporter=supporter)
+    # The same answer when it was asked for recently: the email is on its way either way.
+    return redirect(reverse("preferences", args=[token]) + "?done=my-data")
+
+
+@require_http_methods(["GET", "POST"])
+@with_preference_token
+def preferences_erase(request: HttpRequest, *, token: str, supporter) -> HttpResponse:
+    if request.method == "POST" and request.POST.get("confirm") == "erase":
+        supporter_erase(supporter=supporter, why="asked for by the supporter")
+        return render(request, "subscriptions/erased.html")
+    return render(request, "subscriptions/erase_confirm.html", {"token": token})

@@ -1,0 +1,159 @@
+"""Retention: a set time after a petition closes (per petition, or the site default), its
+signers who did not ask to hear more are anonymised; those who did are kept; counts stay;
+it runs once per petition, from a command or the periodic task."""
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from outcry.actions.models import Petition, Signature
+from outcry.core.models import AuditEvent
+from outcry.subscriptions.retention import (
+    petitions_due,
+    retention_apply,
+    unconfirmed_subscribers_purge,
+)
+from outcry.subscriptions.tasks import apply_retention
+from outcry.subscriptions.tokens import confirmation_max_age
+from outcry.supporters.models import Supporter, Suppression
+from tests.conftest import sign_data
+from tests.factories import PetitionFactory
+from tests.subscriptions.conftest import confirm_link, subscribe_data
+from tests.test_privacy import confirm_link as signature_confirm_link
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _default_period(settings):
+    settings.RETENTION_DAYS_AFTER_CLOSE = 180
+
+
+def sign_and_confirm(client, smtp_server, tasks, petition, **fields) -> None:
+    before = len(smtp_server.messages)
+    client.post(petition.get_absolute_url(), sign_data(**fields))
+    tasks.run()
+    for message in smtp_server.messages[before:]:
+        assert client.get(signature_confirm_link(message)).status_code == 200
+
+
+def close(petition: Petition, *, days_ago: int) -> None:
+    Petition.objects.filter(pk=petition.pk).update(
+        status=Petition.Status.CLOSED, closes_at=timezone.now() - timedelta(days=days_ago)
+    )
+    petition.refresh_from_db()
+
+
+def test_signers_who_did_not_opt_in_are_anonymised_after_the_period(client, smtp_server, tasks):
+    """Quiet signed only; Keen ticked "keep me informed"; Sub subscribed to a country;
+    Busy also signed a petition still open. 181 days after closing, only Quiet is
+    anonymised (no suppression: she asked for nothing to stop); the count stays."""
+    petition, still_open = PetitionFactory(), PetitionFactory()
+    sign_and_confirm(client, smtp_server, tasks, petition, email="quiet@example.org")
+    sign_and_confirm(
+        client, smtp_server, tasks, petition, email="keen@example.org", keep_informed="on"
+    )
+    sign_and_confirm(client, smtp_server, tasks, petition, email="sub@example.org")
+    sign_and_confirm(client, smtp_server, tasks, petition, email="busy@example.org")
+    sign_and_confirm(client, smtp_server, tasks, still_open, email="busy@example.org")
+    before = len(smtp_server.messages)
+    client.post("/en/subscribe/countries/ru/", subscribe_data(email="sub@example.org"))
+    tasks.run(include_deferred=True)
+    client.get(confirm_link(smtp_server.messages[before]))
+    petition.refresh_from_db()
+    assert petition.signature_count == 4
+
+    close(petition, days_ago=179)
+    assert retention_apply() == {}
+    assert not Supporter.objects.filter(erased_at__isnull=False).exists()
+
+    close(petition, days_ago=181)
+    out = io.StringIO()
+    call_command("apply_retention", "--dry-run", stdout=out)
+    assert f"{petition.slug}: 1 supporter(s) would be anonymised" in out.getvalue()
+    assert not Supporter.objects.filter(erased_at__isnull=False).exists()
+
+    assert retention_apply() == {petition.slug: 1}
+    (erased,) = Supporter.objects.filter(erased_at__isnull=False)
+    assert erased.personal_data == ""
+    assert Signature.objects.get(supporter=erased).country.code == "CA"
+    assert Supporter.objects.filter(erased_at__isnull=True).count() == 3
+    assert not Suppression.objects.exists()
+    petition.refresh_from_db()
+    assert petition.signature_count == 4 and petition.anonymised_at is not None
+    assert AuditEvent.objects.filter(object_id=str(petition.pk), action="change").count() == 1
+    # Done once: a second run finds nothing due.
+    assert retention_apply() == {}
+
+
+def test_a_petition_can_keep_its_signers_longer_or_shorter(client, smtp_server, tasks):
+    short = PetitionFactory(retention_days=30)
+    long = PetitionFactory(retention_days=365)
+    sign_and_confirm(client, smtp_server, tasks, short, email="a@example.org")
+    sign_and_confirm(client, smtp_server, tasks, long, email="b@example.org")
+    close(short, days_ago=31)
+    close(long, days_ago=200)
+    assert [p.slug for p in petitions_due()] == [short.slug]
+    apply_retention.enqueue()
+    tasks.run()
+    assert Supporter.objects.filter(erased_at__isnull=False).count() == 1
+    assert Supporter.objects.get(erased_at__isnull=True).signatures.get().petition == long
+
+
+def test_closing_a_petition_in_the_admin_records_when(admin_client):
+    """Retention counts from the closing date: closing by status sets it."""
+    petition = PetitionFactory()
+    page = admin_client.get(f"/admin/actions/petition/{petition.pk}/change/")
+    form = page.context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "closes_at"}
+    data.update(
+        status="closed",
+        case=petition.case_id,
+        target=petition.target_id,
+        retention_days="",
+    )
+    admin_client.post(f"/admin/actions/petition/{petition.pk}/change/", data)
+    petition.refresh_from_db()
+    assert petition.status == "closed"
+    assert petition.closes_at is not None
+
+
+def test_daily_retention_runs_now_and_queues_exactly_one_next_run(tasks):
+    """`apply_retention --daily` runs in the worker and queues tomorrow's run; starting
+    it twice still leaves one run queued for tomorrow."""
+    from django_tasks_db.models import DBTaskResult
+
+    call_command("apply_retention", "--daily", stdout=io.StringIO())
+    call_command("apply_retention", "--daily", stdout=io.StringIO())
+    tasks.run()
+    pending = DBTaskResult.objects.filter(status="READY")
+    assert pending.count() == 1
+    assert pending.get().run_after > timezone.now() + timedelta(hours=23)
+
+
+def test_never_confirmed_subscribers_are_erased_once_their_link_is_long_dead(
+    client, smtp_server, tasks
+):
+    """Someone typed Olga's address and nobody followed the link: after the link's
+    lifetime (and a day), the pending request and the sealed address go, with no
+    suppression (Olga may subscribe herself later). Confirmed Nadia and a signer stay."""
+    client.post("/en/subscribe/countries/ru/", subscribe_data(email="olga@example.org"))
+    client.post("/en/subscribe/countries/ru/", subscribe_data(email="nadia@example.org"))
+    tasks.run()
+    client.get(confirm_link(smtp_server.messages_to("nadia@example.org")[0]))
+    client.post(PetitionFactory().get_absolute_url(), sign_data(email="signer@example.org"))
+    later = timezone.now() + timedelta(seconds=confirmation_max_age())
+
+    out = io.StringIO()
+    call_command("apply_retention", stdout=out)
+    assert "0 never-confirmed subscriber(s) erased" in out.getvalue()
+
+    Supporter.objects.update(created_at=later - timedelta(days=30))
+    assert unconfirmed_subscribers_purge(now=later) == 1
+    erased = Supporter.objects.get(erased_at__isnull=False)
+    assert erased.personal_data == "" and not erased.subscriptions.exists()
+    assert not Suppression.objects.exists()
+    assert Supporter.objects.filter(erased_at__isnull=True).count() == 2
