@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from outcry.actions.models import Petition, Signature
+from outcry.actions.models import Call, Petition, Signature
 from outcry.core.models import AuditEvent
 from outcry.subscriptions.retention import (
     petitions_due,
@@ -112,9 +112,11 @@ def test_closing_a_petition_in_the_admin_records_when(admin_client):
     data.update(
         status="closed",
         case=petition.case_id,
-        target=petition.target_id,
+        office=petition.office_id or "",
         retention_days="",
     )
+    # The inline of paper signatures, left empty.
+    data.update({"offline_signatures-TOTAL_FORMS": "0", "offline_signatures-INITIAL_FORMS": "0"})
     admin_client.post(f"/admin/actions/petition/{petition.pk}/change/", data)
     petition.refresh_from_db()
     assert petition.status == "closed"
@@ -157,3 +159,27 @@ def test_never_confirmed_subscribers_are_erased_once_their_link_is_long_dead(
     assert erased.personal_data == "" and not erased.subscriptions.exists()
     assert not Suppression.objects.exists()
     assert Supporter.objects.filter(erased_at__isnull=True).count() == 2
+
+
+def test_a_signer_whose_call_report_is_on_an_open_action_is_kept(client, smtp_server, tasks):
+    """Retention of a closed petition must not erase someone whose letter or call on an
+    action still running is kept for its delivery to the target."""
+    from tests.actions_outreach.factories import CallActionFactory
+
+    petition, call_action = PetitionFactory(), CallActionFactory()
+    sign_and_confirm(client, smtp_server, tasks, petition, email="caller@example.org")
+    sign_and_confirm(client, smtp_server, tasks, petition, email="quiet@example.org")
+    call_report = {
+        "first_name": "Ada",
+        "last_name": "Caller",
+        "email": "caller@example.org",
+        "country": "FR",
+        "outcome": "voicemail",
+    }
+    assert client.post(f"/en/calls/{call_action.slug}/", call_report).status_code == 302
+    tasks.run(include_deferred=True)
+
+    close(petition, days_ago=181)
+    assert retention_apply() == {petition.slug: 1}
+    kept = Supporter.objects.get(erased_at__isnull=True)
+    assert Call.objects.get(action=call_action).supporter == kept

@@ -217,7 +217,7 @@ def signature_confirm(*, token: str) -> Signature:
     except (signing.BadSignature, ValueError) as exc:
         raise TokenInvalid from exc
     signature = (
-        Signature.objects.select_related("petition", "petition__case", "petition__target")
+        Signature.objects.select_related("petition", "petition__case", "petition__office")
         .filter(uuid=signature_uuid)
         .first()
     )

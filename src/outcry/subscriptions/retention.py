@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from outcry.actions.models import Petition, Signature
+from outcry.actions.models import Call, Letter, Petition, Signature
 from outcry.core.audit import audit_record
 from outcry.core.models import AuditEvent
 from outcry.subscriptions.models import Subscription
@@ -56,17 +56,32 @@ def _still_needed_elsewhere(petition: Petition, now: datetime):
     return Signature.objects.filter(supporter=OuterRef("pk"), petition_id__in=kept_petitions)
 
 
+def _letters_and_calls_still_needed(now: datetime):
+    """Letters and calls on actions still open or closed within the retention period: a
+    letter may still be waiting for its turn to the target, so its writer is kept."""
+    cutoff = now - timedelta(
+        days=int(getattr(settings, "RETENTION_DAYS_AFTER_CLOSE", DEFAULT_RETENTION_DAYS))
+    )
+    live = Q(action__closes_at__isnull=True) | Q(action__closes_at__gt=cutoff)
+    return [
+        Exists(model.objects.filter(live, supporter=OuterRef("pk"))) for model in (Letter, Call)
+    ]
+
+
 def supporters_to_anonymise(*, petition: Petition, now: datetime | None = None):
     """Signers of ``petition`` who did not opt in to hear more, and whose data no other
     petition still needs."""
     now = now or timezone.now()
-    opted_in = Q(
-        Exists(Signature.objects.filter(supporter=OuterRef("pk"), keep_informed=True))
-    ) | Q(Exists(Subscription.objects.active().filter(supporter=OuterRef("pk"))))
+    opted_in = Q(Exists(Subscription.objects.active().filter(supporter=OuterRef("pk"))))
+    for model in (Signature, Letter, Call):
+        opted_in |= Q(Exists(model.objects.filter(supporter=OuterRef("pk"), keep_informed=True)))
+    still_needed = Q(Exists(_still_needed_elsewhere(petition, now)))
+    for needed in _letters_and_calls_still_needed(now):
+        still_needed |= Q(needed)
     return (
         Supporter.objects.filter(erased_at__isnull=True, signatures__petition=petition)
         .exclude(opted_in)
-        .exclude(Exists(_still_needed_elsewhere(petition, now)))
+        .exclude(still_needed)
         .distinct()
     )
 
@@ -104,6 +119,8 @@ def unconfirmed_subscribers(*, now: datetime | None = None):
         )
         .filter(Exists(Subscription.objects.filter(supporter=OuterRef("pk"))))
         .exclude(Exists(Signature.objects.filter(supporter=OuterRef("pk"))))
+        .exclude(Exists(Letter.objects.filter(supporter=OuterRef("pk"))))
+        .exclude(Exists(Call.objects.filter(supporter=OuterRef("pk"))))
     )
 
 

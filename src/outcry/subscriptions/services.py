@@ -212,14 +212,14 @@ def subscription_confirm(*, token: str) -> Subscription:
 def subscription_from_signature(signature: Signature) -> None:
     """ "Keep me informed" when signing, once the signature is confirmed (which proved the
     address: that is the double opt-in): a subscription to the petition's case, or, for a
-    petition on no case, to its target's country. Registered in actions.hooks."""
+    petition on no case, to its office's country. Registered in actions.hooks."""
     if not signature.keep_informed:
         return
     petition = signature.petition
     if petition.case_id:
         scope = Scope.for_case(petition.case)
-    elif petition.target_id and petition.target.country:
-        scope = Scope.for_country(str(petition.target.country))
+    elif petition.office_id and petition.office.country:
+        scope = Scope.for_country(str(petition.office.country))
     else:
         return
     now = timezone.now()
