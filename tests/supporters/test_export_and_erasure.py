@@ -42,8 +42,8 @@ def test_export_contains_all_of_one_persons_data_and_nobody_elses(world):
         JOHN.first_name,
         JOHN.last_name,
     )
-    (signature,) = data["signatures"]
-    assert signature["petition"] == world.title
+    (signature,) = data["actions"]
+    assert signature["type"] == "signature" and signature["action"] == world.title
     assert signature["keep_informed"] is True and signature["state"] == "validated"
     assert signature["country"] == "CA"
     (comment,) = data["comments"]
