@@ -146,6 +146,27 @@ def test_keep_informed_becomes_a_case_subscription_once_the_signature_is_confirm
     ]
 
 
+def test_keep_informed_on_a_letter_becomes_a_case_subscription_once_confirmed(
+    client, smtp_server, tasks
+):
+    """The same box on a letter: its confirmation link proves the address, so the writer
+    who ticked it is subscribed to the letter's case; the one who did not is not."""
+    from tests.actions_outreach.conftest import confirm_path, letter_data
+    from tests.actions_outreach.factories import LetterActionFactory
+
+    action = LetterActionFactory()
+    url = f"/en/letters/{action.slug}/"
+    assert client.post(url, letter_data(keep_informed="on")).status_code == 302
+    assert client.post(url, letter_data(email="quiet@example.org")).status_code == 302
+    tasks.run()
+    assert not Subscription.objects.exists()
+    for message in smtp_server.messages:
+        assert client.get(confirm_path(message)).status_code == 200
+    subscription = Subscription.objects.get()
+    assert subscription.case == action.case and subscription.is_active
+    assert subscribers(cases=[action.case]).count() == 1
+
+
 def test_a_signature_link_with_a_source_is_counted_for_that_source(client):
     """?source=mailing:12 is carried through the sign form; a malformed one is dropped."""
     petition = PetitionFactory()

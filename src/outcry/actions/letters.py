@@ -25,6 +25,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from outcry.actions import hooks
 from outcry.actions.counting import action_request_count
 from outcry.actions.models import Letter, LetterAction, ParticipationState, TargetDigest
 from outcry.actions.services import (
@@ -199,6 +200,7 @@ def letter_confirm(*, token: str) -> Letter:
             type(letter.supporter).objects.filter(
                 pk=letter.supporter_id, email_confirmed_at__isnull=True
             ).update(email_confirmed_at=now)
+            hooks.confirmed(letter)
             action_id = letter.action_id
             transaction.on_commit(lambda: action_request_count(kind="letter", action_id=action_id))
             if to_target:

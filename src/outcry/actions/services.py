@@ -234,7 +234,7 @@ def signature_confirm(*, token: str) -> Signature:
             ).update(email_confirmed_at=now)
             signature.state = Signature.State.VALIDATED
             signature.validated_at = now
-            hooks.signature_confirmed(signature)
+            hooks.confirmed(signature)
             transaction.on_commit(lambda: petition_request_count(petition_id=signature.petition_id))
     if not confirmed:
         signature.refresh_from_db(fields=["state"])

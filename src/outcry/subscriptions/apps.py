@@ -19,5 +19,5 @@ class SubscriptionsConfig(AppConfig):
             erase=subscriptions_data.subscriptions_erase,
             withdraw=services.subscriptions_end_all,
         )
-        # "Keep me informed" becomes a subscription once the signature is confirmed.
-        hooks.on_signature_confirmed("subscriptions", services.subscription_from_signature)
+        # "Keep me informed" becomes a subscription once the signature or letter is confirmed.
+        hooks.on_confirmed("subscriptions", services.subscription_from_confirmation)

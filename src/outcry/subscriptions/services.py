@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from outcry.actions.models import Signature
+from outcry.actions.models import Letter, Signature
 from outcry.cases.models import Case
 from outcry.core.crypto import email_hash
 from outcry.core.mail import (
@@ -209,30 +209,32 @@ def subscription_confirm(*, token: str) -> Subscription:
     return subscription
 
 
-def subscription_from_signature(signature: Signature) -> None:
-    """ "Keep me informed" when signing, once the signature is confirmed (which proved the
-    address: that is the double opt-in): a subscription to the petition's case, or, for a
-    petition on no case, to its office's country. Registered in actions.hooks."""
-    if not signature.keep_informed:
+def subscription_from_confirmation(participation: Signature | Letter) -> None:
+    """ "Keep me informed" when signing or writing, once the address is confirmed (which
+    proved it: that is the double opt-in): a subscription to the action's case, or, for an
+    action on no case, to its office's country. Registered in actions.hooks."""
+    if not participation.keep_informed:
         return
-    petition = signature.petition
-    if petition.case_id:
-        scope = Scope.for_case(petition.case)
-    elif petition.office_id and petition.office.country:
-        scope = Scope.for_country(str(petition.office.country))
+    is_signature = isinstance(participation, Signature)
+    action = participation.petition if is_signature else participation.action
+    if action.case_id:
+        scope = Scope.for_case(action.case)
+    elif action.office_id and action.office.country:
+        scope = Scope.for_country(str(action.office.country))
     else:
         return
     now = timezone.now()
+    language = participation.language
     subscription, created = Subscription.objects.get_or_create(
-        supporter_id=signature.supporter_id,
+        supporter_id=participation.supporter_id,
         **scope.lookup(),
-        defaults={"language": signature.language, "confirmed_at": now},
+        defaults={"language": language, "confirmed_at": now},
     )
     if not created and not subscription.is_active:
         Subscription.objects.filter(pk=subscription.pk).update(
-            confirmed_at=now, ended_at=None, language=signature.language
+            confirmed_at=now, ended_at=None, language=language
         )
-    Supporter.objects.filter(pk=signature.supporter_id).update(unsubscribed_at=None)
+    Supporter.objects.filter(pk=participation.supporter_id).update(unsubscribed_at=None)
 
 
 def subscriptions_update_preferences(
