@@ -261,7 +261,8 @@ def letter_request_dispatch(*, action_id: int) -> None:
 
 
 def _window_counts(email: str, now) -> tuple[int, int]:
-    recent = Letter.objects.filter(target_email__iexact=email)
+    # Exact match (the office's address as stored), so the window index serves it.
+    recent = Letter.objects.filter(target_email=email)
     hour = recent.filter(target_scheduled_at__gt=now - timedelta(hours=1)).count()
     day = recent.filter(target_scheduled_at__gt=now - timedelta(days=1)).count()
     return hour, day
@@ -312,7 +313,7 @@ def _dispatch_later(action_id: int, when) -> None:
 
 def _next_room(action: LetterAction, email: str, now):
     """When the earliest email in a full window leaves it."""
-    recent = Letter.objects.filter(target_email__iexact=email, target_scheduled_at__isnull=False)
+    recent = Letter.objects.filter(target_email=email, target_scheduled_at__isnull=False)
     hour, day = _window_counts(email, now)
     if day >= action.daily_cap:
         window = timedelta(days=1)
@@ -331,7 +332,7 @@ def _dispatch_digest(action: LetterAction, email: str, queued, now) -> str:
     from outcry.actions import tasks
 
     last = (
-        TargetDigest.objects.filter(action=action, email__iexact=email)
+        TargetDigest.objects.filter(action=action, email=email)
         .order_by("-created_at")
         .values_list("created_at", flat=True)
         .first()

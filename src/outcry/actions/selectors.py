@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from django.db.models import QuerySet
+from django.db.models import Case, F, QuerySet, TextField, Value, When
 from django.shortcuts import get_object_or_404
 
 from outcry.actions.models import Call, CallAction, Letter, LetterAction, Petition, Signature
@@ -44,6 +44,12 @@ class DeliveryRow:
     city: str
 
 
+def _if_named(field: str):
+    return Case(
+        When(named_to_target=True, then=F(field)), default=Value(""), output_field=TextField()
+    )
+
+
 def _named(supporter_sealed: str, own_sealed: str) -> tuple[str, str]:
     person = unseal(supporter_sealed)
     name = " ".join(p for p in (person.get("first_name", ""), person.get("last_name", "")) if p)
@@ -54,7 +60,13 @@ def _signature_rows(petition: Petition) -> Iterator[DeliveryRow]:
     rows = (
         Signature.objects.filter(petition=petition, counted=True)
         .order_by("pk")
-        .values_list("country", "named_to_target", "supporter__personal_data", "personal_data")
+        .values_list(
+            "country",
+            "named_to_target",
+            # The sealed boxes only for those who agreed: most rows carry none.
+            _if_named("supporter__personal_data"),
+            _if_named("personal_data"),
+        )
     )
     for country, named, supporter_sealed, own_sealed in rows.iterator(
         chunk_size=DELIVERY_CHUNK_SIZE
@@ -70,7 +82,7 @@ def _participant_rows(queryset) -> Iterator[DeliveryRow]:
     """Letters and calls: the supporter's name as they signed it and their city are sealed
     together on the row itself."""
     rows = queryset.filter(counted=True).order_by("pk")
-    rows = rows.values_list("country", "named_to_target", "personal_data")
+    rows = rows.values_list("country", "named_to_target", _if_named("personal_data"))
     for country, named, sealed in rows.iterator(chunk_size=DELIVERY_CHUNK_SIZE):
         if named and sealed:
             words = unseal(sealed)
