@@ -46,7 +46,7 @@ from outcry.targets.models import Office
 from outcry.targets.services import office_mark_email_bounced
 
 CONFIRM_TOKEN_SALT = "outcry.actions.letter-confirm"  # noqa: S105 - a salt, not a secret
-REPLY_TO = "reply_to_target"  # ConsentRecord.purpose: the target may reply to me
+REPLY_TO = ConsentRecord.Purpose.REPLY_TO_TARGET
 DIGEST_INTERVAL = timedelta(days=1)
 DIGEST_MAX_LETTERS = 2000
 

@@ -41,8 +41,8 @@ logger = logging.getLogger(__name__)
 CONFIRM_TOKEN_SALT = "outcry.actions.signature-confirm"  # noqa: S105 - a salt, not a secret
 DUPLICATE_NOTICE_INTERVAL = timedelta(hours=1)
 COUNT_BATCH_SIZE = 5000
-# ConsentRecord.purpose for "my name and city may go to the target with this action".
-NAMED_TO_TARGET = "named_to_target"
+
+NAMED_TO_TARGET = ConsentRecord.Purpose.NAMED_TO_TARGET
 
 
 class SigningClosed(Exception):

@@ -49,6 +49,8 @@ class ConsentRecord(models.Model):
         KEEP_INFORMED = "keep_informed", _("Keep me informed")
         SUBSCRIPTION = "subscription", _("Subscription")
         ALL_EMAIL = "all_email", _("All email")
+        NAMED_TO_TARGET = "named_to_target", _("My name and city may go to the official")
+        REPLY_TO_TARGET = "reply_to_target", _("The official may reply to my address")
 
     supporter = models.ForeignKey(
         Supporter, on_delete=models.CASCADE, related_name="consents", verbose_name=_("supporter")
