@@ -156,3 +156,25 @@ def test_a_scheduled_mailing_broken_before_its_time_goes_back_to_draft(mailing_s
     assert not started
     assert Mailing.objects.get(pk=mailing.pk).status == Mailing.Status.DRAFT
     assert not mailing.recipients.exists()
+
+
+def test_throttle_spaces_messages_at_the_configured_rate():
+    """Ten messages a second: a burst of five waits 0, 0.1, 0.2, 0.3, 0.4 s; after a pause
+    longer than the interval, the next goes at once (no catching up in a burst)."""
+    from outcry.mailings.sending import Throttle
+
+    now = [100.0]
+    waited: list[float] = []
+    throttle = Throttle(10, clock=lambda: now[0], sleep=waited.append)
+    for _ in range(5):
+        throttle.wait()
+    assert [round(w, 3) for w in waited] == [0.1, 0.2, 0.3, 0.4]
+
+    now[0] += 5
+    waited.clear()
+    throttle.wait()
+    assert waited == []
+    unlimited = Throttle(0, clock=lambda: now[0], sleep=waited.append)
+    for _ in range(100):
+        unlimited.wait()
+    assert waited == []

@@ -131,7 +131,8 @@ def test_a_second_worker_never_takes_rows_a_live_worker_holds(
     """Claims are exclusive: while a live worker holds a batch, another sends none of it."""
     mailing, addresses = _started_mailing(120)
     raw_smtp.handler.stall_rcpt_after = 10
-    worker = _start_worker(mailing, raw_smtp.port)  # stalls on its own server
+    # One connection, stalled on its own server: what it holds cannot change meanwhile.
+    worker = _start_worker(mailing, raw_smtp.port, connections=1)
     wait_for(raw_smtp.handler.stalled)
     mailing_settings.EMAIL_PORT = smtp_server.port  # the second worker's server answers
     try:

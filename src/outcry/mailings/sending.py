@@ -134,20 +134,22 @@ def mailing_finish_if_done(*, mailing: Mailing) -> bool:
 class Throttle:
     """At most ``rate`` messages a second (0: no limit), evenly spaced."""
 
-    def __init__(self, rate: float) -> None:
+    def __init__(self, rate: float, *, clock=time.monotonic, sleep=time.sleep) -> None:
         self.interval = 1.0 / rate if rate > 0 else 0.0
-        self.next_at = time.monotonic()
+        self.clock, self.sleep = clock, sleep
+        self.next_at = clock()
         self.lock = threading.Lock()
 
     def wait(self) -> None:
+        """Block until this caller's slot; slots are ``1/rate`` apart, shared by threads."""
         if not self.interval:
             return
         with self.lock:
-            now = time.monotonic()
+            now = self.clock()
             slot = max(self.next_at, now)
             self.next_at = slot + self.interval
         if slot > now:
-            time.sleep(slot - now)
+            self.sleep(slot - now)
 
 
 def _retry_or_fail(recipient: MailingRecipient, error: str, now: datetime) -> str:
