@@ -14,10 +14,16 @@ from django.utils import timezone
 
 from outcry.actions.counting import action_request_count
 from outcry.actions.models import Call, CallAction, ParticipationState
-from outcry.actions.services import NAMED_TO_TARGET, ConsentText, SignOutcome, _rate_limited
+from outcry.actions.services import (
+    NAMED_TO_TARGET,
+    ConsentText,
+    SignOutcome,
+    _rate_limited,
+    consents_record,
+)
 from outcry.core.crypto import email_hash, seal
 from outcry.supporters.models import ConsentRecord
-from outcry.supporters.services import consent_record, supporter_get_or_create
+from outcry.supporters.services import supporter_get_or_create
 
 
 class ActionClosed(Exception):
@@ -69,21 +75,15 @@ def call_report_create(
                 validated_at=None if flag_reason else now,
                 flag_reason=flag_reason,
             )
-            for purpose, consent, given in [
-                (ConsentRecord.Purpose.KEEP_INFORMED, keep_informed_consent, keep_informed),
-                (NAMED_TO_TARGET, named_consent, named_to_target),
-            ]:
-                if not given and purpose != ConsentRecord.Purpose.KEEP_INFORMED:
-                    continue  # only a "yes" to sharing is recorded (see signature_create)
-                consent_record(
-                    supporter=supporter,
-                    purpose=purpose,
-                    wording=consent.wording,
-                    wording_version=consent.version,
-                    language=language,
-                    given=given,
-                    source_url=source_url,
-                )
+            consents_record(
+                supporter=supporter,
+                language=language,
+                source_url=source_url,
+                answers=[
+                    (ConsentRecord.Purpose.KEEP_INFORMED, keep_informed_consent, keep_informed),
+                    (NAMED_TO_TARGET, named_consent, named_to_target),
+                ],
+            )
             if not flag_reason:
                 action_id = action.pk
                 transaction.on_commit(

@@ -36,12 +36,13 @@ from outcry.actions.services import (
     TokenExpired,
     TokenInvalid,
     _rate_limited,
+    consents_record,
 )
 from outcry.core.crypto import email_hash, seal
 from outcry.core.mail import send_once
 from outcry.core.queue import enqueue_with_transaction
 from outcry.supporters.models import ConsentRecord
-from outcry.supporters.services import consent_record, supporter_get_or_create
+from outcry.supporters.services import supporter_get_or_create
 from outcry.targets.models import Office
 from outcry.targets.services import office_mark_email_bounced
 
@@ -143,22 +144,16 @@ def letter_create(
                 state=ParticipationState.FLAGGED if flag_reason else ParticipationState.PENDING,
                 flag_reason=flag_reason,
             )
-            for purpose, consent, given in [
-                (ConsentRecord.Purpose.KEEP_INFORMED, consents.keep_informed, keep_informed),
-                (NAMED_TO_TARGET, consents.named_to_target, named_to_target),
-                (REPLY_TO, consents.reply_to, letter.reply_to),
-            ]:
-                if not given and purpose != ConsentRecord.Purpose.KEEP_INFORMED:
-                    continue  # only a "yes" to sharing is recorded (see signature_create)
-                consent_record(
-                    supporter=supporter,
-                    purpose=purpose,
-                    wording=consent.wording,
-                    wording_version=consent.version,
-                    language=language,
-                    given=given,
-                    source_url=source_url,
-                )
+            consents_record(
+                supporter=supporter,
+                language=language,
+                source_url=source_url,
+                answers=[
+                    (ConsentRecord.Purpose.KEEP_INFORMED, consents.keep_informed, keep_informed),
+                    (NAMED_TO_TARGET, consents.named_to_target, named_to_target),
+                    (REPLY_TO, consents.reply_to, letter.reply_to),
+                ],
+            )
             if not flag_reason:
                 enqueue_with_transaction(tasks.send_letter_confirmation, letter.pk)
     except IntegrityError:

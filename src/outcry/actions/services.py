@@ -77,6 +77,33 @@ class ConsentText:
     version: str
 
 
+def consents_record(
+    *,
+    supporter,
+    language: str,
+    source_url: str,
+    answers: list[tuple[str, ConsentText | None, bool]],
+) -> None:
+    """Record what a supporter answered when acting: (purpose, wording shown, answer).
+
+    "Keep me informed" is recorded either way. A consent to share something (their name
+    with the official, their address as Reply-To) is recorded only when given: "no" is the
+    default and shares nothing, and the hot path stays a row lighter for most people.
+    """
+    for purpose, consent, given in answers:
+        if consent is None or (not given and purpose != ConsentRecord.Purpose.KEEP_INFORMED):
+            continue
+        consent_record(
+            supporter=supporter,
+            purpose=purpose,
+            wording=consent.wording,
+            wording_version=consent.version,
+            language=language,
+            given=given,
+            source_url=source_url,
+        )
+
+
 def _check_open(petition: Petition) -> None:
     if not petition.is_open:
         raise SigningClosed
@@ -150,27 +177,15 @@ def signature_create(
                 state=Signature.State.FLAGGED if flag_reason else Signature.State.PENDING,
                 flag_reason=flag_reason,
             )
-            consent_record(
+            consents_record(
                 supporter=supporter,
-                purpose=ConsentRecord.Purpose.KEEP_INFORMED,
-                wording=consent.wording,
-                wording_version=consent.version,
                 language=language,
-                given=keep_informed,
                 source_url=source_url,
+                answers=[
+                    (ConsentRecord.Purpose.KEEP_INFORMED, consent, keep_informed),
+                    (NAMED_TO_TARGET, named_consent, named_to_target),
+                ],
             )
-            # Only a "yes" is recorded: "no" is the default and shares nothing, and the
-            # signing path stays one row lighter for most signers.
-            if named_consent is not None and named_to_target:
-                consent_record(
-                    supporter=supporter,
-                    purpose=NAMED_TO_TARGET,
-                    wording=named_consent.wording,
-                    wording_version=named_consent.version,
-                    language=language,
-                    given=named_to_target,
-                    source_url=source_url,
-                )
             if not flag_reason:
                 # The reminder is queued by the worker once the confirmation has gone out.
                 enqueue_with_transaction(tasks.send_signature_confirmation, signature.pk)
