@@ -160,6 +160,16 @@ def test_anyone_can_check_a_package_by_digest_or_file(client, package):
     assert hashlib.sha256(listing + b"x,y\n").hexdigest() in text
 
 
+def test_an_upload_declared_too_large_is_refused_before_it_is_read(client, db, settings):
+    """Anonymous uploads must not fill the server's disk: a body declared larger than the
+    limit is refused (413, not the form's 400) with a plain message, before it is parsed."""
+    settings.DELIVERY_VERIFY_MAX_UPLOAD = 1024
+    big = SimpleUploadedFile("package.pdf", b"x" * 200 * 1024)
+    response = client.post(reverse("delivery-verify"), {"file": big})
+    assert response.status_code == 413
+    assert "too large to check here" in response.content.decode()
+
+
 def test_a_malformed_digest_gets_a_clear_error(client, db):
     response = client.get(reverse("delivery-verify"), {"digest": "not-a-digest"})
     assert response.status_code == 400

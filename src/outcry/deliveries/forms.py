@@ -4,6 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 from outcry.deliveries.selectors import DIGEST_RE, normalise_digest
 
+TOO_LARGE = _("This file is too large to check here; give its SHA-256 digest instead.")
+
 
 class VerifyForm(forms.Form):
     digest = forms.CharField(
@@ -25,10 +27,7 @@ class VerifyForm(forms.Form):
     def clean_file(self):
         upload = self.cleaned_data.get("file")
         if upload is not None and upload.size > settings.DELIVERY_VERIFY_MAX_UPLOAD:
-            raise forms.ValidationError(
-                _("This file is too large to check here; give its SHA-256 digest instead."),
-                code="too_large",
-            )
+            raise forms.ValidationError(TOO_LARGE, code="too_large")
         return upload
 
     def clean(self):
