@@ -15,7 +15,6 @@ retried with backoff, never twice; 5xx marks the office's address bounced (staff
 reason on the office) and nothing more goes to that address until staff correct it.
 """
 
-import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -33,9 +32,9 @@ from outcry.actions.services import (
     AlreadyConfirmed,
     ConsentText,
     SignOutcome,
-    TokenExpired,
     TokenInvalid,
     _rate_limited,
+    confirmation_uuid,
     consents_record,
 )
 from outcry.core.crypto import email_hash, seal
@@ -170,15 +169,7 @@ def confirmation_token(letter: Letter) -> str:
 def letter_confirm(*, token: str) -> Letter:
     """Confirm the letter the link names: it is counted once, and on the email route
     queued for the target."""
-    signer = signing.TimestampSigner(salt=CONFIRM_TOKEN_SALT)
-    try:
-        letter_uuid = uuid.UUID(
-            hex=signer.unsign(token, max_age=settings.SIGNATURE_CONFIRMATION_MAX_AGE)
-        )
-    except signing.SignatureExpired as exc:
-        raise TokenExpired from exc
-    except (signing.BadSignature, ValueError) as exc:
-        raise TokenInvalid from exc
+    letter_uuid = confirmation_uuid(token=token, salt=CONFIRM_TOKEN_SALT)
     letter = Letter.objects.select_related("action", "action__office").filter(uuid=letter_uuid)
     letter = letter.first()
     if letter is None:

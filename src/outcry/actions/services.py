@@ -220,17 +220,23 @@ def confirmation_token(signature: Signature) -> str:
     return signing.TimestampSigner(salt=CONFIRM_TOKEN_SALT).sign(signature.uuid.hex)
 
 
-def signature_confirm(*, token: str) -> Signature:
-    """Confirm the signature the link names; it is then counted exactly once."""
-    signer = signing.TimestampSigner(salt=CONFIRM_TOKEN_SALT)
+def confirmation_uuid(*, token: str, salt: str) -> uuid.UUID:
+    """The UUID a confirmation link names (signatures and letters), or TokenExpired /
+    TokenInvalid."""
+    signer = signing.TimestampSigner(salt=salt)
     try:
         uuid_hex = signer.unsign(token, max_age=settings.SIGNATURE_CONFIRMATION_MAX_AGE)
-        signature_uuid = uuid.UUID(hex=uuid_hex)
+        return uuid.UUID(hex=uuid_hex)
     except signing.SignatureExpired as exc:
         raise TokenExpired from exc
     # ValueError: a value signed with our key but not by us (no timestamp, not a UUID).
     except (signing.BadSignature, ValueError) as exc:
         raise TokenInvalid from exc
+
+
+def signature_confirm(*, token: str) -> Signature:
+    """Confirm the signature the link names; it is then counted exactly once."""
+    signature_uuid = confirmation_uuid(token=token, salt=CONFIRM_TOKEN_SALT)
     signature = (
         Signature.objects.select_related("petition", "petition__case", "petition__office")
         .filter(uuid=signature_uuid)

@@ -123,18 +123,26 @@ def petition_check_email(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "actions/check_email.html", {"petition": petition})
 
 
+# A replayed, expired or forged confirmation link changes nothing and gets a plain page.
+_CONFIRM_PROBLEMS = {
+    services.AlreadyConfirmed: ("already", 409),
+    services.TokenExpired: ("expired", 410),
+    services.TokenInvalid: ("invalid", 404),
+}
+
+
+def _confirm_problem(request: HttpRequest, exc: Exception) -> HttpResponse:
+    problem, status = _CONFIRM_PROBLEMS[type(exc)]
+    return render(request, "actions/confirm_problem.html", {"problem": problem}, status=status)
+
+
 @require_GET
 def signature_confirm(request: HttpRequest, token: str) -> HttpResponse:
-    # Confirmed on GET, as e-petitions does: one tap from a phone's mail app. Replays and
-    # forgeries change nothing and get a plain explanation.
+    # Confirmed on GET, as e-petitions does: one tap from a phone's mail app.
     try:
         signature = services.signature_confirm(token=token)
-    except services.AlreadyConfirmed:
-        return render(request, "actions/confirm_problem.html", {"problem": "already"}, status=409)
-    except services.TokenExpired:
-        return render(request, "actions/confirm_problem.html", {"problem": "expired"}, status=410)
-    except services.TokenInvalid:
-        return render(request, "actions/confirm_problem.html", {"problem": "invalid"}, status=404)
+    except tuple(_CONFIRM_PROBLEMS) as exc:
+        return _confirm_problem(request, exc)
     return render(request, "actions/confirmed.html", {"petition": signature.petition})
 
 
@@ -292,12 +300,8 @@ def letter_check_email(request: HttpRequest, slug: str) -> HttpResponse:
 def letter_confirm(request: HttpRequest, token: str) -> HttpResponse:
     try:
         letter = letters.letter_confirm(token=token)
-    except services.AlreadyConfirmed:
-        return render(request, "actions/confirm_problem.html", {"problem": "already"}, status=409)
-    except services.TokenExpired:
-        return render(request, "actions/confirm_problem.html", {"problem": "expired"}, status=410)
-    except services.TokenInvalid:
-        return render(request, "actions/confirm_problem.html", {"problem": "invalid"}, status=404)
+    except tuple(_CONFIRM_PROBLEMS) as exc:
+        return _confirm_problem(request, exc)
     return render(
         request, "actions/letter_confirmed.html", {"letter": letter, "action": letter.action}
     )
