@@ -22,8 +22,9 @@ def letters_to_target(smtp_server, address=TARGET):
 def test_confirmed_letter_reaches_the_target_with_salutation_demands_and_sign_off(
     client, tasks, smtp_server, write
 ):
-    """Ada writes; once she confirms her address, the letter goes to the office's address:
-    the holder's salutation, the numbered demands, her name, city and country."""
+    """Ada writes without ticking "name me"; once she confirms her address, the letter goes
+    to the office's address: the holder's salutation, the numbered demands, and signed "A
+    supporter from France", never with her name or city."""
     action = LetterActionFactory()
     write(action, confirm=False)
     tasks.run(include_deferred=True)
@@ -38,12 +39,44 @@ def test_confirmed_letter_reaches_the_target_with_salutation_demands_and_sign_of
     assert text.startswith("Your Excellency,")
     for number in ("1. Drop the initiation", "2. Guarantee her", "3. Ensure", "4. Guarantee"):
         assert number in text
-    assert "Ada Writer\nLyon, France" in text
+    # She did not agree to be named: the official learns her country only. (This used to
+    # assert her name and city here, which was the leak.)
+    assert text.rstrip().endswith("Yours sincerely,\n\nA supporter from France")
+    assert "Ada" not in text and "Writer" not in text and "Lyon" not in text
+    html = message.get_body(("html",)).get_content()
+    assert "A supporter from France" in html
+    assert "Ada" not in html and "Lyon" not in html
     assert message["Reply-To"] is None  # she did not agree to it
     letter = Letter.objects.get()
     assert letter.target_status == Letter.TargetStatus.SENT
     action.refresh_from_db()
     assert action.count == 1
+
+
+def test_letter_is_signed_with_name_and_city_only_when_the_writer_agreed(
+    client, tasks, smtp_server, write
+):
+    """Ada ticks "name me": her letter ends with her name, city and country."""
+    action = LetterActionFactory()
+    write(action, named_to_target="on")
+    tasks.run(include_deferred=True)
+    [message] = letters_to_target(smtp_server)
+    assert plain(message).rstrip().endswith("Ada Writer\nLyon, France")
+    assert "A supporter from" not in plain(message)
+
+
+def test_anonymous_french_letter_signs_as_a_supporter_in_french(
+    client, tasks, smtp_server, write
+):
+    """A letter written on the French page, without "name me", signs in French with the
+    country's French name: "Un·e sympathisant·e (Allemagne)"."""
+    action = LetterActionFactory()
+    write(action, language="fr", country="DE")
+    tasks.run(include_deferred=True)
+    [message] = letters_to_target(smtp_server)
+    text = plain(message)
+    assert text.rstrip().endswith("Un·e sympathisant·e (Allemagne)")
+    assert "Germany" not in text and "Ada" not in text
 
 
 def test_reply_to_is_the_supporter_only_when_they_agree(client, tasks, smtp_server, write):
@@ -96,22 +129,32 @@ def test_daily_cap_counts_every_action_to_the_same_address(client, tasks, smtp_s
 
 
 def test_daily_digest_bundles_the_letters_into_one_email(client, tasks, smtp_server, write):
+    """One email a day bundles the letters; only the writer who ticked "name me" is named
+    in it, the others sign as a supporter from their country."""
     action = LetterActionFactory(digest=True)
     for n in range(3):
-        write(action, email=f"writer{n}@example.org", first_name=f"Writer{n}")
+        write(
+            action,
+            email=f"writer{n}@example.org",
+            first_name=f"Writer{n}",
+            named_to_target="on" if n == 0 else None,
+        )
     tasks.run()
     assert letters_to_target(smtp_server) == []  # the day's letters are gathered first
     time_passes(tasks, minutes=24 * 60 + 1)
     [digest] = letters_to_target(smtp_server)
     text = plain(digest)
     assert "3 letters" in digest["Subject"]
-    for n in range(3):
-        assert f"Writer{n} Writer" in text
+    # (This used to assert every writer's name, which was the leak.)
+    assert "Writer0 Writer" in text
+    assert "Writer1" not in text and "Writer2" not in text
+    assert text.count("A supporter from France") == 2
+    assert "Writer1" not in digest.get_body(("html",)).get_content()
     assert text.count("Your Excellency,") == 3
     assert digest["Reply-To"] is None
 
     # A fourth letter the same day waits for tomorrow's digest.
-    write(action, email="late@example.org", first_name="Late")
+    write(action, email="late@example.org", first_name="Late", named_to_target="on")
     tasks.run()
     assert len(letters_to_target(smtp_server)) == 1
     assert Letter.objects.filter(target_status=Letter.TargetStatus.QUEUED).count() == 1

@@ -105,18 +105,33 @@ def letter_compose(
     )
 
 
+def anonymous_sign_off(*, country_name: str, language: str) -> str:
+    """How a supporter who did not agree to be named signs, in the letter's language."""
+    with translation.override(language):
+        if country_name:
+            return gettext("A supporter from %(country)s") % {"country": country_name}
+        return gettext("A supporter")
+
+
 def letter_as_written(letter, *, target: Addressee | None = None) -> ComposedLetter:
-    """A supporter's letter as they sent it (opens their sealed words: worker or staff)."""
+    """A supporter's letter as it goes to the official (opens their sealed words: worker
+    or staff). Signed with their name and city only if they agreed to be named to the
+    official; otherwise "A supporter from <country>"."""
     from outcry.core.crypto import unseal
 
     words = unseal(letter.personal_data)
     with translation.override(letter.language):
         country_name = str(letter.country.name) if letter.country else ""
+    if letter.named_to_target:
+        name, city = words.get("name", ""), words.get("city", "")
+    else:
+        name = anonymous_sign_off(country_name=country_name, language=letter.language)
+        city = country_name = ""
     return letter_compose(
         action=letter.action,
         language=letter.language,
-        name=words.get("name", ""),
-        city=words.get("city", ""),
+        name=name,
+        city=city,
         country_name=country_name,
         body=words.get("body"),
         target=target,

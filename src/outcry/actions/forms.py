@@ -150,7 +150,14 @@ class LetterForm(_ParticipantForm):
             ) % {"max": _grouped(action.max_length)}
         else:
             del self.fields["body"]
-        if "print" not in routes:
+        if "print" in routes:
+            # The naming box is about what Outcry sends; a printed letter is the
+            # supporter's own to post, so it carries what they type.
+            self.fields["route"].help_text = _(
+                "A printed letter is signed with the name and city you give here, whatever "
+                "you choose below: you post it yourself."
+            )
+        else:
             del self.fields["paper"]
         if "email" not in routes:
             del self.fields["reply_to"]
