@@ -65,9 +65,7 @@ def test_letter_is_signed_with_name_and_city_only_when_the_writer_agreed(
     assert "A supporter from" not in plain(message)
 
 
-def test_anonymous_french_letter_signs_as_a_supporter_in_french(
-    client, tasks, smtp_server, write
-):
+def test_anonymous_french_letter_signs_as_a_supporter_in_french(client, tasks, smtp_server, write):
     """A letter written on the French page, without "name me", signs in French with the
     country's French name: "Un·e sympathisant·e (Allemagne)"."""
     action = LetterActionFactory()

@@ -116,3 +116,54 @@ def test_letter_pack_puts_one_letter_per_page_for_several_actions(client):
     assert sum("Libérez-le" in t for t in texts) == 3
     assert all("Nom : ____" in t or "Nom: ____" in t for t in texts)
     assert LetterAction.objects.count() == 2
+
+
+def test_model_letter_pdf_is_built_once_per_language_and_paper(client, monkeypatch):
+    """The unsigned model letter is the same for everyone: it is built once per language
+    and paper size, and a made-up query string is sent to the one URL instead of asking
+    for a fresh build."""
+    from outcry.actions import pdf
+
+    built = []
+    real_letter_pdf = pdf.letter_pdf
+
+    def counting_letter_pdf(**kwargs):
+        built.append((kwargs["letter"].language, kwargs["paper"]))
+        return real_letter_pdf(**kwargs)
+
+    monkeypatch.setattr(pdf, "letter_pdf", counting_letter_pdf)
+    action = LetterActionFactory()
+    url = f"/en/letters/{action.slug}/letter.pdf"
+    first = client.get(url)
+    again = client.get(url)
+    assert first.status_code == again.status_code == 200
+    assert again.content == first.content
+    busted = client.get(url + "?x=1")
+    assert busted.status_code == 301
+    assert busted["Location"] == url
+    assert client.get(url + "?paper=letter&x=2")["Location"] == url + "?paper=letter"
+    assert client.get(url + "?paper=a4")["Location"] == url
+    us_letter = client.get(url + "?paper=letter")
+    assert round(float(PdfReader(io.BytesIO(us_letter.content)).pages[0].mediabox.width)) == 612
+    client.get(url + "?paper=letter")
+    french = client.get(f"/fr/letters/{action.slug}/letter.pdf")
+    assert "Nom" in pages(french.content)[0]
+    assert built == [("en", "a4"), ("en", "letter"), ("fr", "a4")]
+
+
+def test_print_route_over_the_rate_limit_builds_no_signed_pdf(client, smtp_server, settings):
+    """Over the rate limits the signed PDF is not built: the page says why (429), keeps
+    what was typed and points to the model letter to sign by hand."""
+    settings.SIGN_RATE_BURST_PER_MINUTE = 1
+    action = LetterActionFactory()
+    first = client.post(f"/en/letters/{action.slug}/", letter_data(route="print"))
+    assert first["Content-Type"] == "application/pdf"
+    second = client.post(
+        f"/en/letters/{action.slug}/",
+        letter_data(route="print", email="grace@example.org", first_name="Grace"),
+    )
+    assert second.status_code == 429
+    page = second.content.decode()
+    assert "cannot make your signed copy now" in page
+    assert f"/en/letters/{action.slug}/letter.pdf" in page
+    assert 'value="Grace"' in page

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -22,7 +23,7 @@ from outcry.actions.forms import (
     clean_source,
 )
 from outcry.actions.models import CallAction, LetterAction
-from outcry.actions.pdf import letter_pdf
+from outcry.actions.pdf import letter_pdf, model_letter_pdf
 from outcry.cases.selectors import cases_published
 from outcry.core.http import client_ip_hash
 from outcry.core.text import render_markdown
@@ -198,7 +199,7 @@ def letter_detail(request: HttpRequest, slug: str) -> HttpResponse:
             if form.is_bot:
                 return redirect("letter-check-email", slug=action.slug)
             try:
-                letters.letter_create(
+                outcome = letters.letter_create(
                     action=action,
                     email=data["email"],
                     first_name=data["first_name"],
@@ -231,9 +232,20 @@ def letter_detail(request: HttpRequest, slug: str) -> HttpResponse:
                     400,
                 )
             else:
-                if data["route"] == "print":
+                if data["route"] != "print":
+                    return redirect("letter-check-email", slug=action.slug)
+                if outcome != services.SignOutcome.FLAGGED:
                     return _letter_pdf_response(action, language, data, to)
-                return redirect("letter-check-email", slug=action.slug)
+                # Over the rate limits a signed PDF is not built (each costs a few hundred
+                # milliseconds of CPU); the shared model letter, cached, still is.
+                refusal, status = (
+                    _(
+                        "Many letters have just been written from your network, so we cannot "
+                        "make your signed copy now. Print the model letter below and sign it "
+                        "by hand, or try again in an hour."
+                    ),
+                    429,
+                )
         else:
             status = 400
     else:
@@ -278,11 +290,16 @@ def _letter_pdf_response(action, language: str, data: dict, to) -> HttpResponse:
 def letter_model_pdf(request: HttpRequest, slug: str) -> HttpResponse:
     """The model letter, unsigned, to print (A4 or ?paper=letter)."""
     action = selectors.letter_action_for_page(slug=slug)
-    language = get_language()
-    composed = letter_compose(action=action, language=language)
-    paper = "letter" if request.GET.get("paper") == "letter" else "a4"
+    paper = request.GET.get("paper", "a4")
+    canonical = {"paper": ["letter"]} if paper == "letter" else {}
+    if dict(request.GET.lists()) != canonical:
+        # One URL per paper size, so shared caches keep one copy of each and a made-up
+        # query string cannot ask for a fresh build.
+        url = reverse("letter-model-pdf", kwargs={"slug": action.slug})
+        return redirect(f"{url}?paper=letter" if canonical else url, permanent=True)
     response = HttpResponse(
-        letter_pdf(letter=composed, paper=paper), content_type="application/pdf"
+        model_letter_pdf(action=action, language=get_language(), paper=paper or "a4"),
+        content_type="application/pdf",
     )
     response["Content-Disposition"] = f'inline; filename="letter-{action.slug}-{paper}.pdf"'
     # The same for everyone (no personal data): let caches take the load.
