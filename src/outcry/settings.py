@@ -266,6 +266,10 @@ COUNT_BATCH_DELAY = env.float("COUNT_BATCH_DELAY", default=2.0)
 COUNT_CACHE_MAX_AGE = env.int("COUNT_CACHE_MAX_AGE", default=10)
 # Seconds the worker waits to gather confirmed letters before scheduling them to a target.
 LETTER_DISPATCH_DELAY = env.float("LETTER_DISPATCH_DELAY", default=5.0)
+# Edited letters to one action from addresses first seen within the window whose additions
+# to the model letter are near-identical: beyond this many, they are held for a moderator.
+LETTER_FLOOD_THRESHOLD = env.int("LETTER_FLOOD_THRESHOLD", default=20)
+LETTER_FLOOD_WINDOW_HOURS = env.int("LETTER_FLOOD_WINDOW_HOURS", default=24)
 # Days after a petition closes before its signers who did not ask to hear more are
 # anonymised (`outcry apply_retention`); a petition may set its own period.
 RETENTION_DAYS_AFTER_CLOSE = env.int("RETENTION_DAYS_AFTER_CLOSE", default=180)

@@ -278,7 +278,14 @@ class LetterActionAdmin(TranslationAdmin):
         (
             _("Sending to the target"),
             {
-                "fields": ["hourly_cap", "daily_cap", "digest", "target_address", "queued_letters"],
+                "fields": [
+                    "hourly_cap",
+                    "daily_cap",
+                    "digest",
+                    "moderate_edited",
+                    "target_address",
+                    "queued_letters",
+                ],
                 "description": _(
                     "Caps count every email to the office's address in the last hour and "
                     "day, over all actions."
@@ -366,18 +373,78 @@ class _ParticipationAdmin(admin.ModelAdmin):
 
 @admin.register(Letter)
 class LetterAdmin(_ParticipationAdmin):
+    """Letters without their writers' names. A moderator reviewing a held letter reads its
+    text (not the name, city or address) on the letter's page; each opening is audited."""
+
     list_display = [
         "id",
         "action",
         "state",
         "route",
         "target_status",
+        "held_because",
         "country",
         "created_at",
         "target_sent_at",
         "target_error",
     ]
-    list_filter = ["state", "route", "target_status", "action"]
+    list_filter = ["target_status", "held_because", "state", "route", "action"]
+    actions = ["approve_held", "refuse_held"]
+
+    def has_moderate_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("actions.moderate_letter")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if obj is not None and self._may_review(request, obj):
+            fields = ["held_text", *fields]
+        return fields
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if "held_text" in fields:
+            fields = ["held_text", *(f for f in fields if f != "held_text")]
+        return fields
+
+    def _may_review(self, request: HttpRequest, letter: Letter) -> bool:
+        return (
+            letter.target_status == Letter.TargetStatus.HELD
+            and letter.edited
+            and self.has_moderate_permission(request)
+            and can_unseal()
+        )
+
+    def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
+        letter = self.get_object(request, object_id)
+        if letter is not None and self._may_review(request, letter):
+            # The page about to be shown holds what the supporter wrote.
+            audit_record(
+                actor=request.user,
+                action=AuditEvent.Action.VIEW_PERSONAL_DATA,
+                obj=letter,
+                detail="held letter's text, for review",
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.display(description=_("letter as written (held for review)"))
+    def held_text(self, letter: Letter) -> str:
+        return letters.letter_held_text(letter=letter)
+
+    @admin.action(
+        description=_("Approve selected held letters (they go to the target)"),
+        permissions=["moderate"],
+    )
+    def approve_held(self, request: HttpRequest, queryset) -> None:
+        changed = letters.letters_moderate(letters=queryset, approve=True, actor=request.user)
+        self.message_user(request, _("%d held letter(s) approved.") % changed)
+
+    @admin.action(
+        description=_("Refuse selected held letters (never sent, not counted)"),
+        permissions=["moderate"],
+    )
+    def refuse_held(self, request: HttpRequest, queryset) -> None:
+        changed = letters.letters_moderate(letters=queryset, approve=False, actor=request.user)
+        self.message_user(request, _("%d held letter(s) refused.") % changed)
 
 
 @admin.register(Call)

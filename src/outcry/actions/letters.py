@@ -11,10 +11,18 @@ Sending to the target is throttled per target address, over all actions: at most
 ``hourly_cap`` emails in any hour and ``daily_cap`` in any 24 hours (the action's caps), or
 one daily digest bundling the letters. A dispatcher task moves queued letters into the
 window (``letter_dispatch``) and each scheduled letter is sent by ``send_once``: 4xx is
-retried with backoff, never twice; 5xx marks the office's address bounced (staff see the
-reason on the office) and nothing more goes to that address until staff correct it.
+retried with backoff, never twice. A 5xx about the address (no such mailbox, mailbox
+disabled) marks the office's address bounced (staff see the reason on the office) and
+nothing more goes to it until staff correct it; a 5xx about the message (a spam or content
+filter, its size) fails that letter only.
+
+Edited letters are held for a moderator when staff ask for it on the action, or when many
+near-identical edits come from new addresses (a flood); held letters go once approved.
 """
 
+import re
+import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -24,7 +32,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from outcry.actions import hooks
+from outcry.actions import composition, hooks
 from outcry.actions.counting import action_request_count
 from outcry.actions.models import Letter, LetterAction, ParticipationState, TargetDigest
 from outcry.actions.services import (
@@ -37,8 +45,10 @@ from outcry.actions.services import (
     confirmation_uuid,
     consents_record,
 )
-from outcry.core.crypto import email_hash, seal
-from outcry.core.mail import send_once
+from outcry.core.audit import audit_record
+from outcry.core.crypto import blind_index, email_hash, seal
+from outcry.core.mail import refusal_of, send_once
+from outcry.core.models import AuditEvent
 from outcry.core.queue import enqueue_with_transaction
 from outcry.supporters.models import ConsentRecord
 from outcry.supporters.services import supporter_get_or_create
@@ -79,6 +89,34 @@ def routes_available(action: LetterAction, office: Office | None = None) -> list
     if action.route_print and action.kind == LetterAction.Kind.LETTER:
         routes.append(Letter.Route.PRINT)
     return routes
+
+
+_WORD = re.compile(r"\w+")
+# Two edits whose fingerprints differ in at most this many of 64 bits are near-identical.
+NEAR_IDENTICAL_BITS = 3
+
+
+def _words(text: str) -> Counter:
+    return Counter(_WORD.findall(unicodedata.normalize("NFKC", text).casefold()))
+
+
+def edit_fingerprint(*, body: str, model: str) -> str:
+    """A keyed SimHash of the words a supporter added to the model letter ("" when they
+    only removed some). Everyone's edit starts from the same model letter, so only what
+    they added says whether many letters carry the same words."""
+    added = _words(body) - _words(model)
+    if not added:
+        return ""
+    weights = [0] * 64
+    for word, count in added.items():
+        bits = int(blind_index(f"letter-edit:{word}")[:16], 16)
+        for i in range(64):
+            weights[i] += count if bits >> i & 1 else -count
+    return f"{sum(1 << i for i, weight in enumerate(weights) if weight > 0):016x}"
+
+
+def _near_identical(first: str, second: str) -> bool:
+    return (int(first, 16) ^ int(second, 16)).bit_count() <= NEAR_IDENTICAL_BITS
 
 
 def letter_create(
@@ -136,6 +174,11 @@ def letter_create(
                 route=route,
                 reply_to=reply_to and route == Letter.Route.EMAIL,
                 edited=body is not None,
+                edit_fingerprint=edit_fingerprint(
+                    body=body, model=composition.model_body(action, language)
+                )
+                if body is not None
+                else "",
                 keep_informed=keep_informed,
                 named_to_target=named_to_target,
                 personal_data=seal(sealed),
@@ -170,18 +213,33 @@ def letter_confirm(*, token: str) -> Letter:
     """Confirm the letter the link names: it is counted once, and on the email route
     queued for the target."""
     letter_uuid = confirmation_uuid(token=token, salt=CONFIRM_TOKEN_SALT)
-    letter = Letter.objects.select_related("action", "action__office").filter(uuid=letter_uuid)
+    letter = Letter.objects.select_related("action", "action__office", "supporter")
+    letter = letter.filter(uuid=letter_uuid)
     letter = letter.first()
     if letter is None:
         raise TokenInvalid
     now = timezone.now()
     to_target = letter.route == Letter.Route.EMAIL and letter.action.route_email
+    held_because, flood = _hold_reason(letter, now) if to_target else ("", [])
+    if not to_target:
+        target_status = Letter.TargetStatus.NOT_SENT
+    elif held_because:
+        target_status = Letter.TargetStatus.HELD
+    else:
+        target_status = Letter.TargetStatus.QUEUED
     with transaction.atomic():
         confirmed = Letter.objects.filter(pk=letter.pk, state=ParticipationState.PENDING).update(
             state=ParticipationState.VALIDATED,
             validated_at=now,
-            target_status=Letter.TargetStatus.QUEUED if to_target else Letter.TargetStatus.NOT_SENT,
+            target_status=target_status,
+            held_because=held_because,
         )
+        if confirmed and flood:
+            # The flood's letters not yet on their way wait for a moderator too.
+            Letter.objects.filter(pk__in=flood, target_status=Letter.TargetStatus.QUEUED).update(
+                target_status=Letter.TargetStatus.HELD,
+                held_because=Letter.HoldReason.FLOOD,
+            )
         if confirmed:
             type(letter.supporter).objects.filter(
                 pk=letter.supporter_id, email_confirmed_at__isnull=True
@@ -189,7 +247,7 @@ def letter_confirm(*, token: str) -> Letter:
             hooks.confirmed(letter)
             action_id = letter.action_id
             transaction.on_commit(lambda: action_request_count(kind="letter", action_id=action_id))
-            if to_target:
+            if target_status == Letter.TargetStatus.QUEUED:
                 transaction.on_commit(lambda: letter_request_dispatch(action_id=action_id))
     if not confirmed:
         letter.refresh_from_db(fields=["state"])
@@ -198,6 +256,70 @@ def letter_confirm(*, token: str) -> Letter:
         raise TokenInvalid
     letter.refresh_from_db()
     return letter
+
+
+def _hold_reason(letter: Letter, now) -> tuple[str, list[int]]:
+    """Why this letter must wait for a moderator ("" when it need not), and the other
+    letters of the flood it belongs to, if any."""
+    if not letter.edited:
+        return "", []
+    if letter.action.moderate_edited:
+        return Letter.HoldReason.REVIEW, []
+    since = now - timedelta(hours=settings.LETTER_FLOOD_WINDOW_HOURS)
+    if not letter.edit_fingerprint or letter.supporter.created_at < since:
+        return "", []
+    recent = (
+        Letter.objects.filter(
+            action_id=letter.action_id, created_at__gte=since, supporter__created_at__gte=since
+        )
+        .exclude(edit_fingerprint="")
+        .exclude(pk=letter.pk)
+        .order_by("-pk")
+        .values_list("pk", "edit_fingerprint")[:5000]
+    )
+    flood = [pk for pk, mark in recent if _near_identical(mark, letter.edit_fingerprint)]
+    if len(flood) + 1 <= settings.LETTER_FLOOD_THRESHOLD:
+        return "", []
+    return Letter.HoldReason.FLOOD, flood
+
+
+def letters_moderate(*, letters, approve: bool, actor) -> int:
+    """A moderator approves held letters (they join the queue to the target) or refuses
+    them (never sent, no longer counted). Returns how many changed; audited."""
+    held = Letter.TargetStatus.HELD
+    with transaction.atomic():
+        pks = list(letters.filter(target_status=held).values_list("pk", flat=True))
+        chosen = Letter.objects.filter(pk__in=pks, target_status=held)
+        action_ids = set(chosen.values_list("action_id", flat=True))
+        if approve:
+            changed = chosen.update(target_status=Letter.TargetStatus.QUEUED)
+        else:
+            changed = chosen.update(
+                target_status=Letter.TargetStatus.DECLINED, state=ParticipationState.INVALIDATED
+            )
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.VALIDATE if approve else AuditEvent.Action.INVALIDATE,
+            object_type="actions.letter",
+            detail=f"{'approved' if approve else 'refused'} {changed} held letter(s); "
+            f"ids={','.join(map(str, pks[:1000]))}",
+        )
+        for action_id in action_ids:
+            if approve:
+                transaction.on_commit(lambda a=action_id: letter_request_dispatch(action_id=a))
+            else:
+                transaction.on_commit(
+                    lambda a=action_id: action_request_count(kind="letter", action_id=a)
+                )
+    return changed
+
+
+def letter_held_text(*, letter: Letter) -> str:
+    """The words of an edited letter, for the moderator deciding whether it goes (staff
+    admin only: it opens the sealed box; the caller audits the read)."""
+    from outcry.core.crypto import unseal
+
+    return unseal(letter.personal_data).get("body", "")
 
 
 def letter_send_confirmation(*, letter_id: int, attempt: int = 0) -> str:
@@ -361,13 +483,15 @@ def letter_send_to_target(*, letter_id: int, attempt: int = 0) -> str:
         return emails.letter_to_target(letter)
 
     def bounced(letter: Letter, exc: Exception) -> None:
-        reason = str(exc)[:500]
-        office_mark_email_bounced(
-            office_id=letter.action.office_id, email=letter.target_email, reason=reason
-        )
-        Letter.objects.filter(pk=letter.pk).update(
-            target_status=Letter.TargetStatus.BOUNCED, target_error=reason
-        )
+        refusal = refusal_of(exc)
+        if refusal.about_the_address:
+            office_mark_email_bounced(
+                office_id=letter.action.office_id, email=letter.target_email, reason=refusal.text
+            )
+            status = Letter.TargetStatus.BOUNCED
+        else:
+            status = Letter.TargetStatus.REFUSED  # this letter only: the office stays open
+        Letter.objects.filter(pk=letter.pk).update(target_status=status, target_error=refusal.text)
 
     def sent(letter: Letter) -> None:
         Letter.objects.filter(pk=letter.pk).update(target_status=Letter.TargetStatus.SENT)
@@ -398,12 +522,16 @@ def digest_send(*, digest_id: int, attempt: int = 0) -> str:
         return emails.target_digest(digest)
 
     def bounced(digest: TargetDigest, exc: Exception) -> None:
-        reason = str(exc)[:500]
-        office_mark_email_bounced(
-            office_id=digest.action.office_id, email=digest.email, reason=reason
-        )
-        TargetDigest.objects.filter(pk=digest.pk).update(error=reason)
-        digest.letters.update(target_status=Letter.TargetStatus.BOUNCED, target_error=reason)
+        refusal = refusal_of(exc)
+        if refusal.about_the_address:
+            office_mark_email_bounced(
+                office_id=digest.action.office_id, email=digest.email, reason=refusal.text
+            )
+            status = Letter.TargetStatus.BOUNCED
+        else:
+            status = Letter.TargetStatus.REFUSED
+        TargetDigest.objects.filter(pk=digest.pk).update(error=refusal.text)
+        digest.letters.update(target_status=status, target_error=refusal.text)
 
     def sent(digest: TargetDigest) -> None:
         digest.letters.filter(target_status=Letter.TargetStatus.IN_DIGEST).update(

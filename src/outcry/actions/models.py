@@ -339,6 +339,14 @@ class LetterAction(OfficeAction):
         ),
     )
     daily_cap = models.PositiveIntegerField(_("emails to the target per day"), default=200)
+    moderate_edited = models.BooleanField(
+        _("review edited letters before they are sent"),
+        default=False,
+        help_text=_(
+            "Letters a supporter changed wait for a moderator's approval before they go to "
+            "the target. The model letter unchanged goes without waiting."
+        ),
+    )
     digest = models.BooleanField(
         _("send a daily digest instead"),
         default=False,
@@ -423,6 +431,14 @@ class Letter(Participation):
         SENT = "sent", _("Sent")
         IN_DIGEST = "in_digest", _("In a daily digest")
         BOUNCED = "bounced", _("Refused by the target's server")
+        # The server refused this message (content filter, size), not the address.
+        REFUSED = "refused", _("This letter refused by the target's server")
+        HELD = "held", _("Held for review")
+        DECLINED = "declined", _("Not sent (moderator)")
+
+    class HoldReason(models.TextChoices):
+        REVIEW = "review", _("Edited: staff review edited letters on this action")
+        FLOOD = "flood", _("Near-identical to many edited letters from new addresses")
 
     action = models.ForeignKey(
         LetterAction, on_delete=models.CASCADE, related_name="letters", verbose_name=_("action")
@@ -434,6 +450,12 @@ class Letter(Participation):
         help_text=_("The supporter's address is given as Reply-To."),
     )
     edited = models.BooleanField(_("edited by the supporter"), default=False)
+    # A keyed SimHash of the words the supporter added to the model letter: near-identical
+    # edits share most of its bits, and it cannot be read back into words.
+    edit_fingerprint = models.CharField(max_length=16, blank=True, editable=False)
+    held_because = models.CharField(
+        _("held because"), max_length=10, choices=HoldReason, blank=True
+    )
     confirmation_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     confirmation_bounced = models.BooleanField(default=False, editable=False)
     # Sending to the target: queued on confirmation, scheduled by the throttle, claimed by
@@ -458,6 +480,7 @@ class Letter(Participation):
     class Meta(Participation.Meta):
         verbose_name = _("letter")
         verbose_name_plural = _("letters")
+        permissions = [("moderate_letter", _("Can approve or refuse held letters"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["action", "email_hash"], name="one_letter_per_email_per_action"

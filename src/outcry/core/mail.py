@@ -2,9 +2,11 @@
 backend keeps every message as an .eml file for the demo."""
 
 import logging
+import re
 import smtplib
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -153,3 +155,63 @@ class OutboxEmailBackend(BaseEmailBackend):
             name = f"{stamp}-{slugify(message.to[0])[:40]}-{uuid.uuid4().hex[:6]}.eml"
             (outbox / name).write_bytes(message.message().as_bytes())
         return len(email_messages)
+
+
+# RFC 3463 enhanced status codes: the subject (second number) says what was refused.
+_ENHANCED_STATUS = re.compile(r"\b5\.(\d{1,3})\.(\d{1,3})\b")
+_ADDRESS = re.compile(r"<?[^\s<>@'\"]+@[^\s<>@'\"]+>?")
+# This message, not the mailbox: content or media (5.6.x), security or policy such as spam
+# and content filters (5.7.x), protocol (5.5.x), too big (5.2.3, 5.3.4).
+_ABOUT_THE_MESSAGE = {"5", "6", "7"}
+_MESSAGE_TOO_BIG = {("2", "3"), ("3", "4")}
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """What a permanent refusal was about, told from the server's reply."""
+
+    code: int | None
+    # "recipient" (refused at RCPT), "message" (at DATA), "sender" (at MAIL FROM) or "".
+    stage: str
+    # The enhanced status code, e.g. "5.7.1", or "" when the server gave none.
+    status: str
+    # The reply as staff may read it: every address in it replaced by "<address>".
+    text: str
+
+    @property
+    def about_the_address(self) -> bool:
+        """True when the address itself is refused (no such mailbox, mailbox disabled, a
+        domain that takes no mail: 5.1.x, 5.2.1, …); False when only this message was
+        (spam or content filter, size, policy), so other messages may still go there."""
+        if self.status:
+            subject, detail = self.status.split(".")[1:]
+            if subject in _ABOUT_THE_MESSAGE or (subject, detail) in _MESSAGE_TOO_BIG:
+                return False
+            return True
+        return self.stage == "recipient"
+
+
+def refusal_of(exc: PermanentDeliveryFailure) -> Refusal:
+    """Read the SMTP reply behind a permanent failure raised by ``deliver``."""
+    cause = exc.__cause__
+    code, reply, stage = None, str(exc), ""
+    if isinstance(cause, smtplib.SMTPRecipientsRefused) and cause.recipients:
+        code, raw = next(iter(cause.recipients.values()))
+        reply, stage = raw, "recipient"
+    elif isinstance(cause, smtplib.SMTPSenderRefused):
+        code, reply, stage = cause.smtp_code, cause.smtp_error, "sender"
+    elif isinstance(cause, smtplib.SMTPDataError):
+        code, reply, stage = cause.smtp_code, cause.smtp_error, "message"
+    elif isinstance(cause, smtplib.SMTPResponseException):
+        code, reply = cause.smtp_code, cause.smtp_error
+    if isinstance(reply, bytes):
+        reply = reply.decode("utf-8", "replace")
+    reply = " ".join(_ADDRESS.sub("<address>", reply).split())
+    status = _ENHANCED_STATUS.search(reply)
+    text = f"{code} {reply}" if code else reply
+    return Refusal(
+        code=code,
+        stage=stage,
+        status=status.group(0) if status else "",
+        text=text[:500],
+    )

@@ -44,6 +44,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "actions.moderate_signature",
         "actions.view_petition",
         "actions.view_letter",
+        "actions.moderate_letter",
         "actions.view_call",
         "cases.view_case",
         "comments.view_comment",
