@@ -310,3 +310,19 @@ def test_flagged_letters_are_neither_confirmed_nor_sent(client, tasks, smtp_serv
     tasks.run(include_deferred=True)
     assert Letter.objects.filter(state=ParticipationState.FLAGGED).count() == 2
     assert len(smtp_server.messages) == 1  # one confirmation, for the first
+
+
+def test_unconfirmed_letters_are_never_sent_nor_named(client, tasks, smtp_server, write):
+    """Hal ticks "name me" but never follows his confirmation link: a day later the
+    digest carries Ada's confirmed letter only, and Hal's name reaches the official
+    nowhere."""
+    action = LetterActionFactory(digest=True)
+    write(action, named_to_target="on")
+    write(action, email="hal@example.org", first_name="Hal", named_to_target="on", confirm=False)
+    tasks.run()
+    time_passes(tasks, minutes=24 * 60 + 1)
+    [digest] = letters_to_target(smtp_server)
+    assert "1 letter" in digest["Subject"]
+    assert "Ada Writer" in plain(digest)
+    assert not any("Hal" in plain(m) for m in letters_to_target(smtp_server))
+    assert Letter.objects.get(state=ParticipationState.PENDING).target_status == "not_sent"
