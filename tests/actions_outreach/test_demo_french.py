@@ -37,8 +37,11 @@ def test_french_action_page_has_the_status_the_minister_and_the_numbered_demands
 
 
 def test_french_letter_by_email_reaches_the_ministry(client, demo, tasks, smtp_server):
+    """Marie writes in French and agrees to be named: the ministry gets her letter in
+    French, signed with her name and city."""
     response = client.post(
-        f"/fr/letters/{SLUG}/", letter_data(email="marie@example.fr", first_name="Marie")
+        f"/fr/letters/{SLUG}/",
+        letter_data(email="marie@example.fr", first_name="Marie", named_to_target="on"),
     )
     assert response.status_code == 302
     tasks.run()
