@@ -239,7 +239,7 @@ def test_already_signed_notice_carries_a_working_link_while_unconfirmed(
     tasks.run()
     [notice] = [m for m in smtp_server.messages if message_kind(m) == "duplicate"]
     link, _ = confirm_links(notice)
-    assert client.get(path_of(link)).status_code == 200
+    assert client.post(path_of(link)).status_code == 200
     tasks.run(include_deferred=True)
     assert counted(petition) == 1
 
