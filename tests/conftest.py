@@ -1,6 +1,7 @@
 """Shared fixtures: a real SMTP server on loopback, the task queue, signing helpers."""
 
 import email
+import re
 import socket
 from email import policy
 from email.message import EmailMessage
@@ -143,3 +144,16 @@ def sign_data(**overrides) -> dict[str, str]:
     }
     data.update(overrides)
     return data
+
+
+def press_confirm_button(client, path: str, *, tick: tuple[str, ...] = ()):
+    """Open an emailed confirmation link as a person does, and press the page's one button
+    (ticking the named boxes first): the form exactly as the page rendered it."""
+    page = client.get(path)
+    assert page.status_code == 200, page.status_code
+    [form] = re.findall(r'<form method="post">(.*?)</form>', page.content.decode(), re.S)
+    data = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form))
+    for name in tick:
+        assert f'type="checkbox" name="{name}"' in form, f"no box {name!r} on the page"
+        data[name] = "yes"
+    return client.post(path, data)

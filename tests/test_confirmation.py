@@ -80,11 +80,11 @@ def test_replayed_link_is_refused_with_409_and_counted_once(client, petition, ta
     """Following the link a second time says it was already used (409); still counted once."""
     signature = signed(client, petition)
     url = confirm_url(services.confirmation_token(signature))
-    assert client.get(url).status_code == 200
+    assert client.post(url).status_code == 200
     tasks.run(include_deferred=True)
 
     for _ in range(3):
-        again = client.get(url)
+        again = client.post(url)
         assert again.status_code == 409
         assert "This link has already been used." in again.content.decode()
     assert count_tasks().filter(status="READY").count() == 0
@@ -118,7 +118,7 @@ FORGERIES = {
 def test_forged_link_confirms_nothing(client, petition, tasks, forge):
     """A link we did not issue is refused (404, with an explanation) and confirms nothing."""
     signature = signed(client, petition)
-    response = client.get(confirm_url(forge(signature)))
+    response = client.post(confirm_url(forge(signature)))
     assert response.status_code == 404
     assert "This link is not valid" in response.content.decode()
     signature.refresh_from_db()
@@ -133,7 +133,7 @@ def test_forged_link_confirms_nothing(client, petition, tasks, forge):
 def test_genuine_link_to_a_signature_that_does_not_exist_is_not_found(client, petition):
     """A correctly signed link naming no signature is refused with 404."""
     token = signing.TimestampSigner(salt=services.CONFIRM_TOKEN_SALT).sign(uuid.uuid4().hex)
-    assert client.get(confirm_url(token)).status_code == 404
+    assert client.post(confirm_url(token)).status_code == 404
     assert not count_tasks().exists()
 
 
@@ -144,7 +144,7 @@ def test_expired_link_is_refused_with_410_and_confirms_nothing(client, petition,
     signature = signed(client, petition)
     max_age = settings.SIGNATURE_CONFIRMATION_MAX_AGE
 
-    response = client.get(confirm_url(aged_token(signature, age=max_age + 60)))
+    response = client.post(confirm_url(aged_token(signature, age=max_age + 60)))
     assert response.status_code == 410
     assert "This link has expired" in response.content.decode()
     signature.refresh_from_db()
@@ -152,7 +152,7 @@ def test_expired_link_is_refused_with_410_and_confirms_nothing(client, petition,
     tasks.run(include_deferred=True)
     assert counted(petition) == 0
 
-    assert client.get(confirm_url(aged_token(signature, age=max_age - 60))).status_code == 200
+    assert client.post(confirm_url(aged_token(signature, age=max_age - 60))).status_code == 200
     tasks.run(include_deferred=True)
     assert counted(petition) == 1
 
@@ -163,9 +163,9 @@ def test_confirmation_max_age_comes_from_settings(client, petition, settings):
     signature = signed(client, petition)
     token = aged_token(signature, age=3600)
     settings.SIGNATURE_CONFIRMATION_MAX_AGE = 1800
-    assert client.get(confirm_url(token)).status_code == 410
+    assert client.post(confirm_url(token)).status_code == 410
     settings.SIGNATURE_CONFIRMATION_MAX_AGE = 7200
-    assert client.get(confirm_url(token)).status_code == 200
+    assert client.post(confirm_url(token)).status_code == 200
 
 
 @pytest.mark.django_db(transaction=True)
@@ -173,7 +173,7 @@ def test_invalidated_signature_cannot_be_confirmed(client, petition, tasks):
     """A signature staff invalidated stays invalidated when its link is followed."""
     signature = signed(client, petition)
     Signature.objects.filter(pk=signature.pk).update(state=Signature.State.INVALIDATED)
-    assert client.get(confirm_url(services.confirmation_token(signature))).status_code == 404
+    assert client.post(confirm_url(services.confirmation_token(signature))).status_code == 404
     tasks.run(include_deferred=True)
     signature.refresh_from_db()
     assert signature.state == Signature.State.INVALIDATED
@@ -212,7 +212,7 @@ def test_one_reminder_goes_out_when_still_unconfirmed_and_its_link_confirms(
     signature.refresh_from_db()
     assert signature.reminder_sent_at is not None
 
-    assert client.get(confirm_path(reminder)).status_code == 200
+    assert client.post(confirm_path(reminder)).status_code == 200
     tasks.run(include_deferred=True)
     assert counted(petition) == 1
     assert len(smtp_server.messages) == 2
@@ -224,7 +224,7 @@ def test_confirmed_signature_gets_no_reminder(client, petition, smtp_server, tas
     signature = signed(client, petition)
     tasks.run()
     [confirmation] = smtp_server.messages
-    assert client.get(confirm_path(confirmation)).status_code == 200
+    assert client.post(confirm_path(confirmation)).status_code == 200
 
     tasks.run(include_deferred=True)
     tasks.run(include_deferred=True)
@@ -285,7 +285,7 @@ def test_count_json_shows_the_batched_count(client, petition, smtp_server, tasks
     ]
     for signature in signatures:
         token = services.confirmation_token(signature)
-        assert client.get(confirm_url(token)).status_code == 200
+        assert client.post(confirm_url(token)).status_code == 200
     assert count_json(client, petition).json()["count"] == 0  # not yet folded in
     assert count_tasks().count() == 1  # one batched count for three confirmations
 
@@ -304,7 +304,7 @@ def test_recount_reconciles_a_wrong_count(client, petition, tasks):
         signature = signed(client, petition, f"r{n}@example.org", remote_addr=f"192.0.2.{n + 1}")
         if n < 2:
             assert (
-                client.get(confirm_url(services.confirmation_token(signature))).status_code == 200
+                client.post(confirm_url(services.confirmation_token(signature))).status_code == 200
             )
     tasks.run(include_deferred=True)
     assert count_json(client, petition).json()["count"] == 2
@@ -321,7 +321,7 @@ def test_recount_reconciles_a_wrong_count(client, petition, tasks):
     Petition.objects.filter(pk=petition.pk).update(signature_count=0)
     assert services.petition_recount(petition=petition) == 2
     other = signed(client, petition, "late@example.org", remote_addr="192.0.2.99")
-    assert client.get(confirm_url(services.confirmation_token(other))).status_code == 200
+    assert client.post(confirm_url(services.confirmation_token(other))).status_code == 200
     tasks.run(include_deferred=True)
     assert count_json(client, petition).json()["count"] == 3
 

@@ -110,7 +110,7 @@ def test_confirmation_waits_out_an_smtp_outage_and_arrives_once(
     tasks.run(include_deferred=True)
     assert len(smtp_server.messages) == sent
 
-    assert client.get(confirm_path(confirmations[0])).status_code == 200
+    assert client.post(confirm_path(confirmations[0])).status_code == 200
     tasks.run(include_deferred=True)
     assert counted(petition) == 1
 
@@ -161,7 +161,7 @@ def test_temporary_refusal_is_retried_and_arrives_once(client, petition, smtp_se
     assert len(confirmations) == 1
     signature.refresh_from_db()
     assert not signature.confirmation_bounced
-    assert client.get(confirm_path(confirmations[0])).status_code == 200
+    assert client.post(confirm_path(confirmations[0])).status_code == 200
     tasks.run(include_deferred=True)
     assert counted(petition) == 1
 

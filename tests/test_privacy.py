@@ -91,7 +91,7 @@ def test_nothing_personal_is_stored_in_clear(client, petition, smtp_server, task
     messages = smtp_server.messages_to(EMAIL)
     assert len(messages) == 2  # the confirmation and the "already signed" notice
     confirmation = next(m for m in messages if "-confirm@" in m["Message-ID"])
-    assert client.get(confirm_link(confirmation)).status_code == 200
+    assert client.post(confirm_link(confirmation)).status_code == 200
     tasks.run(include_deferred=True)
     petition.refresh_from_db()
     assert petition.signature_count == 1
@@ -200,7 +200,7 @@ def test_web_tier_without_private_key_takes_signatures_it_cannot_read(
     ]
     confirmation = next(m for m in messages if "-confirm@" in m["Message-ID"])
     assert f"{FIRST_NAME}" in confirmation.get_body(("plain",)).get_content()
-    assert client.get(confirm_link(confirmation)).status_code == 200
+    assert client.post(confirm_link(confirmation)).status_code == 200
 
 
 @pytest.mark.django_db

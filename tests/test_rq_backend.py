@@ -146,7 +146,7 @@ def test_rq_worker_sends_the_confirmation_email_queued_by_signing(
 
     text = message.get_body(("plain",)).get_content()
     link = re.search(r"https?://\S+/confirm/\S+/", text).group(0)
-    assert client.get("/" + link.split("://", 1)[1].split("/", 1)[1]).status_code == 200
+    assert client.post("/" + link.split("://", 1)[1].split("/", 1)[1]).status_code == 200
     assert worker.work(burst=True, with_scheduler=True)
     petition.refresh_from_db()
     assert petition.signature_count == 1

@@ -83,7 +83,7 @@ def test_signature_counts_once_after_the_emailed_link_is_followed(
     assert "Dear John," in message.get_body(("plain",)).get_content()
     assert counted(petition) == 0
 
-    confirmed = client.get(path_of(text_link))
+    confirmed = client.post(path_of(text_link))
     assert confirmed.status_code == 200
     assert "your signature is confirmed" in confirmed.content.decode()
     tasks.run(include_deferred=True)  # the batched count
@@ -93,7 +93,7 @@ def test_signature_counts_once_after_the_emailed_link_is_followed(
     assert signature.counted
     assert signature.supporter.email_confirmed_at is not None
 
-    assert client.get(path_of(text_link)).status_code == 409
+    assert client.post(path_of(text_link)).status_code == 409
     tasks.run(include_deferred=True)
     assert counted(petition) == 1
     assert services.petition_recount(petition=petition) == 1
@@ -139,7 +139,7 @@ def test_signer_on_the_french_page_is_written_to_in_french(client, petition, smt
     assert text_link == html_link
     assert path_of(text_link).startswith("/fr/confirm/")
 
-    confirmed = client.get(path_of(text_link))
+    confirmed = client.post(path_of(text_link))
     assert confirmed.status_code == 200
     assert '<html lang="fr">' in confirmed.content.decode()
     assert "Votre signature est confirmée" in confirmed.content.decode()
@@ -170,7 +170,7 @@ def test_signing_again_with_the_same_address_is_not_counted_twice(
     first = client.post(url, sign_data(email=FIRST_ADDRESS), REMOTE_ADDR="192.0.2.10")
     tasks.run()
     [confirmation] = smtp_server.messages_to(FIRST_ADDRESS)
-    assert client.get(path_of(confirm_links(confirmation)[0])).status_code == 200
+    assert client.post(path_of(confirm_links(confirmation)[0])).status_code == 200
     tasks.run(include_deferred=True)
     assert counted(petition) == 1
     tasks_before = DBTaskResult.objects.count()
@@ -239,7 +239,7 @@ def test_already_signed_notice_carries_a_working_link_while_unconfirmed(
     tasks.run()
     [notice] = [m for m in smtp_server.messages if message_kind(m) == "duplicate"]
     link, _ = confirm_links(notice)
-    assert client.get(path_of(link)).status_code == 200
+    assert client.post(path_of(link)).status_code == 200
     tasks.run(include_deferred=True)
     assert counted(petition) == 1
 
@@ -474,10 +474,10 @@ def test_signatures_past_the_burst_limit_are_kept_flagged_and_never_counted(
 
     # Even a correctly signed link does not confirm a flagged signature.
     token = services.confirmation_token(flagged)
-    assert client.get(reverse("signature-confirm", args=[token])).status_code == 404
+    assert client.post(reverse("signature-confirm", args=[token])).status_code == 404
     for message in smtp_server.messages:
         if message_kind(message) == "confirm":
-            assert client.get(path_of(confirm_links(message)[0])).status_code == 200
+            assert client.post(path_of(confirm_links(message)[0])).status_code == 200
     tasks.run(include_deferred=True)
 
     flagged.refresh_from_db()

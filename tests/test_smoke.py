@@ -20,8 +20,8 @@ def test_sign_confirm_and_count_once_through_real_smtp(client, petition, smtp_se
     link = re.search(r"https?://\S+/confirm/\S+/", message.get_body(("plain",)).get_content())
     path = link.group(0).split("://", 1)[1].split("/", 1)[1]
 
-    assert client.get("/" + path).status_code == 200
-    assert client.get("/" + path).status_code == 409
+    assert client.post("/" + path).status_code == 200
+    assert client.post("/" + path).status_code == 409
     tasks.run(include_deferred=True)
 
     petition.refresh_from_db()

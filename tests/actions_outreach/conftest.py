@@ -40,7 +40,7 @@ def write(client, tasks, smtp_server):
             [message] = [
                 m for m in smtp_server.messages_to(data["email"]) if "letter-" in m["Message-ID"]
             ][-1:]
-            assert client.get(confirm_path(message)).status_code == 200
+            assert client.post(confirm_path(message)).status_code == 200
         return response
 
     return _write

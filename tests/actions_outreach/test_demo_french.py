@@ -47,7 +47,7 @@ def test_french_letter_by_email_reaches_the_ministry(client, demo, tasks, smtp_s
     tasks.run()
     [confirmation] = smtp_server.messages_to("marie@example.fr")
     assert confirmation["Content-Language"] == "fr"
-    assert client.get(confirm_path(confirmation)).status_code == 200
+    assert client.post(confirm_path(confirmation)).status_code == 200
     tasks.run(include_deferred=True)
     [letter] = smtp_server.messages_to(MINISTRY)
     text = plain(letter)

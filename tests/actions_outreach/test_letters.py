@@ -31,7 +31,7 @@ def test_confirmed_letter_reaches_the_target_with_salutation_demands_and_sign_of
     assert letters_to_target(smtp_server) == []  # nothing before the confirmation
 
     [confirmation] = smtp_server.messages_to("ada@example.org")
-    assert client.get(confirm_path(confirmation)).status_code == 200
+    assert client.post(confirm_path(confirmation)).status_code == 200
     tasks.run(include_deferred=True)
     [message] = letters_to_target(smtp_server)
     text = plain(message)

@@ -14,6 +14,7 @@ from outcry.subscriptions import tokens
 from outcry.subscriptions.models import Subscription
 from outcry.subscriptions.selectors import subscribers
 from outcry.supporters.models import ConsentRecord, Supporter, Suppression
+from tests.conftest import press_confirm_button
 from tests.news.factories import TopicFactory
 from tests.subscriptions.conftest import confirm_link, link_in, subscribe_data
 
@@ -28,7 +29,7 @@ def john(client, smtp_server, tasks):
         client.post(url, subscribe_data())
     tasks.run()
     for message in smtp_server.messages:
-        assert client.get(confirm_link(message)).status_code == 200
+        assert client.post(confirm_link(message)).status_code == 200
     smtp_server.handler.messages.clear()
     return Supporter.objects.get()
 
@@ -106,11 +107,15 @@ def test_unsubscribe_from_everything(client, john):
 def test_subscribing_again_after_unsubscribing_all_needs_a_new_confirmation(
     client, john, smtp_server, tasks
 ):
+    """After "unsubscribe from everything", subscribing again takes the emailed link and
+    the page's button, which says that it starts emails about this again."""
     client.post(preferences_path(john) + "unsubscribe/")
     client.post("/en/subscribe/countries/ru/", subscribe_data())
     tasks.run()
     assert list(subscribers(countries=["RU"])) == []
-    client.get(confirm_link(smtp_server.messages_to("john@example.org")[0]))
+    link = confirm_link(smtp_server.messages_to("john@example.org")[0])
+    assert "you asked us to stop every email" in client.get(link).content.decode()
+    assert press_confirm_button(client, link).status_code == 200
     assert list(subscribers(countries=["RU"])) == [Supporter.objects.get()]
 
 

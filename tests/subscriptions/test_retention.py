@@ -37,7 +37,7 @@ def sign_and_confirm(client, smtp_server, tasks, petition, **fields) -> None:
     client.post(petition.get_absolute_url(), sign_data(**fields))
     tasks.run()
     for message in smtp_server.messages[before:]:
-        assert client.get(signature_confirm_link(message)).status_code == 200
+        assert client.post(signature_confirm_link(message)).status_code == 200
 
 
 def close(petition: Petition, *, days_ago: int) -> None:
@@ -62,7 +62,7 @@ def test_signers_who_did_not_opt_in_are_anonymised_after_the_period(client, smtp
     before = len(smtp_server.messages)
     client.post("/en/subscribe/countries/ru/", subscribe_data(email="sub@example.org"))
     tasks.run(include_deferred=True)
-    client.get(confirm_link(smtp_server.messages[before]))
+    client.post(confirm_link(smtp_server.messages[before]))
     petition.refresh_from_db()
     assert petition.signature_count == 4
 
@@ -145,7 +145,7 @@ def test_never_confirmed_subscribers_are_erased_once_their_link_is_long_dead(
     client.post("/en/subscribe/countries/ru/", subscribe_data(email="olga@example.org"))
     client.post("/en/subscribe/countries/ru/", subscribe_data(email="nadia@example.org"))
     tasks.run()
-    client.get(confirm_link(smtp_server.messages_to("nadia@example.org")[0]))
+    client.post(confirm_link(smtp_server.messages_to("nadia@example.org")[0]))
     client.post(PetitionFactory().get_absolute_url(), sign_data(email="signer@example.org"))
     later = timezone.now() + timedelta(seconds=confirmation_max_age())
 

@@ -99,7 +99,7 @@ def world(client, smtp_server, tasks):
             if "/subscribe/confirm/" in message.get_body(("plain",)).get_content()
             else signature_confirm_link(message)
         )
-        assert client.get(path).status_code == 200
+        assert client.post(path).status_code == 200
     tasks.run(include_deferred=True)
     petition.refresh_from_db()
     assert petition.signature_count == 2

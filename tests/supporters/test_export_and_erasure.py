@@ -108,7 +108,7 @@ def test_an_erased_supporter_signing_up_again_is_never_mailed(client, world, smt
     petition = PetitionFactory()
     client.post(petition.get_absolute_url(), sign_data(email=JOHN.email, keep_informed="on"))
     tasks.run()
-    assert client.get(signature_confirm_link(smtp_server.messages[0])).status_code == 200
+    assert client.post(signature_confirm_link(smtp_server.messages[0])).status_code == 200
     again = Supporter.objects.get(email_hash=email_hash(JOHN.email))
     assert again.email_confirmed_at is not None
     assert again not in mailable_supporters()
@@ -172,6 +172,6 @@ def test_erasing_someone_with_an_unconfirmed_signature_voids_it_and_mails_nothin
     tasks.run(include_deferred=True)
     assert len(smtp_server.messages) == 1
     assert Signature.objects.get().state == Signature.State.INVALIDATED
-    assert client.get(signature_confirm_link(confirmation)).status_code == 404
+    assert client.post(signature_confirm_link(confirmation)).status_code == 404
     petition.refresh_from_db()
     assert petition.signature_count == 0

@@ -10,13 +10,17 @@ fired by a bare ``save()``.
 """
 
 from collections.abc import Callable
+from typing import Any
 
 from outcry.actions.models import Letter, Signature
 
 # A call report is not here: it is taken without an email round trip, so its "keep me
 # informed" was never proven to come from the address's owner.
 Confirmed = Signature | Letter
-ConfirmationReceiver = Callable[[Confirmed], None]
+# Called as ``receiver(participation, resume_email=...)``: ``resume_email`` is the wording
+# (``wording``, ``version``) of the box ticked on the confirmation page to hear from us
+# again after an "unsubscribe from everything", or None.
+ConfirmationReceiver = Callable[..., None]
 
 _on_confirmed: dict[str, ConfirmationReceiver] = {}
 
@@ -27,6 +31,6 @@ def on_confirmed(label: str, receiver: ConfirmationReceiver) -> None:
     _on_confirmed[label] = receiver
 
 
-def confirmed(participation: Confirmed) -> None:
+def confirmed(participation: Confirmed, *, resume_email: Any = None) -> None:
     for label in sorted(_on_confirmed):
-        _on_confirmed[label](participation)
+        _on_confirmed[label](participation, resume_email=resume_email)

@@ -209,15 +209,28 @@ def confirmation_token(letter: Letter) -> str:
     return signing.TimestampSigner(salt=CONFIRM_TOKEN_SALT).sign(letter.uuid.hex)
 
 
-def letter_confirm(*, token: str) -> Letter:
-    """Confirm the letter the link names: it is counted once, and on the email route
-    queued for the target."""
+def letter_to_confirm(*, token: str) -> Letter:
+    """The pending letter the link names, read only (the page with the button), or
+    TokenExpired / TokenInvalid / AlreadyConfirmed."""
     letter_uuid = confirmation_uuid(token=token, salt=CONFIRM_TOKEN_SALT)
-    letter = Letter.objects.select_related("action", "action__office", "supporter")
-    letter = letter.filter(uuid=letter_uuid)
-    letter = letter.first()
+    letter = (
+        Letter.objects.select_related("action", "action__office", "action__case", "supporter")
+        .filter(uuid=letter_uuid)
+        .first()
+    )
     if letter is None:
         raise TokenInvalid
+    if letter.state == ParticipationState.VALIDATED:
+        raise AlreadyConfirmed
+    if letter.state != ParticipationState.PENDING:
+        raise TokenInvalid
+    return letter
+
+
+def letter_confirm(*, token: str, resume_email: ConsentText | None = None) -> Letter:
+    """Confirm the letter the link names: it is counted once, and on the email route
+    queued for the target. ``resume_email`` as for ``signature_confirm``."""
+    letter = letter_to_confirm(token=token)
     now = timezone.now()
     to_target = letter.route == Letter.Route.EMAIL and letter.action.route_email
     held_because, flood = _hold_reason(letter, now) if to_target else ("", [])
@@ -244,7 +257,7 @@ def letter_confirm(*, token: str) -> Letter:
             type(letter.supporter).objects.filter(
                 pk=letter.supporter_id, email_confirmed_at__isnull=True
             ).update(email_confirmed_at=now)
-            hooks.confirmed(letter)
+            hooks.confirmed(letter, resume_email=resume_email)
             action_id = letter.action_id
             transaction.on_commit(lambda: action_request_count(kind="letter", action_id=action_id))
             if target_status == Letter.TargetStatus.QUEUED:

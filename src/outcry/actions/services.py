@@ -234,16 +234,34 @@ def confirmation_uuid(*, token: str, salt: str) -> uuid.UUID:
         raise TokenInvalid from exc
 
 
-def signature_confirm(*, token: str) -> Signature:
-    """Confirm the signature the link names; it is then counted exactly once."""
+def signature_to_confirm(*, token: str) -> Signature:
+    """The pending signature the link names, read only (the page with the button), or
+    TokenExpired / TokenInvalid / AlreadyConfirmed."""
     signature_uuid = confirmation_uuid(token=token, salt=CONFIRM_TOKEN_SALT)
     signature = (
-        Signature.objects.select_related("petition", "petition__case", "petition__office")
+        Signature.objects.select_related(
+            "petition", "petition__case", "petition__office", "supporter"
+        )
         .filter(uuid=signature_uuid)
         .first()
     )
     if signature is None:
         raise TokenInvalid
+    if signature.state == Signature.State.VALIDATED:
+        raise AlreadyConfirmed
+    if signature.state != Signature.State.PENDING:
+        raise TokenInvalid
+    return signature
+
+
+def signature_confirm(*, token: str, resume_email: ConsentText | None = None) -> Signature:
+    """Confirm the signature the link names; it is then counted exactly once.
+
+    ``resume_email``: the words of the box the signer ticked on the confirmation page to
+    hear from us again after an "unsubscribe from everything"; without it, their "keep me
+    informed" does not undo that (see subscriptions.services).
+    """
+    signature = signature_to_confirm(token=token)
     now = timezone.now()
     with transaction.atomic():
         confirmed = Signature.objects.filter(pk=signature.pk, state=Signature.State.PENDING).update(
@@ -255,7 +273,7 @@ def signature_confirm(*, token: str) -> Signature:
             ).update(email_confirmed_at=now)
             signature.state = Signature.State.VALIDATED
             signature.validated_at = now
-            hooks.confirmed(signature)
+            hooks.confirmed(signature, resume_email=resume_email)
             transaction.on_commit(lambda: petition_request_count(petition_id=signature.petition_id))
     if not confirmed:
         signature.refresh_from_db(fields=["state"])

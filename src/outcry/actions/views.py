@@ -3,6 +3,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -25,6 +27,14 @@ from outcry.actions.forms import (
 from outcry.actions.models import CallAction, LetterAction
 from outcry.actions.pdf import letter_pdf, model_letter_pdf
 from outcry.cases.selectors import cases_published
+from outcry.core.confirmation import (
+    RESUME_EMAIL_FIELD,
+    Choice,
+    ConfirmationPage,
+    confirmation_link,
+    confirmation_page,
+    resume_email_answer,
+)
 from outcry.core.http import client_ip_hash
 from outcry.core.text import render_markdown
 from outcry.targets.selectors import addressee
@@ -137,11 +147,61 @@ def _confirm_problem(request: HttpRequest, exc: Exception) -> HttpResponse:
     return render(request, "actions/confirm_problem.html", {"problem": problem}, status=status)
 
 
-@require_GET
+def _stopped_on(supporter) -> str:
+    """When this supporter asked to stop every email, as the page shows dates ("" if not)."""
+    if supporter.unsubscribed_at is None:
+        return ""
+    return date_format(localtime(supporter.unsubscribed_at), "DATE_FORMAT")
+
+
+def _participation_page(participation, *, heading: str, lead: str, button: str, note: str):
+    """What a signature's or a letter's confirmation page says: what it confirms, what the
+    person asked for on the form, and, if they had asked us to stop every email, whether
+    their "keep me informed" may start it again (a box left unticked: it does not)."""
+    paragraphs = [lead]
+    if participation.named_to_target:
+        paragraphs.append(_("You asked that your name and city be given to the official."))
+    stopped_on = _stopped_on(participation.supporter)
+    choice = None
+    if participation.keep_informed and stopped_on:
+        choice = Choice(
+            name=RESUME_EMAIL_FIELD,
+            label=_(
+                "Also email me about this action again. (On %(date)s you asked us to stop "
+                "every email: only this starts again, everything else stays off.)"
+            )
+            % {"date": stopped_on},
+        )
+    elif participation.keep_informed:
+        paragraphs.append(_("You asked to be kept informed by email."))
+    return ConfirmationPage(
+        heading=heading, paragraphs=paragraphs, button=button, choice=choice, note=note
+    )
+
+
+def _signature_page(signature) -> ConfirmationPage:
+    return _participation_page(
+        signature,
+        heading=_("Confirm your signature"),
+        lead=_("You are signing “%(title)s”.") % {"title": signature.petition.title},
+        button=_("Confirm my signature"),
+        note=_("If you did not sign this petition, close this page: nothing will happen."),
+    )
+
+
+@confirmation_link
 def signature_confirm(request: HttpRequest, token: str) -> HttpResponse:
-    # Confirmed on GET, as e-petitions does: one tap from a phone's mail app.
+    # Opening the link only shows the button: mail scanners open every link.
     try:
-        signature = services.signature_confirm(token=token)
+        page = _signature_page(services.signature_to_confirm(token=token))
+        if request.method != "POST":
+            return confirmation_page(request, page)
+        signature = services.signature_confirm(
+            token=token,
+            resume_email=resume_email_answer(
+                request, wording=page.choice.label if page.choice else ""
+            ),
+        )
     except tuple(_CONFIRM_PROBLEMS) as exc:
         return _confirm_problem(request, exc)
     return render(request, "actions/confirmed.html", {"petition": signature.petition})
@@ -313,10 +373,34 @@ def letter_check_email(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "actions/letter_check_email.html", {"action": action})
 
 
-@require_GET
+def _letter_page(letter) -> ConfirmationPage:
+    to_target = letter.route == letter.Route.EMAIL and letter.action.route_email
+    return _participation_page(
+        letter,
+        heading=_("Confirm your letter"),
+        lead=(
+            _("Your letter on “%(title)s” goes to the official once you confirm.")
+            if to_target
+            else _("Your letter on “%(title)s” is counted once you confirm.")
+        )
+        % {"title": letter.action.title},
+        button=_("Confirm and send my letter") if to_target else _("Confirm my letter"),
+        note=_("If you did not write this letter, close this page: nothing will be sent."),
+    )
+
+
+@confirmation_link
 def letter_confirm(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        letter = letters.letter_confirm(token=token)
+        page = _letter_page(letters.letter_to_confirm(token=token))
+        if request.method != "POST":
+            return confirmation_page(request, page)
+        letter = letters.letter_confirm(
+            token=token,
+            resume_email=resume_email_answer(
+                request, wording=page.choice.label if page.choice else ""
+            ),
+        )
     except tuple(_CONFIRM_PROBLEMS) as exc:
         return _confirm_problem(request, exc)
     return render(

@@ -107,3 +107,39 @@ class Subscription(models.Model):
     @property
     def is_active(self) -> bool:
         return self.confirmed_at is not None and self.ended_at is None
+
+
+class SubscriptionRequest(models.Model):
+    """A subscribe form as it was sent, waiting for the worker.
+
+    The web request only writes this row (and its task), the same write whatever the
+    address's state, so neither its answer nor its timing tells whether the address is new,
+    already subscribed or suppressed. The worker, which alone can open the sealed address,
+    decides what to do and deletes the row.
+    """
+
+    # The address and first name, sealed together (see core.crypto).
+    personal_data = models.TextField(_("personal data (sealed)"))
+    language = models.CharField(_("language of the emails"), max_length=10)
+    kind = models.CharField(_("kind"), max_length=8, choices=Subscription.Kind)
+    country = CountryField(_("country"), blank=True)
+    topic = models.ForeignKey(
+        Topic, on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("topic")
+    )
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("case")
+    )
+    # The consent as shown beside the button: kept as a consent record if a subscription
+    # is asked for.
+    consent_wording = models.TextField(_("exact wording shown"))
+    consent_version = models.CharField(_("wording version"), max_length=50)
+    consent_language = models.CharField(_("language of the wording"), max_length=10)
+    source_url = models.CharField(_("page"), max_length=500)
+    created_at = models.DateTimeField(_("received"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("subscription request")
+        verbose_name_plural = _("subscription requests")
+
+    def __str__(self) -> str:
+        return f"Subscription request #{self.pk}"

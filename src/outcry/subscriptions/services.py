@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 
 from outcry.actions.models import Letter, Signature
 from outcry.cases.models import Case
-from outcry.core.crypto import email_hash
+from outcry.core.confirmation import ResumeEmail
+from outcry.core.crypto import email_hash, seal, unseal
 from outcry.core.mail import (
     EMAIL_MAX_ATTEMPTS,
     PermanentDeliveryFailure,
@@ -32,7 +33,7 @@ from outcry.core.queue import enqueue_with_transaction
 from outcry.core.ratelimit import rate_limit_exceeded
 from outcry.news.models import Topic
 from outcry.subscriptions import tokens
-from outcry.subscriptions.models import Subscription
+from outcry.subscriptions.models import Subscription, SubscriptionRequest
 from outcry.supporters.models import ConsentRecord, Supporter
 from outcry.supporters.selectors import email_hash_is_suppressed
 from outcry.supporters.services import (
@@ -128,59 +129,103 @@ def subscription_request(
     source_url: str,
     ip_hash: str,
 ) -> None:
-    """Ask to subscribe; a confirmation link is emailed (double opt-in).
+    """Ask to subscribe; a confirmation link will be emailed (double opt-in).
 
-    The caller shows the same page whatever happened, so the form never tells who is
-    subscribed: an active subscription sends nothing more, a pending one is re-sent at most
-    hourly, an ended one is reopened (pending again), and a suppressed address (erased,
-    complained, bounced) is neither stored nor mailed. Raises RateLimited.
+    The web tier only seals the request and queues it: the same two writes whatever the
+    address's state, so neither the page nor its timing tells who is subscribed. The worker
+    decides (``subscription_request_process``). Raises RateLimited.
     """
     if _rate_limited(ip_hash):
         raise RateLimited
-    if email_hash_is_suppressed(email_hash=email_hash(email)):
-        return
+    from outcry.subscriptions import tasks
+
+    with transaction.atomic():
+        request = SubscriptionRequest.objects.create(
+            personal_data=seal({"email": email.strip(), "first_name": first_name}),
+            language=language,
+            kind=scope.kind,
+            country=scope.country,
+            topic=scope.topic,
+            case=scope.case,
+            consent_wording=consent.wording,
+            consent_version=consent.version,
+            consent_language=consent.language or language,
+            source_url=source_url[:500],
+        )
+        enqueue_with_transaction(tasks.process_subscription_request, request.pk)
+
+
+def subscription_request_process(*, request_id: int) -> str:
+    """Worker side of a subscribe form: an active subscription gets nothing more, a pending
+    one is re-sent at most hourly, an ended one is reopened (pending again), and a
+    suppressed address (erased, complained, bounced) is neither stored nor mailed. The
+    request row goes either way. Returns what was done."""
     from outcry.subscriptions import tasks
 
     now = timezone.now()
-    try:
-        with transaction.atomic():
-            supporter, _ = supporter_get_or_create(
-                email=email, first_name=first_name, last_name="", country="", language=language
-            )
-            subscription, created = Subscription.objects.select_for_update().get_or_create(
-                supporter=supporter, **scope.lookup(), defaults={"language": language}
-            )
-            if not created:
-                if subscription.is_active:
-                    return
-                # Pending: its confirmation is queued (not sent yet) or went out within
-                # the hour. Either way the person already has, or soon will have, a link.
-                if subscription.ended_at is None and (
-                    subscription.confirmation_sent_at is None
-                    or subscription.confirmation_sent_at > now - RESEND_INTERVAL
-                ):
-                    return
-                Subscription.objects.filter(pk=subscription.pk).update(
-                    ended_at=None, confirmed_at=None, confirmation_sent_at=None, language=language
+    with transaction.atomic():
+        request = SubscriptionRequest.objects.select_for_update().filter(pk=request_id).first()
+        if request is None:
+            return "gone"
+        request.delete()
+        person = unseal(request.personal_data)
+        email = person["email"]
+        if email_hash_is_suppressed(email_hash=email_hash(email)):
+            return "suppressed"
+        scope = Scope(
+            kind=request.kind, country=str(request.country), topic=request.topic, case=request.case
+        )
+        language = request.language
+        try:
+            with transaction.atomic():
+                supporter, _ = supporter_get_or_create(
+                    email=email,
+                    first_name=person.get("first_name", ""),
+                    last_name="",
+                    country="",
+                    language=language,
                 )
-            consent_record(
-                supporter=supporter,
-                purpose=ConsentRecord.Purpose.SUBSCRIPTION,
-                wording=consent.wording,
-                wording_version=consent.version,
-                language=consent.language or language,
-                given=True,
-                source_url=source_url,
+                subscription, created = Subscription.objects.select_for_update().get_or_create(
+                    supporter=supporter, **scope.lookup(), defaults={"language": language}
+                )
+        except IntegrityError:
+            # Another worker asked for the same address and scope at this very moment.
+            logger.info("subscription request raced another for the same scope")
+            return "raced"
+        if not created:
+            if subscription.is_active:
+                return "active"
+            # Pending: its confirmation is queued (not sent yet) or went out within the
+            # hour. Either way the person already has, or soon will have, a link.
+            if subscription.ended_at is None and (
+                subscription.confirmation_sent_at is None
+                or subscription.confirmation_sent_at > now - RESEND_INTERVAL
+            ):
+                return "pending"
+            Subscription.objects.filter(pk=subscription.pk).update(
+                ended_at=None, confirmed_at=None, confirmation_sent_at=None, language=language
             )
-            enqueue_with_transaction(tasks.send_subscription_confirmation, subscription.pk)
-    except IntegrityError:
-        # Two requests for the same address and scope at once: the other one asks.
-        logger.info("subscription request raced another for the same scope")
+        consent_record(
+            supporter=supporter,
+            purpose=ConsentRecord.Purpose.SUBSCRIPTION,
+            wording=request.consent_wording,
+            wording_version=request.consent_version,
+            language=request.consent_language,
+            given=True,
+            source_url=request.source_url,
+        )
+        enqueue_with_transaction(tasks.send_subscription_confirmation, subscription.pk)
+    return "asked"
 
 
-def subscription_confirm(*, token: str) -> Subscription:
-    """Follow the emailed link: the subscription starts. Raises tokens.TokenInvalid,
-    tokens.TokenExpired or AlreadyConfirmed."""
+class UnsubscribedFromAll(Exception):
+    """The person asked us to stop every email, and the confirmation did not say to start
+    again: nothing was confirmed (the page asks them)."""
+
+
+def subscription_to_confirm(*, token: str) -> Subscription:
+    """The pending subscription the link names, read only (the page with the button). Raises
+    tokens.TokenInvalid, tokens.TokenExpired or AlreadyConfirmed."""
     subscription_uuid = tokens.subscription_uuid_from_token(token)
     subscription = (
         Subscription.objects.select_related("supporter", "topic", "case")
@@ -189,18 +234,60 @@ def subscription_confirm(*, token: str) -> Subscription:
     )
     if subscription is None or subscription.supporter.erased_at is not None:
         raise tokens.TokenInvalid
+    if subscription.is_active:
+        raise AlreadyConfirmed
+    if subscription.ended_at is not None:
+        raise tokens.TokenInvalid
+    return subscription
+
+
+def _email_may_resume(*, supporter_id: int, resume_email: ResumeEmail | None) -> bool:
+    """Whether mail may start for this supporter now: yes if they never asked us to stop
+    every email; after they did, only if they said so again on the confirmation page (a
+    consent record keeps the words they were shown). Inside the caller's transaction."""
+    supporter = Supporter.objects.select_for_update().get(pk=supporter_id)
+    if supporter.unsubscribed_at is None:
+        return True
+    if resume_email is None:
+        return False
+    supporter_resubscribe(supporter=supporter)
+    consent_record(
+        supporter=supporter,
+        purpose=ConsentRecord.Purpose.ALL_EMAIL,
+        wording=resume_email.wording,
+        wording_version=resume_email.version,
+        language=resume_email.language,
+        given=True,
+        source_url=resume_email.source_url,
+    )
+    return True
+
+
+def subscription_confirm(*, token: str, resume_email: ResumeEmail | None = None) -> Subscription:
+    """Follow the emailed link and press the page's button: the subscription starts.
+
+    It does not silently undo an earlier "unsubscribe from everything": then the page says
+    so, and only with ``resume_email`` (the person pressed "email me again about …") does
+    it confirm; otherwise UnsubscribedFromAll and nothing changes. Raises
+    tokens.TokenInvalid, tokens.TokenExpired or AlreadyConfirmed too.
+    """
+    subscription = subscription_to_confirm(token=token)
     now = timezone.now()
     with transaction.atomic():
+        if not _email_may_resume(supporter_id=subscription.supporter_id, resume_email=resume_email):
+            raise UnsubscribedFromAll
         confirmed = Subscription.objects.filter(
             pk=subscription.pk, confirmed_at__isnull=True, ended_at__isnull=True
         ).update(confirmed_at=now)
         if confirmed:
             supporter_confirm_email(supporter=subscription.supporter)
-            supporter_resubscribe(supporter=subscription.supporter)
             if not subscription.supporter.language:
                 supporter_set_language(
                     supporter=subscription.supporter, language=subscription.language
                 )
+        else:
+            # Lost a race with another press of the button: undo nothing, say why below.
+            transaction.set_rollback(True)
     subscription.refresh_from_db()
     if not confirmed:
         if subscription.is_active:
@@ -209,10 +296,17 @@ def subscription_confirm(*, token: str) -> Subscription:
     return subscription
 
 
-def subscription_from_confirmation(participation: Signature | Letter) -> None:
+def subscription_from_confirmation(
+    participation: Signature | Letter, *, resume_email: ResumeEmail | None = None
+) -> None:
     """ "Keep me informed" when signing or writing, once the address is confirmed (which
     proved it: that is the double opt-in): a subscription to the action's case, or, for an
-    action on no case, to its office's country. Registered in actions.hooks."""
+    action on no case, to its office's country. Registered in actions.hooks.
+
+    After an "unsubscribe from everything" it subscribes only if the person ticked "email
+    me again" on the confirmation page (``resume_email``): ticking "keep me informed" on a
+    form anyone can fill in for any address is not enough to undo it.
+    """
     if not participation.keep_informed:
         return
     is_signature = isinstance(participation, Signature)
@@ -222,6 +316,8 @@ def subscription_from_confirmation(participation: Signature | Letter) -> None:
     elif action.office_id and action.office.country:
         scope = Scope.for_country(str(action.office.country))
     else:
+        return
+    if not _email_may_resume(supporter_id=participation.supporter_id, resume_email=resume_email):
         return
     now = timezone.now()
     language = participation.language
@@ -234,7 +330,6 @@ def subscription_from_confirmation(participation: Signature | Letter) -> None:
         Subscription.objects.filter(pk=subscription.pk).update(
             confirmed_at=now, ended_at=None, language=language
         )
-    Supporter.objects.filter(pk=participation.supporter_id).update(unsubscribed_at=None)
 
 
 def subscriptions_update_preferences(

@@ -6,6 +6,11 @@ from outcry.subscriptions import services
 
 
 @task()
+def process_subscription_request(request_id: int) -> str:
+    return services.subscription_request_process(request_id=request_id)
+
+
+@task()
 def send_subscription_confirmation(subscription_id: int, attempt: int = 0) -> str:
     return services.subscription_send_confirmation(subscription_id=subscription_id, attempt=attempt)
 

@@ -13,12 +13,21 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from outcry.cases.selectors import case_for_page
+from outcry.core.confirmation import (
+    RESUME_EMAIL_FIELD,
+    ConfirmationPage,
+    confirmation_link,
+    confirmation_page,
+    resume_email_answer,
+)
 from outcry.core.http import client_ip_hash
 from outcry.news.selectors import country_for_code, topic_for_page
 from outcry.subscriptions import selectors, services, tokens
@@ -131,18 +140,57 @@ def subscribe_check_email(request: HttpRequest) -> HttpResponse:
     return render(request, "subscriptions/check_email.html")
 
 
-@require_GET
+def _subscription_page(subscription) -> tuple[ConfirmationPage, str]:
+    """The confirmation page, and the words that, if its button is pressed, lift an earlier
+    "unsubscribe from everything" ("" when there was none)."""
+    subject = subscription.subject
+    paragraphs = [_("Email me news and urgent actions about %(subject)s.") % {"subject": subject}]
+    button = _("Confirm my subscription")
+    resume_wording = ""
+    hidden = {}
+    supporter = subscription.supporter
+    if supporter.unsubscribed_at is not None:
+        # They asked us to stop every email: say so, and make the button say what it does.
+        resume_wording = _(
+            "On %(date)s you asked us to stop every email. Confirming starts emails about "
+            "%(subject)s again; everything else stays off."
+        ) % {
+            "date": date_format(localtime(supporter.unsubscribed_at), "DATE_FORMAT"),
+            "subject": subject,
+        }
+        paragraphs.append(resume_wording)
+        button = _("Yes, email me about %(subject)s again") % {"subject": subject}
+        hidden = {RESUME_EMAIL_FIELD: "yes"}
+    page = ConfirmationPage(
+        heading=_("Confirm your subscription"),
+        paragraphs=paragraphs,
+        button=button,
+        hidden=hidden,
+        note=_("If you did not ask for this, close this page: nothing will happen."),
+    )
+    return page, resume_wording
+
+
+@confirmation_link
 def subscription_confirm(request: HttpRequest, token: str) -> HttpResponse:
-    # Confirmed on GET (one tap from a phone's mail app), as signatures are.
+    # Opening the link only shows the button: mail scanners open every link.
     try:
-        subscription = services.subscription_confirm(token=token)
+        page, resume_wording = _subscription_page(services.subscription_to_confirm(token=token))
+        if request.method != "POST":
+            return confirmation_page(request, page)
+        subscription = services.subscription_confirm(
+            token=token, resume_email=resume_email_answer(request, wording=resume_wording)
+        )
+    except services.UnsubscribedFromAll:
+        # Posted without the page's answer (the page changed since it was shown): ask.
+        return confirmation_page(request, page)
     except services.AlreadyConfirmed:
         return _problem(request, "already", status=409)
     except tokens.TokenExpired:
         return _problem(request, "expired", status=410)
     except tokens.TokenInvalid:
         return _problem(request, "invalid", status=404)
-    response = render(
+    return render(
         request,
         "subscriptions/confirmed.html",
         {
@@ -152,8 +200,6 @@ def subscription_confirm(request: HttpRequest, token: str) -> HttpResponse:
             ),
         },
     )
-    add_never_cache_headers(response)
-    return response
 
 
 def _problem(request: HttpRequest, problem: str, *, status: int) -> HttpResponse:
