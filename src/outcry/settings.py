@@ -107,6 +107,8 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'outcry.sqlite3'}")
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The same backend, with the database file (and its -wal, -shm) made 0600 on opening.
+    DATABASES["default"]["ENGINE"] = "outcry.core.db.sqlite3"
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             # IMMEDIATE takes the write lock at BEGIN, so concurrent writers queue on the
@@ -233,7 +235,8 @@ STORAGES = {
     # Files that name supporters (delivery packages): outside MEDIA_ROOT, never served by
     # URL; staff download them through an audited admin view.
     "private": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        # Files 0600 and folders 0700, whatever the umask.
+        "BACKEND": "outcry.core.storage.PrivateFileStorage",
         "OPTIONS": {"location": str(VAR_DIR / "private"), "base_url": None},
     },
     "staticfiles": {
@@ -243,6 +246,10 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = VAR_DIR / "media"
+
+# Days after a package's (first) delivery before its files are deleted; its record and
+# SHA-256 digests stay, so the verify page still recognises the files the target holds.
+DELIVERY_PACKAGE_EXPIRY_DAYS = env.int("DELIVERY_PACKAGE_EXPIRY_DAYS", default=90)
 
 # The public page that checks a delivery package hashes uploads up to this size.
 DELIVERY_VERIFY_MAX_UPLOAD = env.int("DELIVERY_VERIFY_MAX_UPLOAD", default=64 * 1024 * 1024)
