@@ -36,6 +36,8 @@ from outcry.actions.services import (
     _rate_limited,
     confirmation_uuid,
     consents_record,
+    participant_words,
+    participation_adopt_name,
 )
 from outcry.core.crypto import email_hash, seal
 from outcry.core.mail import send_once
@@ -115,7 +117,7 @@ def letter_create(
     flag_reason = _rate_limited(ip_hash)
     from outcry.actions import tasks
 
-    sealed = {"name": f"{first_name} {last_name}".strip(), "city": city}
+    sealed = participant_words(first_name, last_name, city)
     if body is not None:
         sealed["body"] = body
     try:
@@ -187,6 +189,7 @@ def letter_confirm(*, token: str) -> Letter:
                 pk=letter.supporter_id, email_confirmed_at__isnull=True
             ).update(email_confirmed_at=now)
             hooks.confirmed(letter)
+            participation_adopt_name(participation=letter)
             action_id = letter.action_id
             transaction.on_commit(lambda: action_request_count(kind="letter", action_id=action_id))
             if to_target:

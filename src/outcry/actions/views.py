@@ -361,6 +361,15 @@ def call_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "actions/call_detail.html", context, status=status)
 
 
+@require_GET
+def call_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        call = calls.call_confirm(token=token)
+    except tuple(_CONFIRM_PROBLEMS) as exc:
+        return _confirm_problem(request, exc)
+    return render(request, "actions/call_confirmed.html", {"call": call, "action": call.action})
+
+
 def _hhmm(moment) -> str:
     return moment.strftime("%H:%M") if moment is not None else ""
 
