@@ -273,9 +273,12 @@ COUNT_BATCH_DELAY = env.float("COUNT_BATCH_DELAY", default=2.0)
 COUNT_CACHE_MAX_AGE = env.int("COUNT_CACHE_MAX_AGE", default=10)
 # Seconds the worker waits to gather confirmed letters before scheduling them to a target.
 LETTER_DISPATCH_DELAY = env.float("LETTER_DISPATCH_DELAY", default=5.0)
-# Days after a petition closes before its signers who did not ask to hear more are
-# anonymised (`outcry apply_retention`); a petition may set its own period.
+# Days after an action closes before its participants who did not ask to hear more are
+# anonymised (`outcry apply_retention`); an action may set its own period.
 RETENTION_DAYS_AFTER_CLOSE = env.int("RETENTION_DAYS_AFTER_CLOSE", default=180)
+# For retention only, an action with no closing date counts as closing this many days after
+# it was created: nobody is kept forever because nobody closed it.
+RETENTION_MAX_OPEN_DAYS = env.int("RETENTION_MAX_OPEN_DAYS", default=365)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
