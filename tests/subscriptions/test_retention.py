@@ -263,3 +263,27 @@ def test_signers_of_a_petition_that_never_closes_are_not_kept_forever(
     assert erased.pk == early.supporter_id
     petition.refresh_from_db()
     assert petition.signature_count == 2
+
+
+def test_the_daily_run_lets_comment_addresses_and_old_reports_go(tasks):
+    """The daily run reaches the other apps' data too: RETENTION_DAYS_AFTER_CLOSE after
+    posting, a comment keeps what its author published (name, text) but loses its sealed
+    email and hashes; a report that old goes. A recent comment keeps everything."""
+    from outcry.comments.models import Comment, CommentReport
+    from tests.comments.factories import CommentFactory
+
+    old = CommentFactory(email="old@example.org", ip_hash="a" * 32)
+    recent = CommentFactory(email="new@example.org", ip_hash="b" * 32)
+    CommentReport.objects.create(comment=old, ip_hash="c" * 32, reason="spam")
+    Comment.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=181))
+    CommentReport.objects.update(created_at=timezone.now() - timedelta(days=181))
+
+    apply_retention.enqueue()
+    tasks.run()
+
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    assert (old.email_sealed, old.email_hash, old.ip_hash) == ("", "", "")
+    assert old.author_name and old.body == "Sad world"
+    assert recent.email_sealed and recent.email_hash and recent.ip_hash
+    assert not CommentReport.objects.exists()

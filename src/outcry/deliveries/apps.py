@@ -12,5 +12,8 @@ class DeliveriesConfig(AppConfig):
         from outcry.supporters import personal_data
 
         personal_data.register(
-            "deliveries", export=packages_export_supporter, erase=packages_erase_supporter
+            "deliveries",
+            export=packages_export_supporter,
+            erase=packages_erase_supporter,
+            models=("deliveries.deliverypackage",),
         )

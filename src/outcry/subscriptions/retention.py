@@ -260,3 +260,17 @@ def retention_apply(*, now: datetime | None = None) -> dict[str, int]:
             done[action_key(action)] = anonymised
     packages_expire(now=now)
     return done
+
+
+def retention_run_all(now: datetime | None = None) -> dict:
+    """The daily run: this module's retention, then every other app's (registered with the
+    supporters' personal-data registry)."""
+    from outcry.supporters.personal_data import retain_all
+
+    now = now or timezone.now()
+    done = {
+        "actions": retention_apply(now=now),
+        "subscribers": unconfirmed_subscribers_purge(now=now),
+    }
+    done |= retain_all(now=now, skip="subscriptions")
+    return done

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from outcry.subscriptions.retention import (
     action_key,
@@ -8,6 +9,7 @@ from outcry.subscriptions.retention import (
     unconfirmed_subscribers,
     unconfirmed_subscribers_purge,
 )
+from outcry.supporters.personal_data import retain_all
 
 
 class Command(BaseCommand):
@@ -46,3 +48,5 @@ class Command(BaseCommand):
             self.stdout.write(f"{slug}: {count} supporter(s) anonymised")
         count = unconfirmed_subscribers_purge()
         self.stdout.write(f"{count} never-confirmed subscriber(s) erased")
+        for label, done in retain_all(now=timezone.now(), skip="subscriptions").items():
+            self.stdout.write(f"{label}: {done} row(s) let go")
