@@ -275,8 +275,8 @@ class OfficeAction(models.Model):
         null=True,
         blank=True,
         help_text=_(
-            "Days after the action closes (or, with no closing date, after its last "
-            "participant) before those who did not ask to hear more are anonymised. Empty: "
+            "Days after the action closes (with no closing date: after the site's longest "
+            "open period) before those who did not ask to hear more are anonymised. Empty: "
             "the site's default."
         ),
     )

@@ -39,7 +39,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='callaction',
             name='retention_days',
-            field=models.PositiveIntegerField(blank=True, help_text="Days after the action closes (or, with no closing date, after its last participant) before those who did not ask to hear more are anonymised. Empty: the site's default.", null=True, verbose_name="keep participants' data for (days)"),
+            field=models.PositiveIntegerField(blank=True, help_text="Days after the action closes (with no closing date: after the site's longest open period) before those who did not ask to hear more are anonymised. Empty: the site's default.", null=True, verbose_name="keep participants' data for (days)"),
         ),
         migrations.AddField(
             model_name='letteraction',
@@ -49,7 +49,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='letteraction',
             name='retention_days',
-            field=models.PositiveIntegerField(blank=True, help_text="Days after the action closes (or, with no closing date, after its last participant) before those who did not ask to hear more are anonymised. Empty: the site's default.", null=True, verbose_name="keep participants' data for (days)"),
+            field=models.PositiveIntegerField(blank=True, help_text="Days after the action closes (with no closing date: after the site's longest open period) before those who did not ask to hear more are anonymised. Empty: the site's default.", null=True, verbose_name="keep participants' data for (days)"),
         ),
         migrations.AlterField(
             model_name='call',
