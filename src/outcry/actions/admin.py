@@ -267,6 +267,7 @@ class LetterActionAdmin(TranslationAdmin):
                     "office",
                     "status",
                     "closes_at",
+                    "retention_days",
                 ]
             },
         ),
@@ -382,7 +383,7 @@ class LetterAdmin(_ParticipationAdmin):
 
 @admin.register(Call)
 class CallAdmin(_ParticipationAdmin):
-    list_display = ["id", "action", "state", "outcome", "country", "created_at"]
+    list_display = ["id", "action", "state", "outcome", "country", "confirmed_at", "created_at"]
     list_filter = ["state", "outcome", "action"]
 
 
@@ -402,6 +403,7 @@ class CallActionAdmin(TranslationAdmin):
         "office",
         "status",
         "closes_at",
+        "retention_days",
         "background",
         "script",
         "count",
