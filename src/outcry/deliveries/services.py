@@ -314,9 +314,10 @@ def _verify_path(language: str) -> str:
 
 def package_generate(*, package_id: int) -> str:
     """Make the package's files (in the worker). Runs once: a ready package is left alone."""
+    claimed_at = timezone.now()
     claimed = DeliveryPackage.objects.filter(
         pk=package_id, status=DeliveryPackage.Status.QUEUED, generated_at__isnull=True
-    ).update(generated_at=timezone.now())
+    ).update(generated_at=claimed_at)
     if not claimed:
         return "skipped"
     package = DeliveryPackage.objects.select_related("office").get(pk=package_id)
@@ -356,7 +357,24 @@ def package_generate(*, package_id: int) -> str:
             package.countries = len([code for code in tally.by_country if code])
             package.addressee = ", ".join(to.address_lines[:2]) if to is not None else ""
             package.status = DeliveryPackage.Status.READY
-            package.save()
+            fields = [
+                "pdf",
+                "csv",
+                "pdf_sha256",
+                "csv_sha256",
+                "total",
+                "named",
+                "countries",
+                "addressee",
+                "status",
+            ]
+            # An erasure may have asked for a new package while this one was being made
+            # (it clears the claim): then these files may name the erased person.
+            if not DeliveryPackage.objects.filter(pk=package_id, generated_at=claimed_at).update(
+                **{name: getattr(package, name) for name in fields}
+            ):
+                _package_files_delete(package)
+                return "superseded"
     except Exception as exc:
         logger.exception("Delivery package %s failed", package_id)
         DeliveryPackage.objects.filter(pk=package_id).update(
