@@ -107,6 +107,8 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'outcry.sqlite3'}")
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The same backend, with the database file (and its -wal, -shm) made 0600 on opening.
+    DATABASES["default"]["ENGINE"] = "outcry.core.db.sqlite3"
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             # IMMEDIATE takes the write lock at BEGIN, so concurrent writers queue on the
@@ -233,7 +235,8 @@ STORAGES = {
     # Files that name supporters (delivery packages): outside MEDIA_ROOT, never served by
     # URL; staff download them through an audited admin view.
     "private": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        # Files 0600 and folders 0700, whatever the umask.
+        "BACKEND": "outcry.core.storage.PrivateFileStorage",
         "OPTIONS": {"location": str(VAR_DIR / "private"), "base_url": None},
     },
     "staticfiles": {
@@ -243,6 +246,10 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = VAR_DIR / "media"
+
+# Days after a package's (first) delivery before its files are deleted; its record and
+# SHA-256 digests stay, so the verify page still recognises the files the target holds.
+DELIVERY_PACKAGE_EXPIRY_DAYS = env.int("DELIVERY_PACKAGE_EXPIRY_DAYS", default=90)
 
 # The public page that checks a delivery package hashes uploads up to this size.
 DELIVERY_VERIFY_MAX_UPLOAD = env.int("DELIVERY_VERIFY_MAX_UPLOAD", default=64 * 1024 * 1024)
@@ -270,9 +277,12 @@ LETTER_DISPATCH_DELAY = env.float("LETTER_DISPATCH_DELAY", default=5.0)
 # to the model letter are near-identical: beyond this many, they are held for a moderator.
 LETTER_FLOOD_THRESHOLD = env.int("LETTER_FLOOD_THRESHOLD", default=20)
 LETTER_FLOOD_WINDOW_HOURS = env.int("LETTER_FLOOD_WINDOW_HOURS", default=24)
-# Days after a petition closes before its signers who did not ask to hear more are
-# anonymised (`outcry apply_retention`); a petition may set its own period.
+# Days after an action closes before its participants who did not ask to hear more are
+# anonymised (`outcry apply_retention`); an action may set its own period.
 RETENTION_DAYS_AFTER_CLOSE = env.int("RETENTION_DAYS_AFTER_CLOSE", default=180)
+# For retention only, an action with no closing date counts as closing this many days after
+# it was created: nobody is kept forever because nobody closed it.
+RETENTION_MAX_OPEN_DAYS = env.int("RETENTION_MAX_OPEN_DAYS", default=365)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -3,11 +3,16 @@ time there now, and the "I called" form, counted once per person."""
 
 import re
 from datetime import datetime
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from outcry.actions.models import Call, CallAction
-from tests.actions_outreach.conftest import page_text
+from outcry.actions.selectors import delivery_rows
+from outcry.subscriptions.models import Subscription
+from outcry.supporters.models import Supporter
+from tests.actions_outreach.conftest import page_text, plain
 from tests.actions_outreach.factories import CallActionFactory, office_with_email
+from tests.conftest import press_confirm_button
 
 
 def report(**overrides) -> dict[str, str]:
@@ -68,3 +73,95 @@ def test_office_without_phone_says_so(client):
     page = client.get(f"/en/calls/{action.slug}/").content.decode()
     assert "tel:" not in page
     assert "We have no phone number for this office." in page
+
+
+def call_confirm_path(message) -> str:
+    link = re.search(r"https?://\S+/calls/confirm/\S+/", plain(message))
+    assert link, "no confirmation link in the email"
+    return urlsplit(link.group(0)).path
+
+
+def named_in_package(action) -> list[str]:
+    return [row.name for row in delivery_rows(action=action) if row.name]
+
+
+def test_a_call_report_is_named_to_the_official_only_once_its_address_is_confirmed(
+    client, tasks, smtp_server
+):
+    """ "I called" with "name me" is counted at once, but the caller's name goes into the
+    delivery only after they follow the link sent to the address they gave: anyone can
+    type someone else's address and name."""
+    action = CallActionFactory()
+    response = client.post(f"/en/calls/{action.slug}/", report(named_to_target="on", city="Lyon"))
+    assert response.status_code == 302
+    tasks.run(include_deferred=True)
+    assert CallAction.objects.get(pk=action.pk).count == 1  # counted, unproven
+    assert named_in_package(action) == []
+
+    [message] = smtp_server.messages_to("ada@example.org")
+    assert plain(message).startswith("Dear Ada,")
+    path = call_confirm_path(message)
+    client.get(path)  # a mail scanner opening the link names nobody
+    client.head(path)
+    tasks.run(include_deferred=True)
+    assert named_in_package(action) == []
+    assert press_confirm_button(client, path).status_code == 200
+    tasks.run(include_deferred=True)
+    assert named_in_package(action) == ["Ada Caller"]
+    assert CallAction.objects.get(pk=action.pk).count == 1  # confirming counts nothing again
+    assert client.post(call_confirm_path(message)).status_code == 409  # once
+
+
+def test_keep_me_informed_on_a_call_takes_effect_only_on_confirmation(client, tasks, smtp_server):
+    """ "Keep me informed" on a call report subscribes the caller to the case only when
+    they confirm their address; until then nothing would be mailed to it."""
+    action = CallActionFactory()
+    client.post(f"/en/calls/{action.slug}/", report(keep_informed="on"))
+    tasks.run(include_deferred=True)
+    assert not Subscription.objects.exists()
+    assert not Supporter.objects.filter(email_confirmed_at__isnull=False).exists()
+
+    [message] = smtp_server.messages_to("ada@example.org")
+    assert "kept informed" in plain(message)
+    client.get(call_confirm_path(message))  # a mail scanner subscribes nobody
+    assert not Subscription.objects.exists()
+    press_confirm_button(client, call_confirm_path(message))
+    subscription = Subscription.objects.get()
+    assert subscription.case_id == action.case_id and subscription.is_active
+
+
+def test_a_call_can_be_reported_without_an_email_and_is_counted_anonymously(
+    client, tasks, smtp_server
+):
+    """Only a country and an outcome are needed: the call is counted, no supporter record
+    or name is kept, and no email goes anywhere."""
+    action = CallActionFactory()
+    response = client.post(
+        f"/en/calls/{action.slug}/",
+        {"country": "DE", "outcome": "answered", "first_name": "Kept", "last_name": "Nowhere"},
+    )
+    assert response.status_code == 302
+    tasks.run(include_deferred=True)
+    call = Call.objects.get()
+    assert call.supporter is None and call.personal_data == "" and call.email_hash == ""
+    assert not Supporter.objects.exists()
+    assert CallAction.objects.get(pk=action.pk).count == 1
+    assert smtp_server.messages == []
+    rows = list(delivery_rows(action=action))
+    assert [(row.country, row.name) for row in rows] == [("DE", None)]
+
+
+def test_name_me_or_keep_me_informed_without_an_email_gets_a_clear_message(client):
+    """Asking to be named or kept informed needs an address to prove: the form says so,
+    keeps what was typed, and saves nothing."""
+    action = CallActionFactory()
+    response = client.post(
+        f"/en/calls/{action.slug}/",
+        {"country": "DE", "outcome": "answered", "first_name": "Ada", "named_to_target": "on"},
+    )
+    assert response.status_code == 400
+    page = page_text(response)
+    assert "To be named or kept informed, give your email address" in page
+    assert "To be named to the official, give your name." in page
+    assert 'value="Ada"' in response.content.decode()
+    assert not Call.objects.exists()

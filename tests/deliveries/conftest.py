@@ -21,7 +21,7 @@ def _private_storage(settings, tmp_path):
     settings.STORAGES = {
         **settings.STORAGES,
         "private": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "BACKEND": settings.STORAGES["private"]["BACKEND"],
             "OPTIONS": {"location": str(tmp_path / "private")},
         },
     }

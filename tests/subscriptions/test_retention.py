@@ -183,3 +183,108 @@ def test_a_signer_whose_call_report_is_on_an_open_action_is_kept(client, smtp_se
     assert retention_apply() == {petition.slug: 1}
     kept = Supporter.objects.get(erased_at__isnull=True)
     assert Call.objects.get(action=call_action).supporter == kept
+
+
+def _call(client, action, email: str, **extra) -> None:
+    data = {"first_name": "Ada", "last_name": "Caller", "email": email, "country": "FR"}
+    data.update({"outcome": "voicemail", **extra})
+    assert client.post(f"/en/calls/{action.slug}/", data).status_code == 302
+
+
+def _write_letter(client, smtp_server, tasks, action, email: str) -> None:
+    from tests.actions_outreach.conftest import confirm_path, letter_data
+
+    before = len(smtp_server.messages)
+    response = client.post(f"/en/letters/{action.slug}/", letter_data(email=email))
+    assert response.status_code == 302
+    tasks.run()
+    [message] = smtp_server.messages[before:]
+    assert client.get(confirm_path(message)).status_code == 200
+
+
+def _close_action(action, *, days_ago: int) -> None:
+    type(action).objects.filter(pk=action.pk).update(
+        status="closed", closes_at=timezone.now() - timedelta(days=days_ago)
+    )
+
+
+def test_letter_writers_and_callers_who_signed_nothing_are_anonymised_too(
+    client, smtp_server, tasks
+):
+    """A letter writer and two callers who never signed a petition: once their action has
+    been closed for its period, the writer and the caller who only asked (never confirmed)
+    to be kept informed are anonymised; the caller who confirmed it is kept. A call action
+    may keep its callers for a shorter period of its own."""
+    from tests.actions_outreach.factories import CallActionFactory, LetterActionFactory
+
+    letter_action = LetterActionFactory()
+    call_action = CallActionFactory(retention_days=30)
+    _write_letter(client, smtp_server, tasks, letter_action, "writer@example.org")
+    _call(client, call_action, "unproven@example.org", keep_informed="on")
+    _call(client, call_action, "proven@example.org", keep_informed="on")
+    tasks.run(include_deferred=True)
+    [link] = [m for m in smtp_server.messages_to("proven@example.org")]
+    from tests.actions_outreach.test_calls import call_confirm_path
+    from tests.conftest import press_confirm_button
+
+    assert press_confirm_button(client, call_confirm_path(link)).status_code == 200
+
+    _close_action(letter_action, days_ago=179)
+    _close_action(call_action, days_ago=29)
+    assert retention_apply() == {}
+
+    _close_action(letter_action, days_ago=181)
+    _close_action(call_action, days_ago=31)
+    done = retention_apply()
+    assert done == {f"letteraction:{letter_action.slug}": 1, f"callaction:{call_action.slug}": 1}
+    kept = Supporter.objects.get(erased_at__isnull=True)
+    assert Call.objects.get(supporter=kept).confirmed_at is not None
+    assert Supporter.objects.filter(erased_at__isnull=False).count() == 2
+    assert all(call.personal_data == "" for call in Call.objects.exclude(supporter=kept))
+
+
+def test_signers_of_a_petition_that_never_closes_are_not_kept_forever(
+    client, smtp_server, tasks, settings
+):
+    """A petition nobody closed counts, for retention, as closing RETENTION_MAX_OPEN_DAYS
+    after it opened. Its early signers are then anonymised once their own period has passed;
+    a signer of last week keeps theirs."""
+    settings.RETENTION_MAX_OPEN_DAYS = 365
+    petition = PetitionFactory(closes_at=None)
+    sign_and_confirm(client, smtp_server, tasks, petition, email="early@example.org")
+    sign_and_confirm(client, smtp_server, tasks, petition, email="late@example.org")
+    long_ago = timezone.now() - timedelta(days=365 + 181)
+    Petition.objects.filter(pk=petition.pk).update(created_at=long_ago)
+    early = Signature.objects.order_by("pk").first()
+    Signature.objects.filter(pk=early.pk).update(created_at=long_ago)
+    tasks.run(include_deferred=True)
+
+    assert retention_apply() == {petition.slug: 1}
+    (erased,) = Supporter.objects.filter(erased_at__isnull=False)
+    assert erased.pk == early.supporter_id
+    petition.refresh_from_db()
+    assert petition.signature_count == 2
+
+
+def test_the_daily_run_lets_comment_addresses_and_old_reports_go(tasks):
+    """The daily run reaches the other apps' data too: RETENTION_DAYS_AFTER_CLOSE after
+    posting, a comment keeps what its author published (name, text) but loses its sealed
+    email and hashes; a report that old goes. A recent comment keeps everything."""
+    from outcry.comments.models import Comment, CommentReport
+    from tests.comments.factories import CommentFactory
+
+    old = CommentFactory(email="old@example.org", ip_hash="a" * 32)
+    recent = CommentFactory(email="new@example.org", ip_hash="b" * 32)
+    CommentReport.objects.create(comment=old, ip_hash="c" * 32, reason="spam")
+    Comment.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=181))
+    CommentReport.objects.update(created_at=timezone.now() - timedelta(days=181))
+
+    apply_retention.enqueue()
+    tasks.run()
+
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    assert (old.email_sealed, old.email_hash, old.ip_hash) == ("", "", "")
+    assert old.author_name and old.body == "Sad world"
+    assert recent.email_sealed and recent.email_hash and recent.ip_hash
+    assert not CommentReport.objects.exists()

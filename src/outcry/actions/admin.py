@@ -267,6 +267,7 @@ class LetterActionAdmin(TranslationAdmin):
                     "office",
                     "status",
                     "closes_at",
+                    "retention_days",
                 ]
             },
         ),
@@ -449,7 +450,7 @@ class LetterAdmin(_ParticipationAdmin):
 
 @admin.register(Call)
 class CallAdmin(_ParticipationAdmin):
-    list_display = ["id", "action", "state", "outcome", "country", "created_at"]
+    list_display = ["id", "action", "state", "outcome", "country", "confirmed_at", "created_at"]
     list_filter = ["state", "outcome", "action"]
 
 
@@ -469,6 +470,7 @@ class CallActionAdmin(TranslationAdmin):
         "office",
         "status",
         "closes_at",
+        "retention_days",
         "background",
         "script",
         "count",

@@ -12,5 +12,9 @@ class ActionsConfig(AppConfig):
         from outcry.supporters import personal_data
 
         personal_data.register(
-            "actions", export=actions_export, erase=actions_erase, withdraw=actions_withdraw
+            "actions",
+            export=actions_export,
+            erase=actions_erase,
+            withdraw=actions_withdraw,
+            models=("actions.signature", "actions.letter", "actions.call"),
         )

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from outcry.actions.models import Signature
+from outcry.core.crypto import unseal
 from outcry.core.mail import build_email
 from outcry.supporters.selectors import supporter_personal_data
 
@@ -15,6 +16,16 @@ from outcry.supporters.selectors import supporter_personal_data
 def _absolute(language: str, name: str, **kwargs) -> str:
     with translation.override(language):
         return settings.SITE_URL + reverse(name, kwargs=kwargs)
+
+
+def _first_name(participation, person: dict) -> str:
+    """ "Dear …" with the name given with this participation (a name typed first by
+    someone else for the same address must not greet its owner); rows sealed before names
+    were kept apart fall back to the supporter record."""
+    words = unseal(participation.personal_data) if participation.personal_data else {}
+    if "first_name" in words:
+        return words["first_name"]
+    return person.get("first_name", "")
 
 
 def _signature_email(
@@ -25,7 +36,7 @@ def _signature_email(
     with translation.override(language):
         petition_title = signature.petition.title
     context = {
-        "first_name": person.get("first_name", ""),
+        "first_name": _first_name(signature, person),
         "petition_title": petition_title,
         "petition_url": _absolute(language, "petition-detail", slug=signature.petition.slug),
         "confirm_url": _absolute(language, "signature-confirm", token=token) if token else "",
@@ -71,7 +82,7 @@ def letter_confirmation(letter, *, token: str) -> EmailMultiAlternatives:
     with translation.override(language):
         action_title = letter.action.title
     context = {
-        "first_name": person.get("first_name", ""),
+        "first_name": _first_name(letter, person),
         "action_title": action_title,
         "target_name": target.display_name or target.office_title,
         "confirm_url": _absolute(language, "letter-confirm", token=token),
@@ -84,6 +95,29 @@ def letter_confirmation(letter, *, token: str) -> EmailMultiAlternatives:
         context=context,
         language=language,
         message_id=f"letter-{letter.uuid.hex}-confirm",
+    )
+
+
+def call_confirmation(call, *, token: str) -> EmailMultiAlternatives:
+    """The link that proves a caller's address; only then are they named or kept informed."""
+    person = supporter_personal_data(supporter=call.supporter)
+    language = call.language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        action_title = call.action.title
+    context = {
+        "first_name": _first_name(call, person),
+        "action_title": action_title,
+        "confirm_url": _absolute(language, "call-confirm", token=token),
+        "named_to_target": call.named_to_target,
+        "keep_informed": call.keep_informed,
+        "max_age_days": settings.SIGNATURE_CONFIRMATION_MAX_AGE // 86400,
+    }
+    return build_email(
+        to=person["email"],
+        template="actions/email/call_confirmation",
+        context=context,
+        language=language,
+        message_id=f"call-{call.uuid.hex}-confirm",
     )
 
 

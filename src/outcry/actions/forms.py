@@ -181,7 +181,11 @@ class LetterForm(_ParticipantForm):
 
 
 class CallReportForm(_ParticipantForm):
-    """'I called': how it went, and who called."""
+    """'I called': how it went, and who called.
+
+    Only the country and the outcome are needed to count a call. Being named to the
+    official or kept informed needs an email address, proven by a link, and a name.
+    """
 
     outcome = forms.ChoiceField(label=_("How did it go?"), widget=forms.RadioSelect)
     named_to_target = forms.BooleanField(label=NAMED_TO_TARGET_LABEL, required=False)
@@ -193,3 +197,30 @@ class CallReportForm(_ParticipantForm):
         from outcry.actions.models import Call
 
         self.fields["outcome"].choices = Call.Outcome.choices
+        for name in ("first_name", "last_name", "email"):
+            self.fields[name].required = False
+        self.fields["email"].label = _("Email (optional)")
+        self.fields["email"].help_text = _(
+            "Needed only to be named to the official or kept informed: we then send you a "
+            "link to confirm it, and until you follow it you are counted without your name."
+        )
+        self.fields["first_name"].label = _("First name (to be named)")
+        self.fields["last_name"].label = _("Last name (to be named)")
+
+    def clean(self) -> dict:
+        data = super().clean()
+        wishes = data.get("named_to_target") or data.get("keep_informed")
+        if wishes and not data.get("email") and "email" not in self.errors:
+            self.add_error(
+                "email",
+                _(
+                    "To be named or kept informed, give your email address: we send you a "
+                    "link to confirm it. Otherwise untick those boxes: your call is counted "
+                    "all the same."
+                ),
+            )
+        if data.get("named_to_target"):
+            for name in ("first_name", "last_name"):
+                if not data.get(name) and name not in self.errors:
+                    self.add_error(name, _("To be named to the official, give your name."))
+        return data

@@ -1,22 +1,22 @@
-"""What happens elsewhere when a signature or a letter is confirmed.
+"""What happens elsewhere when a signature, a letter or a call report is confirmed.
 
 Apps above this one (subscriptions: "keep me informed" becomes a subscription to the case)
-must act when a signer or a letter writer confirms their address, and this app may not
-import them. They register a plain function here from their ``AppConfig.ready()``;
-``signature_confirm`` and ``letter_confirm`` call each one inside their own transaction, so
-what they write exists if, and only if, the confirmation does. Unlike a Django signal this
-is an explicit, ordered call in the service, easy to follow from the call site, and not
-fired by a bare ``save()``.
+must act when a signer, a letter writer or a caller confirms their address, and this app
+may not import them. They register a plain function here from their ``AppConfig.ready()``;
+``signature_confirm``, ``letter_confirm`` and ``call_confirm`` call each one inside their
+own transaction, so what they write exists if, and only if, the confirmation does. Unlike
+a Django signal this is an explicit, ordered call in the service, easy to follow from the
+call site, and not fired by a bare ``save()``.
 """
 
 from collections.abc import Callable
 from typing import Any
 
-from outcry.actions.models import Letter, Signature
+from outcry.actions.models import Call, Letter, Signature
 
-# A call report is not here: it is taken without an email round trip, so its "keep me
-# informed" was never proven to come from the address's owner.
-Confirmed = Signature | Letter
+# A call report is counted without an email round trip, but comes here only when the
+# address it gave is confirmed: only then is its "keep me informed" the owner's.
+Confirmed = Signature | Letter | Call
 # Called as ``receiver(participation, resume_email=...)``: ``resume_email`` is the wording
 # (``wording``, ``version``) of the box ticked on the confirmation page to hear from us
 # again after an "unsubscribe from everything", or None.
@@ -26,8 +26,8 @@ _on_confirmed: dict[str, ConfirmationReceiver] = {}
 
 
 def on_confirmed(label: str, receiver: ConfirmationReceiver) -> None:
-    """Call ``receiver(signature_or_letter)`` whenever one is confirmed (idempotent per
-    label). ``participation.action`` is its petition or letter action."""
+    """Call ``receiver(participation)`` whenever one is confirmed (idempotent per label).
+    ``participation.action`` is its letter or call action (a signature's is ``petition``)."""
     _on_confirmed[label] = receiver
 
 

@@ -44,6 +44,8 @@ from outcry.actions.services import (
     _rate_limited,
     confirmation_uuid,
     consents_record,
+    participant_words,
+    participation_adopt_name,
 )
 from outcry.core.audit import audit_record
 from outcry.core.crypto import blind_index, email_hash, seal
@@ -153,7 +155,7 @@ def letter_create(
     flag_reason = _rate_limited(ip_hash)
     from outcry.actions import tasks
 
-    sealed = {"name": f"{first_name} {last_name}".strip(), "city": city}
+    sealed = participant_words(first_name, last_name, city)
     if body is not None:
         sealed["body"] = body
     try:
@@ -258,6 +260,7 @@ def letter_confirm(*, token: str, resume_email: ConsentText | None = None) -> Le
                 pk=letter.supporter_id, email_confirmed_at__isnull=True
             ).update(email_confirmed_at=now)
             hooks.confirmed(letter, resume_email=resume_email)
+            participation_adopt_name(participation=letter)
             action_id = letter.action_id
             transaction.on_commit(lambda: action_request_count(kind="letter", action_id=action_id))
             if target_status == Letter.TargetStatus.QUEUED:

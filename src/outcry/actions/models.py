@@ -270,6 +270,19 @@ class OfficeAction(models.Model):
         _("status"), max_length=10, choices=ActionStatus, default=ActionStatus.DRAFT
     )
     closes_at = models.DateTimeField(_("closes at"), null=True, blank=True)
+    retention_days = models.PositiveIntegerField(
+        _("keep participants' data for (days)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Days after the action closes (with no closing date: after the site's longest "
+            "open period) before those who did not ask to hear more are anonymised. Empty: "
+            "the site's default."
+        ),
+    )
+    anonymised_at = models.DateTimeField(
+        _("participants anonymised"), null=True, blank=True, editable=False
+    )
     # Written only by the counting task (batched), like Petition.signature_count.
     count = models.PositiveIntegerField(_("counted"), default=0, editable=False)
     counted_at = models.DateTimeField(_("count updated"), null=True, blank=True, editable=False)
@@ -517,7 +530,13 @@ class TargetDigest(models.Model):
 
 
 class Call(Participation):
-    """A supporter's report that they called the office, with how it went."""
+    """A supporter's report that they called the office, with how it went.
+
+    Counted when made (the call was the act). The email is optional: without it the report
+    has no supporter and is counted by country only. With it, a confirmation link goes to
+    the address, and only once it is followed (``confirmed_at``) may the caller be named to
+    the official or kept informed.
+    """
 
     class Outcome(models.TextChoices):
         ANSWERED = "answered", _("Someone answered")
@@ -528,13 +547,27 @@ class Call(Participation):
         CallAction, on_delete=models.CASCADE, related_name="calls", verbose_name=_("action")
     )
     outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome)
+    supporter = models.ForeignKey(
+        Supporter,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("supporter"),
+        null=True,
+        blank=True,
+    )
+    email_hash = models.CharField(_("email hash"), max_length=64, blank=True)
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    confirmation_bounced = models.BooleanField(default=False, editable=False)
+    confirmed_at = models.DateTimeField(_("address confirmed"), null=True, blank=True)
 
     class Meta(Participation.Meta):
         verbose_name = _("call")
         verbose_name_plural = _("calls")
         constraints = [
             models.UniqueConstraint(
-                fields=["action", "email_hash"], name="one_call_per_email_per_action"
+                fields=["action", "email_hash"],
+                condition=~models.Q(email_hash=""),
+                name="one_call_per_email_per_action",
             ),
         ]
         indexes = [

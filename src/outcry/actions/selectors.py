@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from django.db.models import Case, F, QuerySet, TextField, Value, When
+from django.db.models import Case, F, Q, QuerySet, TextField, Value, When
 from django.shortcuts import get_object_or_404
 
 from outcry.actions.models import Call, CallAction, Letter, LetterAction, Petition, Signature
@@ -51,9 +51,14 @@ def _if_named(field: str):
 
 
 def _named(supporter_sealed: str, own_sealed: str) -> tuple[str, str]:
+    """The name and city sealed with the signature itself. Signatures made before the
+    name was sealed with them fall back to the supporter record's name."""
+    own = unseal(own_sealed) if own_sealed else {}
+    if "name" in own:
+        return own["name"], own.get("city", "")
     person = unseal(supporter_sealed)
     name = " ".join(p for p in (person.get("first_name", ""), person.get("last_name", "")) if p)
-    return name, unseal(own_sealed).get("city", "") if own_sealed else ""
+    return name, own.get("city", "")
 
 
 def _signature_rows(petition: Petition) -> Iterator[DeliveryRow]:
@@ -78,11 +83,13 @@ def _signature_rows(petition: Petition) -> Iterator[DeliveryRow]:
             yield DeliveryRow(country=country, name=None, city="")
 
 
-def _participant_rows(queryset) -> Iterator[DeliveryRow]:
+def _participant_rows(queryset, *, named=None) -> Iterator[DeliveryRow]:
     """Letters and calls: the supporter's name as they signed it and their city are sealed
-    together on the row itself."""
+    together on the row itself. ``named``: who may be named (default: who agreed)."""
     rows = queryset.filter(counted=True).order_by("pk")
-    rows = rows.values_list("country", "named_to_target", _if_named("personal_data"))
+    named = named if named is not None else Q(named_to_target=True)
+    sealed = Case(When(named, then=F("personal_data")), default=Value(""), output_field=TextField())
+    rows = rows.values_list("country", "named_to_target", sealed)
     for country, named, sealed in rows.iterator(chunk_size=DELIVERY_CHUNK_SIZE):
         if named and sealed:
             words = unseal(sealed)
@@ -105,7 +112,11 @@ def delivery_rows(*, action) -> Iterator[DeliveryRow]:
     if isinstance(action, LetterAction):
         return _participant_rows(Letter.objects.filter(action=action))
     if isinstance(action, CallAction):
-        return _participant_rows(Call.objects.filter(action=action))
+        # A call is counted unproven; its caller is named only once their address is.
+        return _participant_rows(
+            Call.objects.filter(action=action),
+            named=Q(named_to_target=True, confirmed_at__isnull=False),
+        )
     raise TypeError(f"Not an action: {action!r}")
 
 

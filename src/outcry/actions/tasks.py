@@ -2,7 +2,7 @@
 
 from django_tasks import task
 
-from outcry.actions import counting, letters, services
+from outcry.actions import calls, counting, letters, services
 
 
 @task()
@@ -48,3 +48,13 @@ def send_letter_to_target(letter_id: int, attempt: int = 0) -> str:
 @task()
 def send_target_digest(digest_id: int, attempt: int = 0) -> str:
     return letters.digest_send(digest_id=digest_id, attempt=attempt)
+
+
+@task()
+def adopt_confirmed_name(label: str, participation_id: int) -> str:
+    return services.supporter_adopt_confirmed_name(label=label, participation_id=participation_id)
+
+
+@task()
+def send_call_confirmation(call_id: int, attempt: int = 0) -> str:
+    return calls.call_send_confirmation(call_id=call_id, attempt=attempt)

@@ -16,6 +16,7 @@ urlpatterns = [
     path("calls/<slug:slug>/count.json", views.call_count_json, name="call-count-json"),
     path("letters/<slug:slug>/check-email/", views.letter_check_email, name="letter-check-email"),
     path("letters/confirm/<str:token>/", views.letter_confirm, name="letter-confirm"),
+    path("calls/confirm/<str:token>/", views.call_confirm, name="call-confirm"),
     path("calls/<slug:slug>/", views.call_detail, name="call-detail"),
     path("calls/<slug:slug>/thanks/", views.call_thanks, name="call-thanks"),
 ]

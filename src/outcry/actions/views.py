@@ -462,6 +462,36 @@ def call_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "actions/call_detail.html", context, status=status)
 
 
+@require_GET
+def _call_page(call) -> ConfirmationPage:
+    return _participation_page(
+        call,
+        heading=_("Confirm your email address"),
+        lead=_("You reported a call for “%(title)s”. It is counted already.")
+        % {"title": call.action.title},
+        button=_("Confirm my address"),
+        note=_("If you did not report this call, close this page: nothing will happen."),
+    )
+
+
+@confirmation_link
+def call_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    # Opening the link only shows the button: mail scanners open every link.
+    try:
+        page = _call_page(calls.call_to_confirm(token=token))
+        if request.method != "POST":
+            return confirmation_page(request, page)
+        call = calls.call_confirm(
+            token=token,
+            resume_email=resume_email_answer(
+                request, wording=page.choice.label if page.choice else ""
+            ),
+        )
+    except tuple(_CONFIRM_PROBLEMS) as exc:
+        return _confirm_problem(request, exc)
+    return render(request, "actions/call_confirmed.html", {"call": call, "action": call.action})
+
+
 def _hhmm(moment) -> str:
     return moment.strftime("%H:%M") if moment is not None else ""
 

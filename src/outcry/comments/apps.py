@@ -12,5 +12,10 @@ class CommentsConfig(AppConfig):
         from outcry.supporters import personal_data
 
         personal_data.register(
-            "comments", export=comments_data.comments_export, erase=comments_data.comments_erase
+            "comments",
+            export=comments_data.comments_export,
+            erase=comments_data.comments_erase,
+            models=("comments.comment", "comments.commentreport"),
+            retain=comments_data.comments_retain,
+            retains=("comments.comment", "comments.commentreport"),
         )

@@ -5,9 +5,12 @@ its author gave (optional). Registered in ``outcry.supporters.personal_data`` fr
 ``CommentsConfig.ready()``.
 """
 
+from datetime import datetime, timedelta
+
+from django.conf import settings
 from django.utils import timezone
 
-from outcry.comments.models import Comment
+from outcry.comments.models import Comment, CommentReport
 from outcry.core.crypto import unseal
 from outcry.supporters.models import Supporter
 
@@ -41,3 +44,17 @@ def comments_erase(supporter: Supporter) -> None:
         body="",
         ip_hash="",
     )
+
+
+def comments_retain(now: datetime) -> int:
+    """RETENTION_DAYS_AFTER_CLOSE after posting, a comment keeps what its author published
+    (their name and text) and loses what they did not: the sealed email, its keyed hash and
+    the address hash. Reports that old, their moderation long done, go."""
+    cutoff = now - timedelta(days=settings.RETENTION_DAYS_AFTER_CLOSE)
+    scrubbed = (
+        Comment.objects.filter(created_at__lt=cutoff)
+        .exclude(email_sealed="", email_hash="", ip_hash="")
+        .update(email_sealed="", email_hash="", ip_hash="")
+    )
+    reports, _ = CommentReport.objects.filter(created_at__lt=cutoff).delete()
+    return scrubbed + reports

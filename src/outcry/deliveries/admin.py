@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -76,6 +77,7 @@ class DeliveryPackageAdmin(admin.ModelAdmin):
         "files",
         "pdf_sha256",
         "csv_sha256",
+        "erasures_after_delivery",
         "record_delivery",
     ]
     readonly_fields = fields
@@ -103,6 +105,10 @@ class DeliveryPackageAdmin(admin.ModelAdmin):
     def files(self, package: DeliveryPackage) -> str:
         if package.status != DeliveryPackage.Status.READY:
             return "—"
+        if package.files_deleted_at is not None:
+            return _("Deleted after delivery, on %(date)s (the digests stay).") % {
+                "date": date_format(timezone.localtime(package.files_deleted_at), "DATE_FORMAT")
+            }
         links = [
             (reverse("admin:deliveries_deliverypackage_download", args=[package.pk, kind]), label)
             for kind, label in (("pdf", _("Download the PDF")), ("csv", _("Download the CSV")))
@@ -152,7 +158,12 @@ class DeliveryPackageAdmin(admin.ModelAdmin):
     def download_view(self, request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         if not request.user.has_perm("deliveries.download_deliverypackage"):
             raise PermissionDenied
-        package = get_object_or_404(DeliveryPackage, pk=pk, status=DeliveryPackage.Status.READY)
+        package = get_object_or_404(
+            DeliveryPackage,
+            pk=pk,
+            status=DeliveryPackage.Status.READY,
+            files_deleted_at__isnull=True,
+        )
         if kind not in {"pdf", "csv"}:
             raise PermissionDenied
         handle = services.package_open(package=package, kind=kind, actor=request.user)

@@ -76,6 +76,16 @@ class DeliveryPackage(models.Model):
     csv = models.FileField(_("CSV"), storage=private_storage, upload_to="deliveries/", blank=True)
     pdf_sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64, blank=True)
     csv_sha256 = models.CharField(_("SHA-256 of the CSV"), max_length=64, blank=True)
+    # The files name supporters: deleted DELIVERY_PACKAGE_EXPIRY_DAYS after delivery. The
+    # record and its digests stay, so the verify page still recognises the files.
+    files_deleted_at = models.DateTimeField(
+        _("files deleted"), null=True, blank=True, editable=False
+    )
+    # Supporters erased after the package was delivered: the target still holds their
+    # names, which cannot be recalled; how many is kept, never who.
+    erasures_after_delivery = models.PositiveIntegerField(
+        _("supporters erased after delivery"), default=0, editable=False
+    )
 
     class Meta:
         ordering = ["-requested_at"]

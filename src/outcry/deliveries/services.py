@@ -19,13 +19,14 @@ import logging
 import tempfile
 from collections import Counter
 from collections.abc import Iterable
-from datetime import UTC, date
+from datetime import UTC, date, timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.files import File
 from django.db import models, transaction
+from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
@@ -313,9 +314,10 @@ def _verify_path(language: str) -> str:
 
 def package_generate(*, package_id: int) -> str:
     """Make the package's files (in the worker). Runs once: a ready package is left alone."""
+    claimed_at = timezone.now()
     claimed = DeliveryPackage.objects.filter(
         pk=package_id, status=DeliveryPackage.Status.QUEUED, generated_at__isnull=True
-    ).update(generated_at=timezone.now())
+    ).update(generated_at=claimed_at)
     if not claimed:
         return "skipped"
     package = DeliveryPackage.objects.select_related("office").get(pk=package_id)
@@ -355,7 +357,24 @@ def package_generate(*, package_id: int) -> str:
             package.countries = len([code for code in tally.by_country if code])
             package.addressee = ", ".join(to.address_lines[:2]) if to is not None else ""
             package.status = DeliveryPackage.Status.READY
-            package.save()
+            fields = [
+                "pdf",
+                "csv",
+                "pdf_sha256",
+                "csv_sha256",
+                "total",
+                "named",
+                "countries",
+                "addressee",
+                "status",
+            ]
+            # An erasure may have asked for a new package while this one was being made
+            # (it clears the claim): then these files may name the erased person.
+            if not DeliveryPackage.objects.filter(pk=package_id, generated_at=claimed_at).update(
+                **{name: getattr(package, name) for name in fields}
+            ):
+                _package_files_delete(package)
+                return "superseded"
     except Exception as exc:
         logger.exception("Delivery package %s failed", package_id)
         DeliveryPackage.objects.filter(pk=package_id).update(
@@ -484,3 +503,90 @@ def delivery_record_outcome(
             actor=actor, action=AuditEvent.Action.CHANGE, obj=delivery, detail=f"outcome={outcome}"
         )
     return delivery
+
+
+def _package_files_delete(package: DeliveryPackage) -> None:
+    for field in (package.pdf, package.csv):
+        if field:
+            field.delete(save=False)
+
+
+def packages_expire(*, now=None) -> int:
+    """Delete the files of packages delivered DELIVERY_PACKAGE_EXPIRY_DAYS ago or more (they
+    name supporters); the record and its digests stay for the verify page. Returns how many
+    packages lost their files. Idempotent."""
+    now = now or timezone.now()
+    cutoff = timezone.localdate(now) - timedelta(days=settings.DELIVERY_PACKAGE_EXPIRY_DAYS)
+    due = DeliveryPackage.objects.filter(
+        files_deleted_at__isnull=True, deliveries__delivered_on__lte=cutoff
+    ).distinct()
+    expired = 0
+    for package in due.iterator():
+        with transaction.atomic():
+            claimed = DeliveryPackage.objects.filter(
+                pk=package.pk, files_deleted_at__isnull=True
+            ).update(files_deleted_at=now, pdf="", csv="")
+            if claimed:
+                transaction.on_commit(lambda package=package: _package_files_delete(package))
+                expired += 1
+    if expired:
+        audit_record(
+            actor=None,
+            action=AuditEvent.Action.CHANGE,
+            object_type="deliveries.deliverypackage",
+            detail=f"retention: files of {expired} delivered package(s) deleted "
+            f"{settings.DELIVERY_PACKAGE_EXPIRY_DAYS} days after delivery",
+        )
+    return expired
+
+
+def _participations_in_packages(supporter) -> list[tuple[ContentType, int, object]]:
+    """(action type, action id, when counted) for each counted participation of
+    ``supporter``: the packages made after that moment hold them."""
+    from outcry.actions.models import Call, Letter, Signature
+
+    found = []
+    for model, action_field in ((Signature, "petition"), (Letter, "action"), (Call, "action")):
+        action_model = model._meta.get_field(action_field).related_model
+        content_type = ContentType.objects.get_for_model(action_model)
+        rows = model.objects.filter(supporter=supporter, counted=True)
+        for action_id, validated_at in rows.values_list(f"{action_field}_id", "validated_at"):
+            found.append((content_type, action_id, validated_at))
+    return found
+
+
+def packages_erase_supporter(supporter) -> None:
+    """A supporter is erased (registered with the supporters' personal-data registry).
+
+    Packages not yet delivered that may hold them are made again (without them, since the
+    erasure has removed their name by the time the worker runs). Delivered packages cannot
+    be recalled from the target: each records one more erasure after delivery, never who.
+    """
+    from outcry.deliveries import tasks
+
+    for content_type, action_id, validated_at in _participations_in_packages(supporter):
+        packages = DeliveryPackage.objects.filter(action_type=content_type, action_id=action_id)
+        if validated_at is not None:  # packages made before they were counted lack them
+            packages = packages.filter(generated_at__gte=validated_at)
+        delivered = packages.filter(deliveries__isnull=False).distinct()
+        DeliveryPackage.objects.filter(pk__in=delivered.values("pk")).update(
+            erasures_after_delivery=F("erasures_after_delivery") + 1
+        )
+        for package in packages.exclude(pk__in=delivered.values("pk")):
+            DeliveryPackage.objects.filter(pk=package.pk).update(
+                status=DeliveryPackage.Status.QUEUED,
+                generated_at=None,
+                pdf="",
+                csv="",
+                pdf_sha256="",
+                csv_sha256="",
+                error="",
+            )
+            transaction.on_commit(lambda package=package: _package_files_delete(package))
+            enqueue_with_transaction(tasks.generate_delivery_package, package.pk)
+
+
+def packages_export_supporter(supporter) -> list:
+    """Packages hold no row about a supporter (their name is in the files, exported with
+    their participations)."""
+    return []

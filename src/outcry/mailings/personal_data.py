@@ -1,5 +1,9 @@
 """What mailings hold about a supporter: who was sent what (for "my data" and erasure)."""
 
+from datetime import datetime, timedelta
+
+from django.conf import settings
+
 from outcry.mailings.models import MailingRecipient
 from outcry.supporters import personal_data
 from outcry.supporters.models import Supporter
@@ -25,5 +29,24 @@ def erase(supporter: Supporter) -> None:
     MailingRecipient.objects.filter(supporter=supporter).update(view_data="", message_id="")
 
 
+def retain(now: datetime) -> int:
+    """RETENTION_DAYS_AFTER_CLOSE after sending, a recipient row keeps only what the
+    mailing's counts need: its encrypted merge values (their name, for the view-in-browser
+    page) and the Message-ID (to match a late bounce) go."""
+    cutoff = now - timedelta(days=settings.RETENTION_DAYS_AFTER_CLOSE)
+    return (
+        MailingRecipient.objects.filter(sent_at__lt=cutoff)
+        .exclude(view_data="", message_id="")
+        .update(view_data="", message_id="")
+    )
+
+
 def register() -> None:
-    personal_data.register("mailings", export=export, erase=erase)
+    personal_data.register(
+        "mailings",
+        export=export,
+        erase=erase,
+        models=("mailings.mailingrecipient",),
+        retain=retain,
+        retains=("mailings.mailingrecipient",),
+    )

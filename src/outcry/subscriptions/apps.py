@@ -10,7 +10,7 @@ class SubscriptionsConfig(AppConfig):
     def ready(self) -> None:
         from outcry.actions import hooks
         from outcry.subscriptions import personal_data as subscriptions_data
-        from outcry.subscriptions import services
+        from outcry.subscriptions import retention, services
         from outcry.supporters import personal_data
 
         personal_data.register(
@@ -18,6 +18,19 @@ class SubscriptionsConfig(AppConfig):
             export=subscriptions_data.subscriptions_export,
             erase=subscriptions_data.subscriptions_erase,
             withdraw=services.subscriptions_end_all,
+            models=("subscriptions.subscription",),
+            # Participants of every action type, never-confirmed subscribers, the files of
+            # delivered packages; the other apps' own retention runs with it.
+            retain=retention.retention_run_all,
+            retains=(
+                "supporters.supporter",
+                "supporters.consentrecord",
+                "actions.signature",
+                "actions.letter",
+                "actions.call",
+                "subscriptions.subscription",
+                "deliveries.deliverypackage",
+            ),
         )
         # "Keep me informed" becomes a subscription once the signature or letter is confirmed.
         hooks.on_confirmed("subscriptions", services.subscription_from_confirmation)

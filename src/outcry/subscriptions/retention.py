@@ -1,8 +1,16 @@
-"""Retention: a set time after a petition closes, its signers who did not ask to hear
-more are anonymised (as alphagov/e-petitions does six months after a petition closes).
+"""Retention: a set time after an action closes (per action, or the site default), its
+participants who did not ask to hear more are anonymised (as alphagov/e-petitions does six
+months after a petition closes). Every action type is covered: petitions, letters and
+emails, calls.
+
+An action with no closing date is treated as closing ``RETENTION_MAX_OPEN_DAYS`` after it
+was opened, so no one is kept forever because nobody closed it; and while such an action is
+still taking part, each participant also keeps at least the action's period from their own
+participation (a late signer is not erased the day after signing).
 
 It lives here, not in actions or supporters, because "asked to hear more" is known here:
-an active subscription, or a "keep me informed" signature.
+an active subscription, or a confirmed "keep me informed" when acting. Delivered packages'
+files expire in the same daily run (``outcry.deliveries.services.packages_expire``).
 """
 
 import logging
@@ -13,9 +21,18 @@ from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from outcry.actions.models import Call, Letter, Petition, Signature
+from outcry.actions.models import (
+    Call,
+    CallAction,
+    Letter,
+    LetterAction,
+    ParticipationState,
+    Petition,
+    Signature,
+)
 from outcry.core.audit import audit_record
 from outcry.core.models import AuditEvent
+from outcry.deliveries.services import packages_expire
 from outcry.subscriptions.models import Subscription
 from outcry.subscriptions.tokens import confirmation_max_age
 from outcry.supporters.models import Supporter
@@ -25,87 +42,149 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_RETENTION_DAYS = 180
 
+# Every action type: (action model, participation model, the participation's link to its
+# action, what "keep me informed" needs to count: the participation proven by its link).
+ACTION_TYPES = (
+    (Petition, Signature, "petition", Q(state=Signature.State.VALIDATED)),
+    (LetterAction, Letter, "action", Q(state=ParticipationState.VALIDATED)),
+    (CallAction, Call, "action", Q(confirmed_at__isnull=False)),
+)
 
-def retention_days(petition: Petition) -> int:
-    if petition.retention_days is not None:
-        return petition.retention_days
-    return int(getattr(settings, "RETENTION_DAYS_AFTER_CLOSE", DEFAULT_RETENTION_DAYS))
+
+def _action_type(action):
+    for action_model, model, link, proven in ACTION_TYPES:
+        if isinstance(action, action_model):
+            return model, link, proven
+    raise TypeError(f"Not an action: {action!r}")
 
 
-def retention_ends_at(petition: Petition) -> datetime | None:
-    """When this petition's signers' data is due to go; None while it has no closing date."""
-    if petition.closes_at is None:
-        return None
-    return petition.closes_at + timedelta(days=retention_days(petition))
+def retention_days(action) -> int:
+    """The action's own period, or the site's default."""
+    if action.retention_days is not None:
+        return action.retention_days
+    return int(settings.RETENTION_DAYS_AFTER_CLOSE)
+
+
+def _retention_starts_at(action) -> datetime:
+    if action.closes_at is not None:
+        return action.closes_at
+    return action.created_at + timedelta(days=settings.RETENTION_MAX_OPEN_DAYS)
+
+
+def retention_ends_at(action) -> datetime:
+    """When this action's participants' data is due to go (but see ``_participants``: on
+    an action with no closing date, each participant keeps their own period too)."""
+    return _retention_starts_at(action) + timedelta(days=retention_days(action))
+
+
+def actions_due(*, now: datetime | None = None) -> list:
+    """Every action, of every type, whose retention period has ended."""
+    now = now or timezone.now()
+    return [
+        action
+        for action_model, *_ in ACTION_TYPES
+        for action in action_model.objects.filter(
+            Q(closes_at__lte=now)
+            | Q(
+                closes_at__isnull=True,
+                created_at__lte=now - timedelta(days=settings.RETENTION_MAX_OPEN_DAYS),
+            )
+        ).order_by("pk")
+        if retention_ends_at(action) <= now
+    ]
 
 
 def petitions_due(*, now: datetime | None = None) -> list[Petition]:
-    now = now or timezone.now()
-    candidates = Petition.objects.filter(anonymised_at__isnull=True, closes_at__lte=now)
-    return [p for p in candidates if (end := retention_ends_at(p)) is not None and end <= now]
+    return [action for action in actions_due(now=now) if isinstance(action, Petition)]
 
 
-def _still_needed_elsewhere(petition: Petition, now: datetime):
-    """Signatures on other petitions whose retention has not run out (open, or closed
-    recently): the signer's record is still needed there."""
-    kept_petitions = [
-        p.pk
-        for p in Petition.objects.exclude(pk=petition.pk).filter(anonymised_at__isnull=True)
-        if (end := retention_ends_at(p)) is None or end > now
-    ]
-    return Signature.objects.filter(supporter=OuterRef("pk"), petition_id__in=kept_petitions)
+def _participants(action, now: datetime):
+    """The action's participations that are due."""
+    model, link, _proven = _action_type(action)
+    rows = model.objects.filter(**{link: action}, supporter__isnull=False)
+    if action.closes_at is None:
+        rows = rows.filter(created_at__lte=now - timedelta(days=retention_days(action)))
+    return rows
 
 
-def _letters_and_calls_still_needed(now: datetime):
-    """Letters and calls on actions still open or closed within the retention period: a
-    letter may still be waiting for its turn to the target, so its writer is kept."""
-    cutoff = now - timedelta(
-        days=int(getattr(settings, "RETENTION_DAYS_AFTER_CLOSE", DEFAULT_RETENTION_DAYS))
-    )
-    live = Q(action__closes_at__isnull=True) | Q(action__closes_at__gt=cutoff)
-    return [
-        Exists(model.objects.filter(live, supporter=OuterRef("pk"))) for model in (Letter, Call)
-    ]
+def _still_needed(action, now: datetime) -> Q:
+    """The supporter also took part in an action whose period has not run out (open, or
+    closed recently: a letter may still be waiting its turn to the target)."""
+    due = {(type(a), a.pk) for a in actions_due(now=now)}
+    needed = Q()
+    longest = timedelta(days=max(int(settings.RETENTION_DAYS_AFTER_CLOSE), 0))
+    for action_model, model, link, _proven in ACTION_TYPES:
+        live = [
+            pk
+            for pk in action_model.objects.values_list("pk", flat=True)
+            if (action_model, pk) not in due
+        ]
+        longest_here = max(
+            [longest]
+            + [
+                timedelta(days=days)
+                for days in action_model.objects.filter(retention_days__isnull=False)
+                .values_list("retention_days", flat=True)
+                .distinct()
+            ]
+        )
+        rows = model.objects.filter(supporter=OuterRef("pk")).filter(
+            Q(**{f"{link}_id__in": live})
+            | Q(**{f"{link}__closes_at__isnull": True}, created_at__gt=now - longest_here)
+        )
+        needed |= Q(Exists(rows))
+    return needed
 
 
-def supporters_to_anonymise(*, petition: Petition, now: datetime | None = None):
-    """Signers of ``petition`` who did not opt in to hear more, and whose data no other
-    petition still needs."""
-    now = now or timezone.now()
+def _opted_in() -> Q:
+    """An active subscription, or a proven "keep me informed" on any action."""
     opted_in = Q(Exists(Subscription.objects.active().filter(supporter=OuterRef("pk"))))
-    for model in (Signature, Letter, Call):
-        opted_in |= Q(Exists(model.objects.filter(supporter=OuterRef("pk"), keep_informed=True)))
-    still_needed = Q(Exists(_still_needed_elsewhere(petition, now)))
-    for needed in _letters_and_calls_still_needed(now):
-        still_needed |= Q(needed)
+    for _action_model, model, _link, proven in ACTION_TYPES:
+        opted_in |= Q(
+            Exists(model.objects.filter(proven, supporter=OuterRef("pk"), keep_informed=True))
+        )
+    return opted_in
+
+
+def supporters_to_anonymise(*, petition=None, action=None, now: datetime | None = None):
+    """Participants of ``action`` who are due, did not opt in to hear more, and whose data
+    no other action still needs. (``petition=`` is the older name of ``action=``.)"""
+    action = action if action is not None else petition
+    now = now or timezone.now()
+    due = _participants(action, now).values("supporter_id")
     return (
-        Supporter.objects.filter(erased_at__isnull=True, signatures__petition=petition)
-        .exclude(opted_in)
-        .exclude(still_needed)
-        .distinct()
+        Supporter.objects.filter(erased_at__isnull=True, pk__in=due)
+        .exclude(_opted_in())
+        .exclude(_still_needed(action, now))
     )
 
 
-def petition_apply_retention(*, petition: Petition, now: datetime | None = None) -> int:
-    """Anonymise the petition's signers who are due; the petition's counts (and its
-    signatures' countries) stay. Returns how many supporters were anonymised."""
+def action_apply_retention(*, action, now: datetime | None = None) -> int:
+    """Anonymise the action's participants who are due; its counts (and its participations'
+    countries) stay. Returns how many supporters were anonymised."""
     now = now or timezone.now()
     anonymised = 0
-    for supporter in supporters_to_anonymise(petition=petition, now=now).iterator():
+    for supporter in supporters_to_anonymise(action=action, now=now).iterator():
         # No suppression entry: these people asked for nothing to stop, they just did not
         # ask to hear more. One audit row for the run, not one per person.
         supporter_erase(supporter=supporter, suppress=False, audit=False, why="retention")
         anonymised += 1
-    Petition.objects.filter(pk=petition.pk).update(anonymised_at=now)
-    audit_record(
-        actor=None,
-        action=AuditEvent.Action.CHANGE,
-        obj=petition,
-        detail=f"retention: {anonymised} signer(s) anonymised "
-        f"{retention_days(petition)} days after the petition closed",
-    )
-    logger.info("retention: petition %s: %s supporter(s) anonymised", petition.pk, anonymised)
+    first_time = action.anonymised_at is None
+    type(action).objects.filter(pk=action.pk).update(anonymised_at=now)
+    if anonymised or first_time:
+        audit_record(
+            actor=None,
+            action=AuditEvent.Action.CHANGE,
+            obj=action,
+            detail=f"retention: {anonymised} participant(s) anonymised "
+            f"{retention_days(action)} days after the action closed",
+        )
+    logger.info("retention: %s %s: %s anonymised", action._meta.label, action.pk, anonymised)
     return anonymised
+
+
+def petition_apply_retention(*, petition: Petition, now: datetime | None = None) -> int:
+    return action_apply_retention(action=petition, now=now)
 
 
 def unconfirmed_subscribers(*, now: datetime | None = None):
@@ -158,10 +237,40 @@ def retention_schedule_next() -> bool:
     return True
 
 
+def action_key(action) -> str:
+    """A petition by its slug; other actions by kind and slug (slugs are unique per type)."""
+    if isinstance(action, Petition):
+        return action.slug
+    return f"{action._meta.model_name}:{action.slug}"
+
+
 def retention_apply(*, now: datetime | None = None) -> dict[str, int]:
-    """Apply retention to every petition that is due. Idempotent: a petition is done once."""
+    """Apply retention to every action that is due, and expire delivered packages' files.
+
+    Returns, per action, how many were anonymised, for the actions where anything happened
+    or that were due for the first time. Idempotent: the erased are not erased twice, and
+    an action still open past its period is visited again for its late participants.
+    """
     now = now or timezone.now()
-    return {
-        petition.slug: petition_apply_retention(petition=petition, now=now)
-        for petition in petitions_due(now=now)
+    done = {}
+    for action in actions_due(now=now):
+        first_time = action.anonymised_at is None
+        anonymised = action_apply_retention(action=action, now=now)
+        if anonymised or first_time:
+            done[action_key(action)] = anonymised
+    packages_expire(now=now)
+    return done
+
+
+def retention_run_all(now: datetime | None = None) -> dict:
+    """The daily run: this module's retention, then every other app's (registered with the
+    supporters' personal-data registry)."""
+    from outcry.supporters.personal_data import retain_all
+
+    now = now or timezone.now()
+    done = {
+        "actions": retention_apply(now=now),
+        "subscribers": unconfirmed_subscribers_purge(now=now),
     }
+    done |= retain_all(now=now, skip="subscriptions")
+    return done

@@ -21,17 +21,12 @@ def send_my_data(supporter_id: int, attempt: int = 0) -> str:
 
 
 @task()
-def apply_retention(reschedule: bool = False) -> dict[str, int]:
+def apply_retention(reschedule: bool = False) -> dict:
     """Apply retention now; with ``reschedule``, run again in a day (a periodic task that
     needs no cron: start it once with ``outcry apply_retention --daily``)."""
-    from outcry.subscriptions.retention import (
-        retention_apply,
-        retention_schedule_next,
-        unconfirmed_subscribers_purge,
-    )
+    from outcry.subscriptions.retention import retention_run_all, retention_schedule_next
 
-    done = retention_apply()
-    unconfirmed_subscribers_purge()
+    done = retention_run_all()
     if reschedule:
         retention_schedule_next()
     return done

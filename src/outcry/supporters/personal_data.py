@@ -5,10 +5,16 @@ apps that sit above this one and that this app may not import. Each such app reg
 exporter and one eraser from its ``AppConfig.ready()``; the supporters' services call them
 all. An app that adds a model pointing at ``Supporter`` (or sealing a supporter's words)
 registers here in the same change, or its rows would survive an erasure.
+
+Each app also names the models it holds personal data in (``models``: covered by its
+``erase``) and may give a ``retain`` function, run daily, that lets personal data go when
+it is no longer needed (``retains``: the models it covers). A test walks every model and
+fails when one holding personal data is covered by no eraser or no retention.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from outcry.supporters.models import Supporter
@@ -23,7 +29,21 @@ class PersonalDataHolder:
     erase: Callable[[Supporter], None]
     # Stop any email this app would send them (unsubscribe from everything); optional.
     withdraw: Callable[[Supporter], bool] | None = None
+    # The models ("app_label.modelname") whose personal data ``erase`` removes.
+    models: tuple[str, ...] = ()
+    # Run daily: remove what is no longer needed; returns how many rows or people it did.
+    retain: Callable[[datetime], Any] | None = None
+    # The models whose personal data ``retain`` lets go in time.
+    retains: tuple[str, ...] = ()
 
+
+# Erased by ``supporter_erase`` itself, whatever the apps register.
+SUPPORTERS_MODELS = ("supporters.supporter", "supporters.consentrecord")
+# Kept on purpose, with the reason.
+RETENTION_EXEMPT = {
+    "supporters.suppression": "a keyed hash of an address that asked never to be mailed "
+    "again (erased, complained, bounced): dropping it would mail them again",
+}
 
 _holders: dict[str, PersonalDataHolder] = {}
 
@@ -34,14 +54,34 @@ def register(
     export: Callable[[Supporter], Any],
     erase: Callable[[Supporter], None],
     withdraw: Callable[[Supporter], bool] | None = None,
+    models: tuple[str, ...] = (),
+    retain: Callable[[datetime], Any] | None = None,
+    retains: tuple[str, ...] = (),
 ) -> None:
     """Declare an app's personal data (call from ``AppConfig.ready()``; idempotent).
 
     ``withdraw`` ends what this app sends the supporter (subscriptions, follow-ups) when
     they unsubscribe from everything, and returns whether anything changed.
     """
-    _holders[label] = PersonalDataHolder(label=label, export=export, erase=erase, withdraw=withdraw)
+    _holders[label] = PersonalDataHolder(
+        label=label,
+        export=export,
+        erase=erase,
+        withdraw=withdraw,
+        models=models,
+        retain=retain,
+        retains=retains,
+    )
 
 
 def holders() -> list[PersonalDataHolder]:
     return sorted(_holders.values(), key=lambda holder: holder.label)
+
+
+def retain_all(*, now: datetime, skip: str = "") -> dict[str, Any]:
+    """Run every app's daily retention (but ``skip``'s: the caller's own), by label."""
+    return {
+        holder.label: holder.retain(now)
+        for holder in holders()
+        if holder.retain is not None and holder.label != skip
+    }

@@ -28,7 +28,9 @@ def supporter_get_or_create(
     """The one supporter record for this address, created (and sealed) on first sight.
 
     An existing record is left as it is: whoever types an address is not yet proven to own
-    it, so they must not be able to overwrite the owner's name.
+    it, so they must not be able to overwrite the owner's name. The name typed first is
+    only a placeholder: each participation seals the name given with it and uses that, and
+    the record takes a participation's name when it is confirmed (``supporter_rename``).
     """
     hashed = email_hash(email)
     supporter = Supporter.objects.filter(email_hash=hashed).first()
@@ -45,6 +47,23 @@ def supporter_get_or_create(
                 "language": language,
             },
         )
+
+
+def supporter_rename(*, supporter: Supporter, first_name: str, last_name: str) -> None:
+    """The address's owner confirmed an action under this name: the record takes it.
+
+    Opens and reseals the record, so it runs where a private key is (the worker). Called
+    only for a confirmed participation: an unconfirmed one never changes anyone's name.
+    """
+    with transaction.atomic():
+        supporter = Supporter.objects.select_for_update().get(pk=supporter.pk)
+        if supporter.erased_at is not None:
+            return
+        person = supporter_personal_data(supporter=supporter)
+        if (person.get("first_name", ""), person.get("last_name", "")) == (first_name, last_name):
+            return
+        person |= {"first_name": first_name, "last_name": last_name}
+        Supporter.objects.filter(pk=supporter.pk).update(personal_data=seal(person))
 
 
 def consent_record(

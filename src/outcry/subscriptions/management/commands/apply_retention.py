@@ -1,19 +1,23 @@
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from outcry.subscriptions.retention import (
-    petitions_due,
+    action_key,
+    actions_due,
     retention_apply,
     supporters_to_anonymise,
     unconfirmed_subscribers,
     unconfirmed_subscribers_purge,
 )
+from outcry.supporters.personal_data import retain_all
 
 
 class Command(BaseCommand):
     help = (
-        "Anonymise the signers who did not ask to hear more, once their petition has been "
-        "closed for its retention period. Run it daily from cron, or once with --daily to let "
-        "the worker run it every day."
+        "Anonymise the participants (signers, letter writers, callers) who did not ask to "
+        "hear more, once their action has been closed for its retention period, and delete "
+        "the files of delivery packages delivered long enough ago. Run it daily from cron, "
+        "or once with --daily to let the worker run it every day."
     )
 
     def add_arguments(self, parser) -> None:
@@ -34,9 +38,9 @@ class Command(BaseCommand):
             self.stdout.write("Retention queued: the worker runs it now, then daily.")
             return
         if dry_run:
-            for petition in petitions_due():
-                count = supporters_to_anonymise(petition=petition).count()
-                self.stdout.write(f"{petition.slug}: {count} supporter(s) would be anonymised")
+            for action in actions_due():
+                count = supporters_to_anonymise(action=action).count()
+                self.stdout.write(f"{action_key(action)}: {count} supporter(s) would be anonymised")
             count = unconfirmed_subscribers().count()
             self.stdout.write(f"{count} never-confirmed subscriber(s) would be erased")
             return
@@ -44,3 +48,5 @@ class Command(BaseCommand):
             self.stdout.write(f"{slug}: {count} supporter(s) anonymised")
         count = unconfirmed_subscribers_purge()
         self.stdout.write(f"{count} never-confirmed subscriber(s) erased")
+        for label, done in retain_all(now=timezone.now(), skip="subscriptions").items():
+            self.stdout.write(f"{label}: {done} row(s) let go")
