@@ -60,7 +60,7 @@ class PetitionAdmin(TranslationAdmin):
     readonly_fields = ["signature_count", "offline_count", "counted_at"]
     inlines = [OfflineSignaturesInline]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "reference", "case", "office"]}),
+        (None, {"fields": ["title", "slug", "reference", "case", "stands_without_case", "office"]}),
         (_("Text"), {"fields": ["ask", "body"]}),
         (
             _("Signing"),
@@ -264,6 +264,7 @@ class LetterActionAdmin(TranslationAdmin):
                     "slug",
                     "reference",
                     "case",
+                    "stands_without_case",
                     "office",
                     "status",
                     "closes_at",
@@ -467,6 +468,7 @@ class CallActionAdmin(TranslationAdmin):
         "slug",
         "reference",
         "case",
+        "stands_without_case",
         "office",
         "status",
         "closes_at",

@@ -10,10 +10,23 @@ from outcry.cases.models import Case
 from outcry.supporters.models import Supporter
 from outcry.targets.models import Office
 
+# Who may see an action: not a draft, and its case is published, or it has none, or staff
+# let it stand on its own (then its pages never name the case).
+_SHOWN_CASE = (
+    models.Q(case__isnull=True)
+    | models.Q(case__is_published=True)
+    | models.Q(stands_without_case=True)
+)
+
+STANDS_WITHOUT_CASE_HELP = _(
+    "Keep this action public while its case is not published. Its pages, lists and feeds "
+    "then never show the case's name, status or link."
+)
+
 
 class PetitionQuerySet(models.QuerySet):
     def public(self) -> "PetitionQuerySet":
-        return self.exclude(status=Petition.Status.DRAFT)
+        return self.exclude(status=Petition.Status.DRAFT).filter(_SHOWN_CASE)
 
 
 class Petition(models.Model):
@@ -38,6 +51,9 @@ class Petition(models.Model):
         verbose_name=_("case"),
         null=True,
         blank=True,
+    )
+    stands_without_case = models.BooleanField(
+        _("show this action without its case"), default=False, help_text=STANDS_WITHOUT_CASE_HELP
     )
     office = models.ForeignKey(
         Office,
@@ -99,6 +115,10 @@ class Petition(models.Model):
         return reverse("petition-detail", kwargs={"slug": self.slug})
 
     @property
+    def public_case(self) -> Case | None:
+        return _public_case(self)
+
+    @property
     def is_open(self) -> bool:
         if self.status != self.Status.OPEN:
             return False
@@ -116,6 +136,13 @@ class Petition(models.Model):
     @property
     def progress_percent(self) -> int:
         return min(100, int(self.total * 100 / self.goal)) if self.goal else 0
+
+
+def _public_case(action) -> Case | None:
+    """The action's case as public pages may show it: None when it has none or when the
+    case is not published (the action then stands on its own, unnamed)."""
+    case = action.case
+    return case if case is not None and case.is_published else None
 
 
 class Signature(models.Model):
@@ -236,7 +263,7 @@ class ParticipationState(models.TextChoices):
 
 class OfficeActionQuerySet(models.QuerySet):
     def public(self):
-        return self.exclude(status=ActionStatus.DRAFT)
+        return self.exclude(status=ActionStatus.DRAFT).filter(_SHOWN_CASE)
 
 
 class OfficeAction(models.Model):
@@ -256,6 +283,9 @@ class OfficeAction(models.Model):
         verbose_name=_("case"),
         null=True,
         blank=True,
+    )
+    stands_without_case = models.BooleanField(
+        _("show this action without its case"), default=False, help_text=STANDS_WITHOUT_CASE_HELP
     )
     office = models.ForeignKey(
         Office,
@@ -306,6 +336,10 @@ class OfficeAction(models.Model):
     @property
     def total(self) -> int:
         return self.count
+
+    @property
+    def public_case(self) -> Case | None:
+        return _public_case(self)
 
 
 class LetterAction(OfficeAction):

@@ -19,7 +19,11 @@ def petition_for_page(*, slug: str) -> Petition:
 
 
 def petitions_open() -> QuerySet[Petition]:
-    return Petition.objects.filter(status=Petition.Status.OPEN).select_related("case", "office")
+    return (
+        Petition.objects.public()
+        .filter(status=Petition.Status.OPEN)
+        .select_related("case", "office")
+    )
 
 
 def petition_count(*, slug: str) -> dict:
@@ -160,7 +164,8 @@ def call_action_for_page(*, slug: str) -> CallAction:
 def case_actions(*, case, exclude=None) -> list:
     """Every public action on ``case`` (petitions, letters, emails, calls) with its count,
     for "1,204 letters sent" beside the petition count. ``exclude``: the page's own."""
-    if case is None:
+    if case is None or not case.is_published:
+        # A hidden case's actions that stand alone are not shown as belonging together.
         return []
     found = [
         *Petition.objects.public().filter(case=case),
@@ -201,7 +206,7 @@ def office_action_count(*, model, slug: str) -> dict:
 def office_actions_open() -> list:
     """Open letter, email and call actions, newest first (for the home page)."""
     found = [
-        *LetterAction.objects.filter(status="open").select_related("case"),
-        *CallAction.objects.filter(status="open").select_related("case"),
+        *LetterAction.objects.public().filter(status="open").select_related("case"),
+        *CallAction.objects.public().filter(status="open").select_related("case"),
     ]
     return sorted((a for a in found if a.is_open), key=lambda a: a.created_at, reverse=True)

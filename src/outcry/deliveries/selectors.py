@@ -45,6 +45,15 @@ class Verification:
     # "pdf" or "csv": which of the package's files has this digest.
     file_kind: str = ""
 
+    @property
+    def action_title(self) -> str:
+        """The action's title as delivered, or "" once the action is no longer public (its
+        case was unpublished): a verify page must not name what the site now hides."""
+        action = self.package.action if self.package is not None else None
+        if action is None or not type(action).objects.public().filter(pk=action.pk).exists():
+            return ""
+        return self.package.action_title
+
 
 def normalise_digest(value: str) -> str:
     return re.sub(r"[\s:]", "", value).lower()

@@ -258,7 +258,7 @@ def _write_pdf(
     doc.add_page()
     doc.heading(action.title)
     case = getattr(action, "case", None)
-    if case is not None:
+    if case is not None and case.is_published:
         doc.paragraph(_("Case: %(name)s") % {"name": case.name}, size=9)
     text = getattr(action, "text", "") or ""
     if text:

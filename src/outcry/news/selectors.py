@@ -57,14 +57,16 @@ def posts_for_country(*, code: str) -> QuerySet[Post]:
 
 def petitions_open_for_country(*, code: str) -> QuerySet[Petition]:
     return _petitions_open().filter(
-        Q(case__country=code) | Q(posts__is_published=True, posts__countries__contains=code)
+        Q(case__country=code, case__is_published=True)
+        | Q(posts__is_published=True, posts__countries__contains=code)
     )
 
 
 def _petitions_open() -> QuerySet[Petition]:
     now = timezone.now()
     return (
-        Petition.objects.filter(status=Petition.Status.OPEN)
+        Petition.objects.public()
+        .filter(status=Petition.Status.OPEN)
         .filter(Q(closes_at__isnull=True) | Q(closes_at__gt=now))
         .only(
             "id", "slug", "title", "signature_count", "offline_count", "goal", "status", "closes_at"

@@ -93,15 +93,22 @@ class Subscription(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.subject}"
+        about = self.case.name if self.kind == self.Kind.CASE else self.subject
+        return f"{self.get_kind_display()}: {about}"
 
     @property
     def subject(self) -> str:
-        """What it is about, as shown to the supporter (country, topic or case name)."""
+        """What it is about, as shown to the supporter (country, topic or case name).
+
+        A case that is not published is never named: preference pages and emails can be
+        forwarded, and the case may have been hidden to protect the person.
+        """
         if self.kind == self.Kind.COUNTRY:
             return str(self.country.name)
         if self.kind == self.Kind.TOPIC:
             return self.topic.name
+        if not self.case.is_published:
+            return str(_("a case that is not public at the moment"))
         return self.case.name
 
     @property

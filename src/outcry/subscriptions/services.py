@@ -311,7 +311,8 @@ def subscription_from_confirmation(
         return
     is_signature = isinstance(participation, Signature)
     action = participation.petition if is_signature else participation.action
-    if action.case_id:
+    # A hidden case's action may stand alone: its signers follow the country, not the case.
+    if action.case_id and action.case.is_published:
         scope = Scope.for_case(action.case)
     elif action.office_id and action.office.country:
         scope = Scope.for_country(str(action.office.country))
