@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('actions', '0004_signature_source_petition_retention'),
+        ('actions', '0006_calls_confirm_retention'),
     ]
 
     operations = [
