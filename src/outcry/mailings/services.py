@@ -17,7 +17,11 @@ from django.utils.translation import gettext as _
 from outcry.cases.models import CaseUpdate
 from outcry.core.audit import audit_record
 from outcry.core.crypto import email_hash
-from outcry.core.mail import PermanentDeliveryFailure, TemporaryDeliveryFailure
+from outcry.core.mail import (
+    PermanentDeliveryFailure,
+    TemporaryDeliveryFailure,
+    scrub_addresses,
+)
 from outcry.core.models import AuditEvent
 from outcry.core.queue import enqueue_with_transaction
 from outcry.mailings.basis import general_reason
@@ -367,6 +371,8 @@ def delivery_problem_apply(*, kind: str, email: str, message_id: str, detail: st
             supporter = recipient.supporter
     if supporter is None:
         return False
+    # The service's description often quotes the address: kept only without it.
+    detail = scrub_addresses(detail)
     with transaction.atomic():
         supporter_mark_undeliverable(supporter=supporter, reason=detail[:150], kind=kind)
         if recipient is not None and kind == "bounce":
