@@ -200,6 +200,7 @@ def test_export_lists_mailings_received_and_erasure_removes_view_data(
         {
             "mailing": "Elena alert",
             "language": "en",
+            "sent_under_consent": "country:RU",
             "status": "sent",
             "sent_at": exported["mailings"][0]["sent_at"],
             "unsubscribed_through_it": False,
@@ -207,6 +208,7 @@ def test_export_lists_mailings_received_and_erasure_removes_view_data(
     ]
     supporter_erase(supporter=john)
     assert MailingRecipient.objects.get(supporter=john).view_data == ""
+    assert MailingRecipient.objects.get(supporter=john).basis == ""
     assert MailingRecipient.objects.get(supporter=marie).view_data != ""
 
 
@@ -236,7 +238,7 @@ def test_admin_pages_render_for_a_campaigner(client, mailing_settings):
     ]:
         assert client.get(url).status_code == 200, url
     segment_page = client.get(reverse("admin:mailings_segment_change", args=[mailing.segment.pk]))
-    assert "2 people who may be mailed" in segment_page.content.decode()
+    assert "2 people whose consent covers it" in segment_page.content.decode()
 
 
 def test_mailto_unsubscribe_through_an_inbound_webhook(

@@ -1,6 +1,6 @@
 """On the demo, a campaigner sends the seed-000 alert about Elena Milashina to the
 subscribers of the Russian Federation: each gets it once, in their language, with a working
-view-in-browser link and one-click unsubscribe."""
+view-in-browser link (which greets no one by name) and one-click unsubscribe."""
 
 import re
 
@@ -42,7 +42,12 @@ def test_campaigner_sends_the_demo_alert_and_each_subscriber_gets_it_once(
         name = row["first_name"] or ("à vous" if french else "friend")  # the merge default
         assert f"{'Bonjour' if french else 'Dear'} {name}," in text
         view = re.search(r'href="https://outcry.example(/m/[^"]+/[^"]+/)"', html).group(1)
-        assert name in Client().get(view).content.decode()
+        # The web version may be forwarded: it greets no one by name.
+        default = "à vous" if french else "friend"
+        page = Client().get(view).content.decode()
+        assert f"{'Bonjour' if french else 'Dear'} {default}," in page
+        if row["first_name"]:
+            assert row["first_name"] not in page
     first = DEMO_SUBSCRIBERS[0]
     (message,) = smtp_server.messages_to(first["email"])
     unsubscribe = message["List-Unsubscribe"].split(",")[0].strip(" <>")

@@ -78,16 +78,25 @@ def test_unknown_token_is_not_found():
     assert response.status_code == 404
 
 
-def test_view_in_browser_shows_the_persons_own_rendering_without_a_private_key(sent, settings):
+def test_view_in_browser_greets_no_one_and_links_to_no_ones_preferences(sent, settings):
+    """The web version is shown to whoever holds the link (it gets forwarded): the
+    message with the merge defaults ("Dear friend"), without the recipient's name, their
+    preference link, their unsubscribe link or the consent they gave. It needs no key."""
     _mailing, people, messages = sent
     message = next(m for m in messages if m["Content-Language"] == "en")
     number = message["To"].addresses[0].addr_spec.removeprefix("person").split("@")[0]
+    html = message.get_body(preferencelist=("html",)).get_content()
+    preferences = re.search(r'href="https://outcry.example(/en/preferences/[^"]+/)"', html)
     settings.PERSONAL_DATA_PRIVATE_KEYS = []  # as on the public web tier
 
     response = Client().get(_path(_view_url(message)))
 
+    page = response.content.decode()
     assert response.status_code == 200
-    assert f"Dear First{number}," in response.content.decode()
+    assert "Dear friend," in page and f"First{number}" not in page
+    assert preferences is not None and preferences.group(1) not in page
+    assert "/preferences/" not in page and "/unsubscribe/" not in page
+    assert "because you subscribed" not in page
     assert "script-src" not in response["Content-Security-Policy"]
 
 

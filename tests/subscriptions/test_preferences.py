@@ -146,20 +146,60 @@ def test_my_data_is_prepared_by_the_worker_and_emailed_to_the_owner(
     assert AuditEvent.objects.filter(action="export", object_id=str(john.pk)).count() == 1
 
 
-def test_erasure_from_the_preference_centre_asks_first_then_erases(client, john):
-    """GET shows a confirmation; only the confirming POST erases. Afterwards the link is
-    dead, John holds nothing, and his address is suppressed."""
+def test_erasure_from_a_preference_link_waits_for_the_emailed_confirmation(
+    client, john, smtp_server, tasks
+):
+    """A preference link is in every email, forwarded ones too: it only asks. The
+    erasure waits for a link emailed to John's own address, whose page needs a button
+    press (a GET erases nothing). Afterwards every link is dead, John holds nothing, and
+    his address is suppressed."""
     path = preferences_path(john) + "erase/"
-    assert "Yes, erase my data" in client.get(path).content.decode()
-    assert client.post(path).status_code == 200  # no confirmation field: asks again
+    assert "Email me the link to erase my data" in client.get(path).content.decode()
+    response = client.post(path, {"confirm": "erase"})  # as the page used to erase
+    assert response.status_code == 302 and "done=erase-sent" in response["Location"]
     assert Supporter.objects.get().erased_at is None
-    response = client.post(path, {"confirm": "erase"})
+    client.post(path)  # asked twice: one email
+    tasks.run()
+    (message,) = smtp_server.messages_to("john@example.org")
+    erase = link_in(message, "/erase/")
+
+    page = client.get(erase)
+    assert page.status_code == 200 and "Yes, erase my data" in page.content.decode()
+    assert Supporter.objects.get().erased_at is None
+    assert client.post(erase).status_code == 200  # no confirmation field: asks again
+    assert Supporter.objects.get().erased_at is None
+
+    response = client.post(erase, {"confirm": "erase"})
     assert "Your data is erased" in response.content.decode()
     john.refresh_from_db()
     assert john.erased_at is not None and john.personal_data == ""
     assert not Subscription.objects.exists()
     assert Suppression.objects.filter(reason="erased").count() == 1
     assert client.get(path.removesuffix("erase/")).status_code == 404
+    assert client.get(erase).status_code == 404
+
+
+def test_an_erasure_link_expires_after_a_day_and_erases_nothing(client, john, monkeypatch):
+    """A confirmation link older than a day shows that it expired; nothing is erased."""
+    import time
+
+    real_time = time.time
+    monkeypatch.setattr(signing.time, "time", lambda: real_time() - 86400 - 60)
+    token = tokens.erasure_token(john)
+    monkeypatch.setattr(signing.time, "time", real_time)
+
+    response = client.post(f"/en/erase/{token}/", {"confirm": "erase"})
+
+    assert response.status_code == 410
+    assert "This link has expired" in response.content.decode()
+    assert Supporter.objects.get().erased_at is None
+
+
+def test_a_forged_erasure_link_erases_nothing(client, john):
+    """An altered link, or a preference token passed off as an erasure one, is refused."""
+    for token in (tokens.erasure_token(john) + "x", tokens.preference_token(john)):
+        assert client.post(f"/en/erase/{token}/", {"confirm": "erase"}).status_code == 404
+    assert Supporter.objects.get().erased_at is None
 
 
 def test_preference_page_queries_do_not_grow_with_subscriptions(

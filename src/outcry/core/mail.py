@@ -24,11 +24,32 @@ logger = logging.getLogger(__name__)
 EMAIL_MAX_ATTEMPTS = 12
 
 
-class PermanentDeliveryFailure(Exception):
+# Anything shaped like an address (local part @ domain), however it is quoted or wrapped
+# (quotes and braces are left out of the local part: they wrap addresses in replies):
+# mail servers echo the recipient in their replies ("550 <ivan@example.ru>: no such user").
+_ADDRESS_RE = re.compile(r"[\w.!#$%&*+/=?^`~-]+@[\w-]+(?:\.[\w-]+)*")
+ADDRESS_PLACEHOLDER = "[address]"
+
+
+def scrub_addresses(text: str) -> str:
+    """``text`` with every email address in it replaced by a placeholder: what may be
+    logged or stored of a mail server's reply (no address in logs or columns)."""
+    return _ADDRESS_RE.sub(ADDRESS_PLACEHOLDER, str(text))
+
+
+class DeliveryFailure(Exception):
+    """A refusal or error on the way to the mail server. Its text is scrubbed of addresses
+    when it is made, so whatever logs or stores it (``str(exc)``) holds none."""
+
+    def __init__(self, message: object = "") -> None:
+        super().__init__(scrub_addresses(str(message)))
+
+
+class PermanentDeliveryFailure(DeliveryFailure):
     """The receiving server refused for good (5xx): do not try again."""
 
 
-class TemporaryDeliveryFailure(Exception):
+class TemporaryDeliveryFailure(DeliveryFailure):
     """The server was away or asked us to come back later (4xx, connection error)."""
 
 
@@ -121,17 +142,17 @@ def send_once(
             return "nothing to send"
         deliver(message)
     except PermanentDeliveryFailure as exc:
-        logger.warning("%s refused permanently: %s", label, exc)
+        logger.warning("%s refused permanently: %s", label, scrub_addresses(exc))
         if on_bounce is not None:
             on_bounce(row, exc)
         return "bounced"
     except TemporaryDeliveryFailure as exc:
         release()
         if attempt + 1 >= EMAIL_MAX_ATTEMPTS:
-            logger.error("%s: giving up: %s", label, exc)
+            logger.error("%s: giving up: %s", label, scrub_addresses(exc))
             return "gave up"
         delay = backoff_seconds(attempt)
-        logger.info("%s failed (%s); retry in %ss", label, exc, delay)
+        logger.info("%s failed (%s); retry in %ss", label, scrub_addresses(exc), delay)
         retry_task.using(run_after=timezone.now() + timedelta(seconds=delay)).enqueue(
             pk, attempt=attempt + 1
         )

@@ -45,7 +45,7 @@ class SegmentAdmin(admin.ModelAdmin):
     def reach(self, obj: Segment) -> str:
         if obj.pk is None:
             return "—"
-        return _("%(count)s people who may be mailed") % {
+        return _("%(count)s people whose consent covers it") % {
             "count": selectors.segment_supporters(segment=obj).count()
         }
 
@@ -150,7 +150,9 @@ class MailingAdmin(admin.ModelAdmin):
             return "—"
         if obj.is_editable:
             count = selectors.mailing_audience(mailing=obj).count()
-            return _("%(count)s people would get it if it were sent now.") % {"count": count}
+            return _(
+                "%(count)s people whose consent covers it would get it if it were sent now."
+            ) % {"count": count}
         progress = selectors.mailing_progress(mailing=obj)
         return (
             _(

@@ -131,11 +131,17 @@ def organisation() -> dict[str, str]:
     return org
 
 
-def compile_variant(variant, *, mailing) -> CompiledVariant:
-    """Compile a variant (raises ValidationError if its merge fields are not allowed)."""
+def compile_variant(variant, *, mailing, web_view: bool = False) -> CompiledVariant:
+    """Compile a variant (raises ValidationError if its merge fields are not allowed).
+
+    ``web_view``: the page behind "View in browser", which anyone the link is passed to
+    may open: no link to the recipient's preferences or unsubscribe, no word of their
+    consent (the caller fills in no name either).
+    """
     source = mailing.source
     context = {
         "language": variant.language,
+        "web_view": web_view,
         "subject": mark_safe(escape_template_source(variant.subject)),  # noqa: S308
         "preheader": mark_safe(escape_template_source(variant.preheader)),  # noqa: S308
         "reason": mark_safe(escape_template_source(variant.reason)),  # noqa: S308
@@ -144,6 +150,7 @@ def compile_variant(variant, *, mailing) -> CompiledVariant:
         "view_url": mark_safe("{{ view_url }}"),  # noqa: S308 - filled in per recipient
         "unsubscribe_url": mark_safe("{{ unsubscribe_url }}"),  # noqa: S308
         "preferences_url": mark_safe("{{ preferences_url }}"),  # noqa: S308
+        "consent_reason": mark_safe("{{ consent_reason }}"),  # noqa: S308
     }
     text_context = {
         **context,

@@ -24,7 +24,8 @@ MERGE_FIELDS = {
 }
 ALLOWED_FILTERS = frozenset({"default", "upper", "lower", "title", "capfirst"})
 # Filled in by Outcry in every message, usable in the layout (not listed for campaigners).
-LINK_FIELDS = frozenset({"view_url", "unsubscribe_url", "preferences_url"})
+# consent_reason: why this person gets it, naming their consent (see mailings.basis).
+LINK_FIELDS = frozenset({"view_url", "unsubscribe_url", "preferences_url", "consent_reason"})
 
 MERGE_TAG_RE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 

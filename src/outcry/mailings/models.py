@@ -194,9 +194,9 @@ class MailingRecipient(models.Model):
     """One delivery of one mailing to one supporter. The database allows only one.
 
     ``token`` names the recipient in the unsubscribe and view-in-browser links. The
-    view-in-browser page needs the person's merge values (their first name): those are
-    kept in ``view_data``, encrypted with a key that exists only in the link in their
-    email, so neither the database nor the web tier can read them without it.
+    view-in-browser page needs the key in the link as well: ``view_data`` is sealed with
+    it (and holds no name: that page is shown to whoever the link is shared with, so it
+    greets no one and links to no one's preferences).
     """
 
     class Status(models.TextChoices):
@@ -232,6 +232,10 @@ class MailingRecipient(models.Model):
     message_id = models.CharField(max_length=200, blank=True, db_index=True)
     error = models.CharField(_("last error"), max_length=300, blank=True)
     unsubscribed_at = models.DateTimeField(_("unsubscribed through it"), null=True, blank=True)
+    # The consent that put this person in the audience, named in the footer ("because you
+    # subscribed to news about …"): "country:RU", "topic:<id>", "case:<id>" (a subscription)
+    # or "petition:<id>", "letter:<id>" (a confirmed "keep me informed" on that action).
+    basis = models.CharField(_("consent it is sent under"), max_length=40, blank=True)
     view_data = models.TextField(blank=True, editable=False)
 
     class Meta:

@@ -14,6 +14,7 @@ def export(supporter: Supporter) -> list[dict]:
         {
             "mailing": recipient.mailing.name,
             "language": recipient.language,
+            "sent_under_consent": recipient.basis,
             "status": recipient.status,
             "sent_at": recipient.sent_at.isoformat() if recipient.sent_at else None,
             "unsubscribed_through_it": bool(recipient.unsubscribed_at),
@@ -25,8 +26,10 @@ def export(supporter: Supporter) -> list[dict]:
 
 
 def erase(supporter: Supporter) -> None:
-    # The rows stay for the mailing's counts; the encrypted merge values (names) go.
-    MailingRecipient.objects.filter(supporter=supporter).update(view_data="", message_id="")
+    # The rows stay for the mailing's counts; what tied them to the person goes.
+    MailingRecipient.objects.filter(supporter=supporter).update(
+        view_data="", message_id="", basis=""
+    )
 
 
 def retain(now: datetime) -> int:

@@ -38,6 +38,7 @@ from outcry.core.mail import (
     TemporaryDeliveryFailure,
     backoff_seconds,
 )
+from outcry.mailings.basis import ConsentReasons
 from outcry.mailings.composition import (
     CompiledVariant,
     build_message,
@@ -47,8 +48,9 @@ from outcry.mailings.composition import (
 from outcry.mailings.dkim_signing import dkim_sign
 from outcry.mailings.links import recipient_links, unsubscribe_mailto
 from outcry.mailings.models import Mailing, MailingRecipient
+from outcry.mailings.selectors import consented_supporters, mailing_scope
 from outcry.mailings.viewdata import seal_view_data
-from outcry.supporters.selectors import mailable_supporters, supporter_personal_data
+from outcry.supporters.selectors import supporter_personal_data
 from outcry.supporters.services import supporter_mark_undeliverable
 
 logger = logging.getLogger(__name__)
@@ -187,6 +189,8 @@ class MailingSender:
             1
         ]
         self.domain = message_id_domain()
+        self.scope = mailing_scope(mailing=mailing)
+        self.reasons = ConsentReasons()
         self.mailto = unsubscribe_mailto()
         self.rate = float(settings.MAILING_RATE_PER_SECOND)
         self.batch_size = int(settings.MAILING_BATCH_SIZE)
@@ -253,13 +257,14 @@ class MailingSender:
 
     def _send_batch(self, batch: list[MailingRecipient], report: SendReport, pool) -> None:
         mailable = set(
-            mailable_supporters()
+            consented_supporters(scope=self.scope)
             .filter(pk__in=[r.supporter_id for r in batch])
             .values_list("pk", flat=True)
         )
         gone = [r.pk for r in batch if r.supporter_id not in mailable]
         if gone:
-            # Unsubscribed, bounced or erased since the mailing started: never mailed.
+            # Unsubscribed, bounced or erased since the mailing started, or the consent
+            # it covered is withdrawn: never mailed.
             MailingRecipient.objects.filter(pk__in=gone, claimed_by=WORKER_ID).update(
                 status=R.SKIPPED, claimed_by="", lease_until=None
             )
@@ -309,7 +314,8 @@ class MailingSender:
         links = recipient_links(
             recipient=recipient, supporter=supporter, view_key=view_key, mailto=self.mailto
         )
-        subject, text, html = variant.render({**merge, **links})
+        reason = self.reasons(recipient.basis, variant.language)
+        subject, text, html = variant.render({**merge, **links, "consent_reason": reason})
         message_id = f"<m{self.mailing.pk}.r{recipient.pk}.{secrets.token_hex(6)}@{self.domain}>"
         data = build_message(
             from_email=settings.DEFAULT_FROM_EMAIL,
@@ -328,10 +334,9 @@ class MailingSender:
             ],
         )
         data = dkim_sign(data)
-        view_data = seal_view_data(
-            key=view_key,
-            values={"first_name": merge["first_name"], "last_name": merge["last_name"]},
-        )
+        # The web view greets no one (anyone may be given the link): it stores no name,
+        # only proof that the key in the link is the one this message carried.
+        view_data = seal_view_data(key=view_key, values={})
 
         def record() -> bool:
             # Commits on its own (autocommit): the row is sent before the server takes it.

@@ -17,13 +17,23 @@ from django.utils.translation import gettext as _
 from outcry.cases.models import CaseUpdate
 from outcry.core.audit import audit_record
 from outcry.core.crypto import email_hash
-from outcry.core.mail import PermanentDeliveryFailure, TemporaryDeliveryFailure
+from outcry.core.mail import (
+    PermanentDeliveryFailure,
+    TemporaryDeliveryFailure,
+    scrub_addresses,
+)
 from outcry.core.models import AuditEvent
 from outcry.core.queue import enqueue_with_transaction
+from outcry.mailings.basis import general_reason
 from outcry.mailings.composition import build_message, compile_variant, message_id_domain
 from outcry.mailings.dkim_signing import dkim_sign
 from outcry.mailings.models import Mailing, MailingRecipient, MailingVariant
-from outcry.mailings.selectors import mailing_audience
+from outcry.mailings.selectors import (
+    basis_of_subscriptions,
+    mailing_audience,
+    mailing_scope,
+    with_consent_basis,
+)
 from outcry.supporters.models import Supporter
 from outcry.supporters.selectors import supporter_personal_data
 from outcry.supporters.services import supporter_mark_undeliverable, supporter_unsubscribe_all
@@ -87,26 +97,56 @@ def _language_for(supporter_language: str, languages: set[str], default: str) ->
     return supporter_language if supporter_language in languages else default
 
 
-def mailing_materialise(*, mailing: Mailing) -> int:
-    """One recipient row per person in the audience, written in bulk, idempotently (the
-    unique constraint and ``ignore_conflicts`` make a second run add only the missing)."""
-    languages = set(mailing.variants.values_list("language", flat=True))
-    audience = mailing_audience(mailing=mailing).order_by("pk").values_list("pk", "language")
-    rows = []
-    for supporter_id, language in audience.iterator(chunk_size=MATERIALISE_CHUNK):
-        rows.append(
+def _basis_key(
+    petition_id: int | None,
+    letter_id: int | None,
+    subscription_id: int | None,
+    subscription_keys: dict[int, str],
+) -> str:
+    # "Keep me informed" first: it names what the person did ("after signing …"), and it
+    # is also what made their case subscription.
+    if petition_id is not None:
+        return f"petition:{petition_id}"
+    if letter_id is not None:
+        return f"letter:{letter_id}"
+    return subscription_keys.get(subscription_id, "")
+
+
+def _write_recipients(mailing: Mailing, languages: set[str], chunk: list[tuple]) -> None:
+    subscription_keys = basis_of_subscriptions(row[4] for row in chunk if row[4] is not None)
+    MailingRecipient.objects.bulk_create(
+        [
             MailingRecipient(
                 mailing_id=mailing.pk,
                 supporter_id=supporter_id,
                 token=secrets.token_urlsafe(18),
                 language=_language_for(language, languages, mailing.default_language),
+                basis=_basis_key(petition_id, letter_id, subscription_id, subscription_keys),
             )
-        )
-        if len(rows) >= MATERIALISE_CHUNK:
-            MailingRecipient.objects.bulk_create(rows, ignore_conflicts=True)
-            rows = []
-    if rows:
-        MailingRecipient.objects.bulk_create(rows, ignore_conflicts=True)
+            for supporter_id, language, petition_id, letter_id, subscription_id in chunk
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def mailing_materialise(*, mailing: Mailing) -> int:
+    """One recipient row per person in the audience, written in bulk, idempotently (the
+    unique constraint and ``ignore_conflicts`` make a second run add only the missing).
+    Each row names the consent it is sent under (``basis``), for the footer."""
+    languages = set(mailing.variants.values_list("language", flat=True))
+    audience = (
+        with_consent_basis(mailing_audience(mailing=mailing), scope=mailing_scope(mailing=mailing))
+        .order_by("pk")
+        .values_list("pk", "language", "basis_petition", "basis_letter", "basis_subscription")
+    )
+    chunk = []
+    for row in audience.iterator(chunk_size=MATERIALISE_CHUNK):
+        chunk.append(row)
+        if len(chunk) >= MATERIALISE_CHUNK:
+            _write_recipients(mailing, languages, chunk)
+            chunk = []
+    if chunk:
+        _write_recipients(mailing, languages, chunk)
     return MailingRecipient.objects.filter(mailing=mailing).count()
 
 
@@ -233,7 +273,14 @@ def mailing_render_for(
             country=compiled.country_name(str(supporter.country or "")),
         )
     site = settings.SITE_URL
-    values.update(view_url=site, unsubscribe_url=site, preferences_url=site)
+    values.update(
+        view_url=site,
+        unsubscribe_url=site,
+        preferences_url=site,
+        # Each recipient's own consent is named when it is sent; the preview shows the
+        # sentence for those who gave none more specific.
+        consent_reason=general_reason(variant.language),
+    )
     subject, text, html = compiled.render(values)
     return {"subject": subject, "text": text, "html": html, "language": variant.language}
 
@@ -324,6 +371,8 @@ def delivery_problem_apply(*, kind: str, email: str, message_id: str, detail: st
             supporter = recipient.supporter
     if supporter is None:
         return False
+    # The service's description often quotes the address: kept only without it.
+    detail = scrub_addresses(detail)
     with transaction.atomic():
         supporter_mark_undeliverable(supporter=supporter, reason=detail[:150], kind=kind)
         if recipient is not None and kind == "bounce":

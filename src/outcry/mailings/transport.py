@@ -23,7 +23,7 @@ from email.policy import default as default_policy
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 
-from outcry.core.mail import PermanentDeliveryFailure, TemporaryDeliveryFailure
+from outcry.core.mail import PermanentDeliveryFailure, TemporaryDeliveryFailure, scrub_addresses
 
 _LONE_LF = re.compile(rb"(?<!\r)\n")
 _LEADING_DOT = re.compile(rb"(?m)^\.")
@@ -126,7 +126,7 @@ class SMTPTransport:
                 code, reply = connection.getreply()
             except (smtplib.SMTPException, OSError) as exc:
                 self._drop()
-                raise AcceptedButReplyLost(str(exc)) from exc
+                raise AcceptedButReplyLost(scrub_addresses(exc)) from exc
             if code != 250:
                 error = _smtp_error(code, reply)
                 error.recorded = True

@@ -1,9 +1,10 @@
-"""What the view-in-browser page needs to show a person their own rendering.
+"""The key in a view-in-browser link, and proof of it in the database.
 
-The web tier holds no private key and must not be able to read supporters' names. So the
-worker encrypts the merge values of each message (first and last name) with a fresh random
-key (NaCl secretbox) and puts that key only in the view-in-browser link of that message.
-The database keeps the ciphertext; without the link it is noise. An erasure deletes it.
+The worker seals a value with a fresh random key (NaCl secretbox) per message and puts
+that key only in the message's view-in-browser link, so the page opens only for a link
+that was really sent (the token alone is not enough), and an erasure, which deletes the
+ciphertext, closes it. Since that page is shown to anyone holding the link, the value
+sealed holds no name any more (rows sent earlier may: the page ignores them).
 """
 
 import base64

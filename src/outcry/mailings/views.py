@@ -1,9 +1,11 @@
 """Public pages reached from a mailing: view in browser and one-click unsubscribe.
 
 Both are found by the recipient's random token; neither needs a private key (the web tier
-holds none). The unsubscribe URL answers RFC 8058: a POST with
-``List-Unsubscribe=One-Click`` (no cookie, no CSRF token: mail providers send it) does it;
-a GET only shows a page with a button, because mail scanners follow every link.
+holds none). The view-in-browser page is for whoever holds the link (it gets forwarded):
+the message with no one's name, and without the recipient's own links. The unsubscribe
+URL answers RFC 8058: a POST with ``List-Unsubscribe=One-Click`` (no cookie, no CSRF
+token: mail providers send it) does it; a GET only shows a page with a button, because
+mail scanners follow every link.
 """
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -15,7 +17,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from outcry.mailings import services
 from outcry.mailings.composition import compile_variant
-from outcry.mailings.links import recipient_links
 from outcry.mailings.models import MailingRecipient
 from outcry.mailings.viewdata import open_view_data
 
@@ -32,17 +33,17 @@ def _recipient(token: str) -> MailingRecipient:
 @require_GET
 @never_cache
 def view_in_browser(request: HttpRequest, token: str, key: str) -> HttpResponse:
-    """The person's own message, as sent (their name comes from the key in their link)."""
+    """The message as sent, for whoever holds the link (people forward and share it): it
+    greets no one by name, and links to no one's preferences or unsubscribe."""
     recipient = _recipient(token)
     mailing = recipient.mailing
     variants = {v.language: v for v in mailing.variants.all()}
     variant = variants.get(recipient.language) or variants.get(mailing.default_language)
-    values = open_view_data(key=key, sealed=recipient.view_data)
-    if variant is None or values is None:
+    if variant is None or open_view_data(key=key, sealed=recipient.view_data) is None:
         raise Http404
-    compiled = compile_variant(variant, mailing=mailing)
-    values.update(recipient_links(recipient=recipient, supporter=recipient.supporter, view_key=key))
-    values["country"] = compiled.country_name(str(recipient.supporter.country or ""))
+    compiled = compile_variant(variant, mailing=mailing, web_view=True)
+    # The merge fields' defaults ("Dear friend"), as in a preview for nobody in particular.
+    values = {"first_name": "", "last_name": "", "country": ""}
     _subject, _text, html = compiled.render(values)
     response = HttpResponse(html, content_type="text/html; charset=utf-8")
     # The message's own inline styles, nothing else: no script, no remote resource.

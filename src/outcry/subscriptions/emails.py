@@ -7,7 +7,13 @@ from django.utils import timezone, translation
 
 from outcry.core.mail import build_email
 from outcry.subscriptions.models import Subscription
-from outcry.subscriptions.tokens import absolute_url, confirmation_max_age, preference_url
+from outcry.subscriptions.tokens import (
+    ERASURE_CONFIRMATION_MAX_AGE,
+    absolute_url,
+    confirmation_max_age,
+    erasure_url,
+    preference_url,
+)
 from outcry.supporters.models import Supporter
 from outcry.supporters.selectors import supporter_personal_data
 
@@ -42,3 +48,17 @@ def my_data(supporter: Supporter, *, email: str, document: str) -> EmailMultiAlt
     )
     message.attach("my-data.json", document, "application/json")
     return message
+
+
+def erasure_confirmation(supporter: Supporter, *, email: str) -> EmailMultiAlternatives:
+    """The link that confirms an erasure asked for from the preference centre."""
+    language = supporter.language or settings.LANGUAGE_CODE
+    return build_email(
+        to=email,
+        template="subscriptions/email/erasure_confirmation",
+        context={
+            "erase_url": erasure_url(supporter=supporter, language=language),
+            "max_age_hours": ERASURE_CONFIRMATION_MAX_AGE // 3600,
+        },
+        language=language,
+    )

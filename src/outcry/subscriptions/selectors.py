@@ -11,14 +11,14 @@ from outcry.supporters.models import Supporter
 from outcry.supporters.selectors import mailable_supporters
 
 
-def subscribers(
+def active_subscriptions_about(
     *,
     countries: Iterable[str] = (),
     topics: Iterable[Topic | int] = (),
     cases: Iterable[Case | int] = (),
-) -> QuerySet[Supporter]:
-    """Mailable supporters with an active (confirmed, not ended) subscription to any of
-    these countries (ISO codes), topics or cases. Nothing given: nobody."""
+) -> QuerySet[Subscription]:
+    """Active (confirmed, not ended) subscriptions to any of these countries (ISO codes),
+    topics or cases. Nothing given: none."""
     countries, topics, cases = [str(c).upper() for c in countries], list(topics), list(cases)
     scope = Q(pk__in=[])
     if countries:
@@ -27,8 +27,19 @@ def subscribers(
         scope |= Q(kind=Subscription.Kind.TOPIC, topic__in=topics)
     if cases:
         scope |= Q(kind=Subscription.Kind.CASE, case__in=cases)
-    wanted = Subscription.objects.active().filter(scope, supporter=OuterRef("pk"))
-    return mailable_supporters().filter(Exists(wanted))
+    return Subscription.objects.active().filter(scope)
+
+
+def subscribers(
+    *,
+    countries: Iterable[str] = (),
+    topics: Iterable[Topic | int] = (),
+    cases: Iterable[Case | int] = (),
+) -> QuerySet[Supporter]:
+    """Mailable supporters with an active (confirmed, not ended) subscription to any of
+    these countries (ISO codes), topics or cases. Nothing given: nobody."""
+    wanted = active_subscriptions_about(countries=countries, topics=topics, cases=cases)
+    return mailable_supporters().filter(Exists(wanted.filter(supporter=OuterRef("pk"))))
 
 
 def subscriptions_of(*, supporter: Supporter) -> QuerySet[Subscription]:

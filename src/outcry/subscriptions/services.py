@@ -35,10 +35,11 @@ from outcry.news.models import Topic
 from outcry.subscriptions import tokens
 from outcry.subscriptions.models import Subscription, SubscriptionRequest
 from outcry.supporters.models import ConsentRecord, Supporter
-from outcry.supporters.selectors import email_hash_is_suppressed
+from outcry.supporters.selectors import email_hash_is_suppressed, supporter_personal_data
 from outcry.supporters.services import (
     consent_record,
     supporter_confirm_email,
+    supporter_erase,
     supporter_export,
     supporter_get_or_create,
     supporter_resubscribe,
@@ -57,6 +58,8 @@ DEFAULTS = {
     "SUBSCRIBE_RATE_SUSTAINED_PER_HOUR": 30,
     # "Email me my data" at most once per this many seconds per supporter.
     "MY_DATA_INTERVAL": 3600,
+    # The link confirming an erasure is emailed at most once per this many seconds.
+    "ERASURE_REQUEST_INTERVAL": 3600,
 }
 
 
@@ -454,3 +457,55 @@ def my_data_send(*, supporter_id: int, attempt: int = 0) -> str:
         ).enqueue(supporter_id, attempt=attempt + 1)
         return "retrying"
     return "sent"
+
+
+# Erasure asked for through a preference link ------------------------------------------
+# A preference link never expires and is in every email, so anyone an email is forwarded
+# to holds one. It may ask for an erasure, but the erasure happens only from a second
+# link, emailed to the address itself, that expires in a day.
+
+
+def erasure_request(*, supporter: Supporter) -> bool:
+    """Email the supporter a link that confirms the erasure (at most once per
+    ERASURE_REQUEST_INTERVAL); returns whether it was queued. Nothing is erased yet."""
+    from outcry.subscriptions import tasks
+
+    if not cache.add(
+        f"erasure-request:{supporter.pk}",
+        1,
+        timeout=subscription_setting("ERASURE_REQUEST_INTERVAL"),
+    ):
+        return False
+    with transaction.atomic():
+        enqueue_with_transaction(tasks.send_erasure_confirmation, supporter.pk)
+    return True
+
+
+def erasure_confirmation_send(*, supporter_id: int, attempt: int = 0) -> str:
+    """Worker side: open the address and send it the confirmation link."""
+    from outcry.subscriptions import emails, tasks
+
+    supporter = Supporter.objects.filter(pk=supporter_id, erased_at__isnull=True).first()
+    if supporter is None:
+        return "erased"
+    email = supporter_personal_data(supporter=supporter).get("email", "")
+    try:
+        deliver(emails.erasure_confirmation(supporter, email=email))
+    except PermanentDeliveryFailure:
+        return "bounced"
+    except TemporaryDeliveryFailure:
+        if attempt + 1 >= EMAIL_MAX_ATTEMPTS:
+            return "gave up"
+        tasks.send_erasure_confirmation.using(
+            run_after=timezone.now() + timedelta(seconds=backoff_seconds(attempt))
+        ).enqueue(supporter_id, attempt=attempt + 1)
+        return "retrying"
+    return "sent"
+
+
+def erasure_confirm(*, token: str) -> Supporter:
+    """The emailed link's button was pressed: erase. Raises tokens.TokenExpired or
+    tokens.TokenInvalid (which an erasure makes of every link)."""
+    supporter = tokens.supporter_from_erasure_token(token)
+    supporter_erase(supporter=supporter, why="asked for by the supporter, confirmed by email")
+    return supporter

@@ -21,6 +21,11 @@ def send_my_data(supporter_id: int, attempt: int = 0) -> str:
 
 
 @task()
+def send_erasure_confirmation(supporter_id: int, attempt: int = 0) -> str:
+    return services.erasure_confirmation_send(supporter_id=supporter_id, attempt=attempt)
+
+
+@task()
 def apply_retention(reschedule: bool = False) -> dict:
     """Apply retention now; with ``reschedule``, run again in a day (a periodic task that
     needs no cron: start it once with ``outcry apply_retention --daily``)."""

@@ -1,6 +1,7 @@
-"""Signed links for subscriptions: the confirmation (timestamped) and the preference
-centre (no expiry: it is in every email; bound to the address's keyed hash, so an erasure,
-which removes that hash, revokes every link ever sent)."""
+"""Signed links for subscriptions: the confirmation (timestamped), the preference centre
+(no expiry: it is in every email; bound to the address's keyed hash, so an erasure, which
+removes that hash, revokes every link ever sent), and the erasure confirmation (emailed
+on request, timestamped, bound to the hash like the preference link)."""
 
 import uuid
 
@@ -13,7 +14,10 @@ from outcry.supporters.models import Supporter
 
 CONFIRM_SALT = "outcry.subscriptions.confirm"  # noqa: S105 - a salt, not a secret
 PREFERENCES_SALT = "outcry.subscriptions.preferences"  # noqa: S105 - a salt, not a secret
+ERASURE_SALT = "outcry.subscriptions.erasure"  # noqa: S105 - a salt, not a secret
 DEFAULT_CONFIRMATION_MAX_AGE = 14 * 86400
+# An erasure link is asked for and used at once; a day covers a slow mailbox.
+ERASURE_CONFIRMATION_MAX_AGE = 86400
 # Enough of the keyed hash to bind the link to the address (an erasure replaces the hash).
 _HASH_PREFIX = 16
 
@@ -71,6 +75,39 @@ def supporter_from_preference_token(token: str) -> Supporter:
         supporter = Supporter.objects.filter(pk=int(pk), erased_at__isnull=True).first()
     except (signing.BadSignature, ValueError) as exc:
         raise TokenInvalid from exc
+    if supporter is None or supporter.email_hash[:_HASH_PREFIX] != hash_prefix:
+        raise TokenInvalid
+    return supporter
+
+
+def erasure_token(supporter: Supporter) -> str:
+    """The emailed link that confirms an erasure asked for from the preference centre."""
+    return signing.TimestampSigner(salt=ERASURE_SALT).sign(
+        f"{supporter.pk}.{supporter.email_hash[:_HASH_PREFIX]}"
+    )
+
+
+def erasure_url(*, supporter: Supporter, language: str) -> str:
+    return absolute_url(language, "erasure-confirm", token=erasure_token(supporter))
+
+
+def supporter_from_erasure_token(token: str) -> Supporter:
+    """The supporter an erasure link names. Raises TokenExpired (older than a day) or
+    TokenInvalid (altered, forged, or the supporter is already erased)."""
+    try:
+        value = signing.TimestampSigner(salt=ERASURE_SALT).unsign(
+            token, max_age=ERASURE_CONFIRMATION_MAX_AGE
+        )
+    except signing.SignatureExpired as exc:
+        raise TokenExpired from exc
+    except signing.BadSignature as exc:
+        raise TokenInvalid from exc
+    pk, _, hash_prefix = value.partition(".")
+    supporter = (
+        Supporter.objects.filter(pk=int(pk), erased_at__isnull=True).first()
+        if pk.isdigit()
+        else None
+    )
     if supporter is None or supporter.email_hash[:_HASH_PREFIX] != hash_prefix:
         raise TokenInvalid
     return supporter

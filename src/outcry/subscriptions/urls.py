@@ -16,4 +16,5 @@ urlpatterns = [
     ),
     path("preferences/<str:token>/my-data/", views.preferences_my_data, name="preferences-my-data"),
     path("preferences/<str:token>/erase/", views.preferences_erase, name="preferences-erase"),
+    path("erase/<str:token>/", views.erasure_confirm, name="erasure-confirm"),
 ]

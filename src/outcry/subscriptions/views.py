@@ -37,7 +37,7 @@ from outcry.subscriptions.forms import (
     PreferencesForm,
     SubscribeForm,
 )
-from outcry.supporters.services import supporter_erase, supporter_unsubscribe_all
+from outcry.supporters.services import supporter_unsubscribe_all
 
 
 def _subscribe(
@@ -284,7 +284,43 @@ def preferences_my_data(request: HttpRequest, *, token: str, supporter) -> HttpR
 @require_http_methods(["GET", "POST"])
 @with_preference_token
 def preferences_erase(request: HttpRequest, *, token: str, supporter) -> HttpResponse:
-    if request.method == "POST" and request.POST.get("confirm") == "erase":
-        supporter_erase(supporter=supporter, why="asked for by the supporter")
-        return render(request, "subscriptions/erased.html")
+    """Asking to be erased. A preference link is in every email, forwarded ones included,
+    so it only asks: the erasure itself waits for a link emailed to the address."""
+    if request.method == "POST":
+        services.erasure_request(supporter=supporter)
+        # The same answer when one was sent recently: a link is on its way either way.
+        return redirect(reverse("preferences", args=[token]) + "?done=erase-sent")
     return render(request, "subscriptions/erase_confirm.html", {"token": token})
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    add_never_cache_headers(response)
+    patch_cache_control(response, private=True)
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def erasure_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The emailed erasure link: GET shows a button (mail scanners follow links), the
+    button's POST erases."""
+    try:
+        supporter = tokens.supporter_from_erasure_token(token)
+    except tokens.TokenExpired:
+        return _private(
+            render(request, "subscriptions/erase_link.html", {"problem": "expired"}, status=410)
+        )
+    except tokens.TokenInvalid:
+        return _private(
+            render(request, "subscriptions/erase_link.html", {"problem": "invalid"}, status=404)
+        )
+    if request.method == "POST" and request.POST.get("confirm") == "erase":
+        services.erasure_confirm(token=token)
+        return _private(render(request, "subscriptions/erased.html"))
+    return _private(
+        render(
+            request,
+            "subscriptions/erase_link.html",
+            {"token": token, "preferences_token": tokens.preference_token(supporter)},
+        )
+    )

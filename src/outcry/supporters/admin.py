@@ -1,9 +1,12 @@
 import json
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -37,15 +40,66 @@ class ConsentInline(admin.TabularInline):
         return False
 
 
+class FindByEmailForm(forms.Form):
+    email = forms.CharField(
+        label=_("Full email address"),
+        max_length=320,
+        help_text=_("Found through its keyed hash; the address itself is not kept or logged."),
+    )
+
+
+class FindByEmailMixin:
+    """Staff find rows by a person's full address through a POST form, never by a
+    search in the URL (``?q=`` ends up in browser history, proxies and server logs).
+    Each search writes an audit row, without the address."""
+
+    change_list_template = "admin/supporters/change_list_find_by_email.html"
+
+    def get_urls(self):
+        own = [
+            path(
+                "find/",
+                self.admin_site.admin_view(self.find_by_email_view),
+                name=f"{self.opts.app_label}_{self.opts.model_name}_find",
+            )
+        ]
+        return own + super().get_urls()
+
+    def find_by_email_view(self, request: HttpRequest) -> TemplateResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        form = FindByEmailForm(request.POST if request.method == "POST" else None)
+        found = None
+        if request.method == "POST" and form.is_valid():
+            audit_record(
+                actor=request.user,
+                action=AuditEvent.Action.SEARCH_PERSONAL_DATA,
+                object_type=self.opts.label_lower,
+                detail="search by email",
+            )
+            found = list(
+                self.get_queryset(request).filter(email_hash=email_hash(form.cleaned_data["email"]))
+            )
+        return TemplateResponse(
+            request,
+            "admin/supporters/find_by_email.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "form": form,
+                "found": found,
+                "title": _("Find by email address"),
+            },
+        )
+
+
 @admin.register(Supporter)
-class SupporterAdmin(admin.ModelAdmin):
-    """Supporters are found by exact email (through the blind index), never listed by
-    name; opening one shows their personal data and writes an audit row."""
+class SupporterAdmin(FindByEmailMixin, admin.ModelAdmin):
+    """Supporters are found by exact email (through the blind index, by POST), never
+    listed by name; opening one shows their personal data and writes an audit row."""
 
     list_display = ["id", "country", "language", "email_confirmed_at", "created_at", "erased_at"]
     list_filter = ["language", "email_confirmed_at", "unsubscribed_at", "erased_at"]
-    search_fields = ["email_hash"]
-    search_help_text = _("Search by the full email address.")
     fields = [
         "personal",
         "country",
@@ -126,17 +180,6 @@ class SupporterAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
-    def get_search_results(self, request: HttpRequest, queryset, search_term: str):
-        if not search_term:
-            return queryset, False
-        audit_record(
-            actor=request.user,
-            action=AuditEvent.Action.SEARCH_PERSONAL_DATA,
-            object_type="supporters.supporter",
-            detail="search by email",
-        )
-        return queryset.filter(email_hash=email_hash(search_term)), False
-
     def change_view(self, request: HttpRequest, object_id: str, form_url="", extra_context=None):
         if request.method == "GET":
             # Audited only when the page will show the data: a refused or missing record
@@ -158,13 +201,11 @@ class SupporterAdmin(admin.ModelAdmin):
 
 
 @admin.register(Suppression)
-class SuppressionAdmin(admin.ModelAdmin):
+class SuppressionAdmin(FindByEmailMixin, admin.ModelAdmin):
     """Addresses never to be mailed, by keyed hash only. Found by typing the full address."""
 
     list_display = ["reason", "created_at"]
     list_filter = ["reason"]
-    search_fields = ["email_hash"]
-    search_help_text = _("Search by the full email address.")
     readonly_fields = ["email_hash", "reason", "created_at"]
     show_full_result_count = False
 
@@ -173,8 +214,3 @@ class SuppressionAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
-
-    def get_search_results(self, request: HttpRequest, queryset, search_term: str):
-        if not search_term:
-            return queryset, False
-        return queryset.filter(email_hash=email_hash(search_term)), False

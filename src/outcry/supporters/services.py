@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from outcry.core.audit import audit_record
 from outcry.core.crypto import email_hash, seal
+from outcry.core.mail import scrub_addresses
 from outcry.core.models import AuditEvent
 from outcry.supporters import personal_data
 from outcry.supporters.models import ConsentRecord, Supporter, Suppression
@@ -106,7 +107,8 @@ def supporter_mark_undeliverable(*, supporter: Supporter, reason: str, kind: str
         raise ValueError(f"Unknown kind of undeliverable address: {kind!r}")
     with transaction.atomic():
         Supporter.objects.filter(pk=supporter.pk, undeliverable_at__isnull=True).update(
-            undeliverable_at=timezone.now(), undeliverable_reason=f"{kind}: {reason}"[:200]
+            undeliverable_at=timezone.now(),
+            undeliverable_reason=scrub_addresses(f"{kind}: {reason}")[:200],
         )
         if supporter.erased_at is None and not supporter.email_hash.startswith(ERASED_HASH_PREFIX):
             Suppression.objects.get_or_create(
