@@ -7,7 +7,7 @@ its author gave (optional). Registered in ``outcry.supporters.personal_data`` fr
 
 from django.utils import timezone
 
-from outcry.comments.models import Comment
+from outcry.comments.models import Comment, CommenterAddress
 from outcry.core.crypto import unseal
 from outcry.supporters.models import Supporter
 
@@ -31,7 +31,8 @@ def comments_export(supporter: Supporter) -> list[dict]:
 
 def comments_erase(supporter: Supporter) -> None:
     """As if the author deleted each comment: name, email, text and address hash go; a
-    reply under one shows as deleted."""
+    reply under one shows as deleted; the address is no longer known as proven."""
+    CommenterAddress.objects.filter(email_hash=supporter.email_hash).delete()
     Comment.objects.filter(email_hash=supporter.email_hash).update(
         state=Comment.State.DELETED,
         deleted_at=timezone.now(),
