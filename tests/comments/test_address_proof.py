@@ -134,3 +134,18 @@ def test_erasing_a_supporter_forgets_that_their_address_was_confirmed(post):
     prove_address("gone@example.org")
     comments_erase(Supporter(email_hash=email_hash("gone@example.org")))
     assert CommenterAddress.objects.count() == 0
+
+
+def test_the_database_work_is_the_same_whatever_the_address(client, post, known_commenter):
+    """Taking a comment asks the same questions of the database whether the address is
+    confirmed and known, known but unconfirmed, or unknown: the time taken tells nothing."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    CommentFactory(post=post, email="approved-once@example.org")
+    counts = []
+    for email in (KNOWN_EMAIL, "approved-once@example.org", "never@example.org"):
+        with CaptureQueriesContext(connection) as queries:
+            client.post(submit_url(post), comment_data(email=email))
+        counts.append(len(queries))
+    assert counts[0] == counts[1] == counts[2]
