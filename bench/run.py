@@ -156,6 +156,8 @@ def bench_env(var_dir: Path, port: int) -> dict[str, str]:
         SITE_URL=f"http://{HOST}:{port}",
         SIGN_RATE_BURST_PER_MINUTE=RATE_LIMIT_OFF,
         SIGN_RATE_SUSTAINED_PER_HOUR=RATE_LIMIT_OFF,
+        SIGN_DOMAIN_RATE_PER_HOUR=RATE_LIMIT_OFF,
+        SIGN_MAILBOX_RATE_PER_HOUR=RATE_LIMIT_OFF,
         LOG_LEVEL="WARNING",
         OUTCRY_BENCH_COUNTS_DIR=str(var_dir / "counts"),
         PYTHONUNBUFFERED="1",

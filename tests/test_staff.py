@@ -7,6 +7,7 @@ must not reach supporters or staff accounts.
 """
 
 import csv
+import html
 import io
 import re
 from datetime import date
@@ -16,8 +17,10 @@ from django.contrib.auth.models import Group, User
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from outcry.actions.models import Petition, Signature
+from outcry.actions import services
+from outcry.actions.models import BlockedSource, Petition, Signature
 from outcry.cases.models import Case, CaseStatus, CaseUpdate
+from outcry.core.crypto import email_hash
 from outcry.core.models import AuditEvent
 from outcry.core.roles import CAMPAIGNER, DATA_PROTECTION, MODERATOR
 from outcry.supporters.models import ConsentRecord, Supporter
@@ -274,7 +277,7 @@ def test_supporter_list_without_search_shows_no_personal_data_and_logs_nothing(c
 def test_data_protection_cannot_validate_signatures(client, petition, settings):
     """Moderation is the moderators' job: Dora's validate action changes nothing."""
     settings.SIGN_RATE_BURST_PER_MINUTE = 0
-    sign(client, petition, ip="198.51.100.12")
+    sign(client, petition, ip="198.51.100.12", challenge_fallback="on")
     client.force_login(staff_user(DATA_PROTECTION, username="dora"))
     flagged = Signature.objects.get()
     assert flagged.state == Signature.State.FLAGGED
@@ -292,17 +295,24 @@ def test_data_protection_cannot_validate_signatures(client, petition, settings):
 # Moderators --------------------------------------------------------------------------
 
 
-def test_moderator_validates_flagged_signatures_in_bulk_and_they_are_counted(
+def test_moderator_validates_flagged_signatures_in_bulk_and_they_count_once_confirmed(
     client, petition, settings
 ):
-    """Signatures flagged by the rate limit count for nothing until Mona validates them
-    in one admin action; then each is counted once, and the action is audited."""
+    """Signatures flagged by the rate limit (sent without the challenge) are validated by
+    Mona in one admin action, audited; a validated signature counts only once its address
+    is confirmed, and then exactly once."""
     settings.SIGN_RATE_BURST_PER_MINUTE = 1
-    for n in range(4):  # one address (IP) signing four times in a minute
-        sign(client, petition, ip="198.51.100.13", email=f"signer{n}@example.org")
+    for n in range(4):  # one address (IP) signing four times in a minute, without JavaScript
+        sign(
+            client,
+            petition,
+            ip="198.51.100.13",
+            email=f"signer{n}@example.org",
+            challenge_fallback="on",
+        )
     flagged = list(Signature.objects.filter(state=Signature.State.FLAGGED))
     assert len(flagged) == 3
-    assert {s.flag_reason for s in flagged} == {"burst rate limit"}
+    assert {s.flag_reason for s in flagged} == {"ip_burst"}
     mona = staff_user(MODERATOR, username="mona")
     client.force_login(mona)
 
@@ -318,16 +328,21 @@ def test_moderator_validates_flagged_signatures_in_bulk_and_they_are_counted(
 
     assert response.status_code == 200
     assert "3 signature(s) validated." in response.content.decode()
+    # Nobody confirmed these addresses: validated by staff, they still count for nothing.
     assert set(
-        Signature.objects.filter(pk__in=[s.pk for s in flagged]).values_list(
-            "state", "flag_reason", "counted"
-        )
-    ) == {(Signature.State.VALIDATED, "", True)}
+        Signature.objects.filter(pk__in=[s.pk for s in flagged]).values_list("state", "counted")
+    ) == {(Signature.State.PENDING, False)}
     petition.refresh_from_db()
-    assert petition.signature_count == 3
+    assert petition.signature_count == 0
     event = AuditEvent.objects.get()
     assert event.action == AuditEvent.Action.VALIDATE
     assert event.actor == mona
+
+    for signature in flagged:
+        services.signature_confirm(token=services.confirmation_token(signature))
+    services.petition_count_signatures(petition_id=petition.pk)
+    petition.refresh_from_db()
+    assert petition.signature_count == 3
 
     # Validating them again counts no one twice.
     client.post(
@@ -340,6 +355,57 @@ def test_moderator_validates_flagged_signatures_in_bulk_and_they_are_counted(
     )
     petition.refresh_from_db()
     assert petition.signature_count == 3
+
+
+def test_moderator_sees_flagged_signatures_grouped_by_reason_and_source_and_blocks_one(
+    client, petition, settings
+):
+    """Mona sees the flagged signatures grouped by why and where from (the ?source= and the
+    hashed IP), opens one group, and blocks its IP hash in one action (audited); the next
+    signature from it is flagged as blocked, and gets the usual page."""
+    settings.SIGN_RATE_BURST_PER_MINUTE = 0
+    for n in range(3):
+        sign(
+            client,
+            petition,
+            ip="198.51.100.30",
+            email=f"wave{n}@example.org",
+            source="mailing:7",
+            challenge_fallback="on",
+        )
+    sign(client, petition, ip="198.51.100.31", email="alone@example.org", challenge_fallback="on")
+    mona = staff_user(MODERATOR, username="mona")
+    client.force_login(mona)
+
+    page = client.get(SIGNATURE_LIST).content.decode()
+    groups = page[page.index('id="flagged-groups"') :]
+    rows = re.findall(
+        r"<tr>\s*<td><a href=\"([^\"]+)\">ip_burst</a></td>.*?<td>(\d+)</td>", groups, re.S
+    )
+    assert [count for _, count in rows] == ["3", "1"]
+    wave_link = html.unescape(rows[0][0])
+    assert "source=mailing%3A7" in wave_link
+    wave = client.get(SIGNATURE_LIST + wave_link)
+    assert wave.status_code == 200
+    wave_ids = {s.pk for s in Signature.objects.filter(source="mailing:7")}
+    shown_ids = {
+        int(pk)
+        for pk in re.findall(r'name="_selected_action" value="(\d+)"', wave.content.decode())
+    }
+    assert shown_ids == wave_ids
+
+    client.post(
+        SIGNATURE_LIST,
+        {"action": "block_ip_hashes", "index": "0", "_selected_action": sorted(wave_ids)},
+    )
+    assert BlockedSource.objects.filter(kind="ip_hash").count() == 1
+    assert AuditEvent.objects.filter(object_type="actions.blockedsource", actor=mona).exists()
+    client.logout()
+    sign(client, petition, ip="198.51.100.30", email="more@example.org")
+    assert (
+        Signature.objects.get(supporter__email_hash=email_hash("more@example.org")).flag_reason
+        == "blocked_ip"
+    )
 
 
 def test_moderator_cannot_export_or_see_supporters(client, signed):

@@ -260,10 +260,29 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=256
 # Signing and confirmation.
 SIGNATURE_CONFIRMATION_MAX_AGE = env.int("SIGNATURE_CONFIRMATION_MAX_AGE", default=14 * 86400)
 SIGNATURE_REMINDER_AFTER = env.int("SIGNATURE_REMINDER_AFTER", default=24 * 3600)
-# Per hashed IP: a burst cap per minute and a sustained cap per hour. Over either, the
-# signature is kept but flagged and never counted until staff validate it.
+# Per hashed IP: a burst cap per minute and a sustained cap per hour. Over either (or over
+# the per-domain cap) the signer is asked to let their browser solve a small proof-of-work
+# challenge; without JavaScript the signature is flagged, but still emailed, and counts once
+# its address is confirmed (nobody behind a shared address is lost).
 SIGN_RATE_BURST_PER_MINUTE = env.int("SIGN_RATE_BURST_PER_MINUTE", default=10)
 SIGN_RATE_SUSTAINED_PER_HOUR = env.int("SIGN_RATE_SUSTAINED_PER_HOUR", default=60)
+# New signatures an hour from one email domain, except the large providers listed below.
+SIGN_DOMAIN_RATE_PER_HOUR = env.int("SIGN_DOMAIN_RATE_PER_HOUR", default=100)
+SIGN_DOMAIN_RATE_EXEMPT = env.list(
+    "SIGN_DOMAIN_RATE_EXEMPT",
+    default=[
+        "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "yahoo.com",
+        "icloud.com", "proton.me", "protonmail.com", "mail.ru", "yandex.ru", "gmx.de",
+        "web.de", "orange.fr", "free.fr", "laposte.net",
+    ],
+)  # fmt: skip
+# Signing emails an hour to one mailbox (plus tags folded: a+1@x and a+2@x are one mailbox).
+# Beyond, the signature is kept flagged without email, until a moderator releases it.
+SIGN_MAILBOX_RATE_PER_HOUR = env.int("SIGN_MAILBOX_RATE_PER_HOUR", default=10)
+# The challenge: leading zero bits of SHA-256 asked for (16: a fraction of a second on a
+# phone), and how long a challenge stays valid (seconds).
+SIGN_CHALLENGE_DIFFICULTY_BITS = env.int("SIGN_CHALLENGE_DIFFICULTY_BITS", default=16)
+SIGN_CHALLENGE_MAX_AGE = env.int("SIGN_CHALLENGE_MAX_AGE", default=900)
 # Behind a proxy, the client address comes from this header (e.g. HTTP_X_FORWARDED_FOR),
 # counted CLIENT_IP_PROXY_COUNT entries from the right: how many proxies of ours append to it.
 CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="REMOTE_ADDR")

@@ -2,6 +2,8 @@
 
 import pytest
 
+from outcry.comments.models import CommenterAddress
+from outcry.core.crypto import email_hash
 from tests.comments.factories import CommentFactory, PostFactory
 
 KNOWN_EMAIL = "alice@example.org"
@@ -27,8 +29,15 @@ def pre_post(db):
 
 @pytest.fixture
 def known_commenter(post):
-    """Alice has had a comment approved before, so her email is known."""
+    """Alice confirmed her address through an emailed link and has had a comment approved
+    before, so her email is known."""
+    prove_address(KNOWN_EMAIL)
     return CommentFactory(post=post, email=KNOWN_EMAIL, author_name="Alice", body="Earlier.")
+
+
+def prove_address(email: str) -> None:
+    """As if the address's owner confirmed it from the page their emailed link opens."""
+    CommenterAddress.objects.get_or_create(email_hash=email_hash(email))
 
 
 def comment_data(**overrides) -> dict[str, str]:

@@ -4,7 +4,7 @@ import pytest
 
 from outcry.comments.models import BlockedTerm, Comment
 from outcry.core.crypto import email_hash, unseal
-from tests.comments.conftest import KNOWN_EMAIL, comment_data, submit_url
+from tests.comments.conftest import KNOWN_EMAIL, comment_data, prove_address, submit_url
 from tests.comments.factories import BlockedTermFactory, CommentFactory, PostFactory
 
 pytestmark = pytest.mark.django_db
@@ -21,10 +21,10 @@ def test_known_commenter_on_post_moderated_post_shows_at_once(client, post, know
     assert comment.state == Comment.State.APPROVED
     assert comment.held_reason == ""
     assert response.status_code == 302
-    assert response["Location"] == f"/en/test-post/{post.slug}/?comment=posted#comment-{comment.pk}"
+    assert response["Location"] == f"/en/test-post/{post.slug}/?comment=received#comments"
     page = client.get(response["Location"]).content.decode()
     assert "2017! How can this be?" in page
-    assert "Your comment is published" in page
+    assert "Your comment was received" in page
 
 
 def test_rejected_comment_disappears_from_post_moderated_post(
@@ -43,30 +43,37 @@ def test_pre_moderated_comment_is_held_until_approved(client, pre_post, admin_us
     """Pre-moderation: even a known email's comment waits, and shows once approved."""
     from outcry.comments.services import comment_approve
 
+    prove_address(KNOWN_EMAIL)
     CommentFactory(post=pre_post, email=KNOWN_EMAIL)
     response = client.post(submit_url(pre_post), comment_data(body="OMG! Horrific."))
     comment = latest()
     assert comment.state == Comment.State.PENDING
     assert comment.held_reason == "pre-moderated post"
-    assert response["Location"] == f"/en/test-post/{pre_post.slug}/?comment=held#comments"
+    assert response["Location"] == f"/en/test-post/{pre_post.slug}/?comment=received#comments"
     page = client.get(response["Location"]).content.decode()
     assert "OMG! Horrific." not in page
-    assert "Your comment is awaiting moderation" in page
+    assert "Your comment was received" in page
 
     comment_approve(comments=[comment], actor=admin_user)
     assert "OMG! Horrific." in client.get(pre_post.get_absolute_url()).content.decode()
 
 
 def test_first_comment_from_a_new_email_is_held(client, post):
-    """A new email's first comment waits for a moderator, even on a post-moderated post."""
+    """A new email's first comment waits for a moderator, even on a post-moderated post,
+    even once its owner confirmed the address."""
     client.post(submit_url(post), comment_data(email="newcomer@example.org"))
     comment = latest()
     assert comment.state == Comment.State.PENDING
-    assert comment.held_reason == "first comment from this email"
+    assert comment.held_reason == "address not confirmed by its owner"
+    prove_address("newcomer@example.org")
+    client.post(submit_url(post), comment_data(email="newcomer@example.org"))
+    assert latest().held_reason == "first comment from this email"
 
 
 def test_email_is_known_after_an_approved_comment_whatever_its_spelling(client, post):
-    """Known means an approved comment under the same normalised address (Gmail dots too)."""
+    """Known means a confirmed address with an approved comment under the same normalised
+    address (Gmail dots too)."""
+    prove_address("margie.f@gmail.com")
     CommentFactory(post=post, email="margie.f@gmail.com")
     client.post(submit_url(post), comment_data(email="MargieF+news@Gmail.com"))
     assert latest().state == Comment.State.APPROVED
@@ -141,7 +148,7 @@ def test_blocked_word_in_the_name_counts(client, post, known_commenter):
 
 def test_blocked_domain_with_spam_effect_files_comment_as_spam(client, post, known_commenter):
     """A blocked domain (and its subdomains) set to "spam" files the comment as spam,
-    while the sender sees the same "awaiting moderation" page as anyone held."""
+    while the sender sees the same "received" page as anyone."""
     BlockedTermFactory(
         term="spam.example", kind=BlockedTerm.Kind.DOMAIN, effect=BlockedTerm.Effect.SPAM
     )
@@ -149,7 +156,7 @@ def test_blocked_domain_with_spam_effect_files_comment_as_spam(client, post, kno
     comment = latest()
     assert comment.state == Comment.State.SPAM
     assert comment.held_reason == "blocked domain “spam.example”"
-    assert response["Location"].endswith("?comment=held#comments")
+    assert response["Location"].endswith("?comment=received#comments")
 
 
 def test_blocked_domain_matches_the_email_domain(client, post):
@@ -178,15 +185,15 @@ def test_every_reason_a_comment_is_held_is_recorded(client, pre_post):
     BlockedTermFactory(term="casino")
     client.post(submit_url(pre_post), comment_data(email="new@example.org", body="casino"))
     assert latest().held_reason == (
-        "pre-moderated post; blocked word “casino”; first comment from this email"
+        "pre-moderated post; blocked word “casino”; address not confirmed by its owner"
     )
 
 
 def test_honeypot_drops_the_comment_silently(client, post):
-    """A filled honeypot stores nothing, and the bot sees the ordinary "held" page."""
+    """A filled honeypot stores nothing, and the bot sees the ordinary "received" page."""
     response = client.post(submit_url(post), comment_data(website="http://bot.example"))
     assert response.status_code == 302
-    assert response["Location"].endswith("?comment=held#comments")
+    assert response["Location"].endswith("?comment=received#comments")
     assert not Comment.objects.exists()
 
 

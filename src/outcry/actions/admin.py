@@ -10,8 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
-from outcry.actions import counting, letters, services
+from outcry.actions import counting, letters, selectors, services
 from outcry.actions.models import (
+    BlockedSource,
     Call,
     CallAction,
     Letter,
@@ -133,17 +134,38 @@ class SignatureAdmin(admin.ModelAdmin):
         "petition",
         "state",
         "flag_reason",
+        "source",
+        "ip_hash",
         "country",
         "language",
         "created_at",
+        "confirmed_at",
         "validated_at",
     ]
     list_filter = ["state", "petition", "flag_reason"]
     list_select_related = ["petition"]
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in Signature._meta.fields]
-    actions = ["validate_signatures", "invalidate_signatures", "export_csv"]
+    actions = [
+        "validate_signatures",
+        "invalidate_signatures",
+        "block_ip_hashes",
+        "export_csv",
+    ]
     show_full_result_count = False
+    change_list_template = "admin/actions/signature/change_list.html"
+    # The groups above the list link to one source: its hashed IP bucket and ?source=.
+    _GROUP_LOOKUPS = {"ip_hash", "source"}
+
+    def lookup_allowed(self, lookup: str, value: str, request=None) -> bool:
+        return lookup in self._GROUP_LOOKUPS or super().lookup_allowed(lookup, value, request)
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "flagged_groups": selectors.flagged_signature_groups(),
+        }
+        return super().changelist_view(request, extra_context=extra_context)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -165,7 +187,34 @@ class SignatureAdmin(admin.ModelAdmin):
         changed = services.signatures_moderate(
             signatures=queryset, validate=True, actor=request.user
         )
-        self.message_user(request, _("%d signature(s) validated.") % changed)
+        self.message_user(
+            request,
+            _(
+                "%d signature(s) validated. Those whose address nobody confirmed are pending "
+                "again (emailed if they never were) and count once confirmed."
+            )
+            % changed,
+        )
+
+    @admin.action(
+        description=_("Block the IP hashes of the selected signatures (for today)"),
+        permissions=["moderate"],
+    )
+    def block_ip_hashes(self, request: HttpRequest, queryset) -> None:
+        hashes = set(queryset.exclude(ip_hash="").values_list("ip_hash", flat=True))
+        known = set(
+            BlockedSource.objects.filter(
+                kind=BlockedSource.Kind.IP_HASH, value__in=hashes
+            ).values_list("value", flat=True)
+        )
+        for value in sorted(hashes - known):
+            services.blocked_source_add(
+                kind=BlockedSource.Kind.IP_HASH,
+                value=value,
+                reason="blocked from the signatures list",
+                actor=request.user,
+            )
+        self.message_user(request, _("%d address(es) blocked.") % len(hashes - known))
 
     @admin.action(
         description=_("Invalidate selected signatures (they will not count)"),
@@ -232,6 +281,34 @@ class SignatureAdmin(admin.ModelAdmin):
         response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="signatures.csv"'
         return response
+
+
+@admin.register(BlockedSource)
+class BlockedSourceAdmin(admin.ModelAdmin):
+    """Email domains and hashed IPs blocked from signing; added and lifted through the
+    audited services, never edited in place."""
+
+    list_display = ["kind", "value", "reason", "added_by", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["value", "reason"]
+    fields = ["kind", "value", "reason", "added_by", "created_at"]
+    readonly_fields = ["added_by", "created_at"]
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+    def save_model(self, request: HttpRequest, obj: BlockedSource, form, change: bool) -> None:
+        saved = services.blocked_source_add(
+            kind=obj.kind, value=obj.value, reason=obj.reason, actor=request.user
+        )
+        obj.pk = saved.pk
+
+    def delete_model(self, request: HttpRequest, obj: BlockedSource) -> None:
+        services.blocked_source_remove(blocked=obj, actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset) -> None:
+        for blocked in queryset:
+            services.blocked_source_remove(blocked=blocked, actor=request.user)
 
 
 class LetterPackForm(ActionForm):

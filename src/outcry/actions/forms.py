@@ -47,12 +47,23 @@ class SignatureForm(forms.Form):
     # A honeypot: hidden from people by CSS and aria-hidden, filled in by naive bots.
     website = forms.CharField(required=False, label=_("Leave this field empty"))
     source = forms.CharField(required=False, widget=forms.HiddenInput, max_length=200)
+    # Sent back from the challenge page only (see actions/challenge.py); never rendered on
+    # the petition page.
+    challenge = forms.CharField(required=False, max_length=200)
+    challenge_solution = forms.CharField(required=False, max_length=20)
+    challenge_fallback = forms.BooleanField(required=False)
+
+    CHALLENGE_FIELDS = ("challenge", "challenge_solution", "challenge_fallback")
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         # Built per form, in the request's language: a list made at import time would keep
         # the country names of whichever language was active then. No country is preselected.
         self.fields["country"].choices = [("", _("Choose your country")), *countries]
+
+    def visible_fields_for_page(self):
+        """The fields the petition page shows (not the challenge's answers)."""
+        return [field for field in self if field.name not in self.CHALLENGE_FIELDS]
 
     def clean_first_name(self) -> str:
         return _reject_control_characters(self.cleaned_data["first_name"])

@@ -149,8 +149,11 @@ class Signature(models.Model):
     """One supporter's signature on one petition.
 
     States follow alphagov/e-petitions: pending until the email link is followed, then
-    validated (and counted once by the counting task); flagged when the rate limits
-    tripped (kept, never counted unless staff validate it); invalidated by staff.
+    validated (and counted once by the counting task); invalidated by staff. Flagged when
+    it came past a limit without solving the challenge, or from a blocked source: a
+    flagged signature is still emailed (unless blocked), and once its address's owner
+    follows the link it is validated and counts like any other, since the point of the
+    flag is that the owner proves themselves. Nothing counts without ``confirmed_at``.
     """
 
     class State(models.TextChoices):
@@ -158,6 +161,14 @@ class Signature(models.Model):
         VALIDATED = "validated", _("Validated")
         FLAGGED = "flagged", _("Flagged")
         INVALIDATED = "invalidated", _("Invalidated")
+
+    class FlagReason(models.TextChoices):
+        IP_BURST = "ip_burst", _("Many signatures from one address within a minute")
+        IP_SUSTAINED = "ip_sustained", _("Many signatures from one address within an hour")
+        DOMAIN_RATE = "domain_rate", _("Many signatures from one email domain within an hour")
+        MAILBOX_RATE = "mailbox_rate", _("Many signatures for one mailbox within an hour")
+        BLOCKED_DOMAIN = "blocked_domain", _("Blocked email domain")
+        BLOCKED_IP = "blocked_ip", _("Blocked address (IP hash)")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     petition = models.ForeignKey(
@@ -170,7 +181,9 @@ class Signature(models.Model):
     country = CountryField(_("country"))
     language = models.CharField(_("language"), max_length=10)
     state = models.CharField(_("state"), max_length=12, choices=State, default=State.PENDING)
-    flag_reason = models.CharField(_("why flagged"), max_length=100, blank=True)
+    # The limit the signing passed (kept when the challenge was solved and the signature
+    # is merely pending), so moderators can look at a wave by reason and source.
+    flag_reason = models.CharField(_("why flagged"), max_length=100, blank=True, choices=FlagReason)
     ip_hash = models.CharField(_("IP hash"), max_length=32, blank=True)
     keep_informed = models.BooleanField(_("keep me informed"), default=False)
     # The supporter agreed that their name and city go to the target with the signatures.
@@ -181,6 +194,8 @@ class Signature(models.Model):
     source = models.CharField(_("source"), max_length=40, blank=True)
     created_at = models.DateTimeField(_("signed"), auto_now_add=True)
     validated_at = models.DateTimeField(_("validated"), null=True, blank=True)
+    # When the address's owner followed the emailed link; staff validation never sets it.
+    confirmed_at = models.DateTimeField(_("address confirmed"), null=True, blank=True)
     # True once this signature is included in petition.signature_count (or subtracted).
     counted = models.BooleanField(default=False, editable=False)
     confirmation_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -208,6 +223,40 @@ class Signature(models.Model):
 
     def __str__(self) -> str:
         return f"Signature #{self.pk} on {self.petition_id}"
+
+
+class BlockedSource(models.Model):
+    """An email domain or a hashed IP address that staff block from signing.
+
+    A blocked signature gets the same "check your email" page as any other, but no email,
+    and is never counted. IP hashes rotate daily, so a blocked IP hash lasts one day.
+    """
+
+    class Kind(models.TextChoices):
+        EMAIL_DOMAIN = "email_domain", _("Email domain (with its subdomains)")
+        IP_HASH = "ip_hash", _("IP hash (as shown on a signature)")
+
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind)
+    value = models.CharField(_("domain or IP hash"), max_length=253)
+    reason = models.CharField(_("reason"), max_length=300)
+    added_by = models.CharField(_("added by"), max_length=150, blank=True, editable=False)
+    created_at = models.DateTimeField(_("added"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("blocked source")
+        verbose_name_plural = _("blocked sources")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "value"], name="blocked_source_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.value}"
+
+    def clean(self) -> None:
+        self.value = self.value.strip().lower()
+        if self.kind == self.Kind.EMAIL_DOMAIN:
+            self.value = self.value.rpartition("@")[2].removeprefix("www.").strip(".")
 
 
 class OfflineSignatures(models.Model):

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from django.db.models import Case, F, Q, QuerySet, TextField, Value, When
+from django.db.models import Case, Count, F, Q, QuerySet, TextField, Value, When
 from django.shortcuts import get_object_or_404
 
 from outcry.actions.models import Call, CallAction, Letter, LetterAction, Petition, Signature
@@ -210,3 +210,21 @@ def office_actions_open() -> list:
         *CallAction.objects.public().filter(status="open").select_related("case"),
     ]
     return sorted((a for a in found if a.is_open), key=lambda a: a.created_at, reverse=True)
+
+
+FLAGGED_GROUPS_SHOWN = 50
+
+
+def flagged_signature_groups(*, limit: int = FLAGGED_GROUPS_SHOWN) -> list[dict]:
+    """Flagged signatures by reason and source (the ?source= and the hashed IP bucket),
+    largest first, with how many of each were confirmed by their address's owner: one
+    row per wave for a moderator to look at, validate or block."""
+    return list(
+        Signature.objects.filter(state=Signature.State.FLAGGED)
+        .values("flag_reason", "source", "ip_hash")
+        .annotate(
+            total=Count("pk"),
+            confirmed=Count("pk", filter=Q(confirmed_at__isnull=False)),
+        )
+        .order_by("-total", "flag_reason", "source", "ip_hash")[:limit]
+    )

@@ -19,9 +19,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from outcry.actions import hooks
-from outcry.actions.models import OfflineSignatures, Petition, Signature
+from outcry.actions.challenge import challenge_issue, challenge_solved
+from outcry.actions.models import BlockedSource, OfflineSignatures, Petition, Signature
 from outcry.core.audit import audit_record
-from outcry.core.crypto import email_hash, seal, unseal
+from outcry.core.crypto import blind_index, email_hash, normalise_email, seal, unseal
 from outcry.core.mail import (
     EMAIL_MAX_ATTEMPTS,
     PermanentDeliveryFailure,
@@ -63,6 +64,26 @@ class TokenExpired(Exception):
 
 class AlreadyConfirmed(Exception):
     """The link was followed before; the signature is already counted."""
+
+
+class ChallengeRequired(Exception):
+    """Past a rate limit: the signer's browser is asked to solve ``challenge`` first (or,
+    without JavaScript, to send the signature again as flagged). Nothing was written."""
+
+    def __init__(self, *, challenge: str, difficulty: int) -> None:
+        super().__init__("challenge required")
+        self.challenge = challenge
+        self.difficulty = difficulty
+
+
+@dataclass(frozen=True)
+class ChallengeAnswer:
+    """What the signer sent back from the challenge page."""
+
+    challenge: str = ""
+    solution: str = ""
+    # Sent without solving (no JavaScript): kept flagged, still emailed.
+    fallback: bool = False
 
 
 class SignOutcome(enum.Enum):
@@ -168,6 +189,103 @@ def _rate_limited(ip_hash: str) -> str:
     return ""
 
 
+FlagReason = Signature.FlagReason
+_BLOCKED = {FlagReason.BLOCKED_DOMAIN, FlagReason.BLOCKED_IP}
+
+
+def _email_domain(email: str) -> str:
+    return normalise_email(email).rpartition("@")[2]
+
+
+def _blocked_reason(*, domain: str, ip_hash: str) -> str:
+    """BLOCKED_DOMAIN or BLOCKED_IP when staff block this source, else "". One query."""
+    labels = domain.split(".")
+    domains = [".".join(labels[i:]) for i in range(len(labels))]  # and its parents
+    query = Q(kind=BlockedSource.Kind.EMAIL_DOMAIN, value__in=domains)
+    if ip_hash:
+        query |= Q(kind=BlockedSource.Kind.IP_HASH, value=ip_hash)
+    kinds = set(BlockedSource.objects.filter(query).values_list("kind", flat=True))
+    if BlockedSource.Kind.EMAIL_DOMAIN in kinds:
+        return FlagReason.BLOCKED_DOMAIN
+    if BlockedSource.Kind.IP_HASH in kinds:
+        return FlagReason.BLOCKED_IP
+    return ""
+
+
+def _limit_passed(*, ip_hash: str, domain: str) -> str:
+    """The limit this submission passed (IP burst, IP sustained, email domain), or ""."""
+    if ip_hash:
+        if rate_limit_exceeded(
+            key=f"sign:{ip_hash}", limit=settings.SIGN_RATE_BURST_PER_MINUTE, window_seconds=60
+        ):
+            return FlagReason.IP_BURST
+        if rate_limit_exceeded(
+            key=f"sign:{ip_hash}",
+            limit=settings.SIGN_RATE_SUSTAINED_PER_HOUR,
+            window_seconds=3600,
+        ):
+            return FlagReason.IP_SUSTAINED
+    # One flood source need not be one IP: many new addresses at one small domain are too.
+    if domain not in settings.SIGN_DOMAIN_RATE_EXEMPT and rate_limit_exceeded(
+        key=f"sign-domain:{blind_index(domain)}",
+        limit=settings.SIGN_DOMAIN_RATE_PER_HOUR,
+        window_seconds=3600,
+    ):
+        return FlagReason.DOMAIN_RATE
+    return ""
+
+
+def mailbox_key(email: str) -> str:
+    """The mailbox an address reaches, plus tags folded (``a+1@x`` and ``a+2@x`` are one),
+    as a blind index. Only for throttling mail: identity (dedup) keeps the tags, since at
+    most providers they may be different people's addresses only by convention."""
+    local, _, domain = normalise_email(email).rpartition("@")
+    return blind_index(f"{local.split('+', 1)[0]}@{domain}")
+
+
+def _mailbox_flooded(email: str) -> bool:
+    return rate_limit_exceeded(
+        key=f"sign-mailbox:{mailbox_key(email)}",
+        limit=settings.SIGN_MAILBOX_RATE_PER_HOUR,
+        window_seconds=3600,
+    )
+
+
+def _signing_verdict(
+    *, petition: Petition, email: str, ip_hash: str, answer: ChallengeAnswer | None
+) -> tuple[str, str, bool]:
+    """(state, flag reason, send the confirmation email?) for a new submission.
+
+    Blocked sources get no email and never count. Past a rate limit the signer must solve
+    the challenge (then pending as usual, the limit noted) or, without JavaScript, accept
+    being flagged: either way they are emailed and count once they confirm. Raises
+    ChallengeRequired when neither was sent yet.
+    """
+    domain = _email_domain(email)
+    blocked = _blocked_reason(domain=domain, ip_hash=ip_hash)
+    if blocked:
+        return Signature.State.FLAGGED, blocked, False
+    reason = _limit_passed(ip_hash=ip_hash, domain=domain)
+    state = Signature.State.PENDING
+    if reason:
+        subject = f"{petition.pk}:{email_hash(email)}"
+        answer = answer or ChallengeAnswer()
+        solved = challenge_solved(
+            challenge=answer.challenge, solution=answer.solution, subject=subject
+        )
+        if not solved and not answer.fallback:
+            raise ChallengeRequired(
+                challenge=challenge_issue(subject=subject),
+                difficulty=settings.SIGN_CHALLENGE_DIFFICULTY_BITS,
+            )
+        if not solved:
+            state = Signature.State.FLAGGED
+    if _mailbox_flooded(email):
+        # Someone is mail-bombing one mailbox through us: keep it for a moderator, unsent.
+        return Signature.State.FLAGGED, FlagReason.MAILBOX_RATE, False
+    return state, reason, True
+
+
 def signature_create(
     *,
     petition: Petition,
@@ -184,15 +302,19 @@ def signature_create(
     named_consent: ConsentText | None = None,
     city: str = "",
     source: str = "",
+    challenge_answer: ChallengeAnswer | None = None,
 ) -> SignOutcome:
     """Take a signature. The caller shows the same page whatever the outcome.
 
     A duplicate (same normalised email on the same petition) writes nothing; the address's
-    owner gets a polite "you have already signed" email at most once an hour. Over the rate
-    limits the signature is kept but flagged: never counted, no email, until staff decide.
+    owner gets a polite "you have already signed" email at most once an hour. Past a rate
+    limit, see ``_signing_verdict``: the signer is never silently dropped, and nothing
+    counts before the address's owner follows the emailed link.
     """
     _check_open(petition)
-    flag_reason = _rate_limited(ip_hash)
+    state, flag_reason, send_email = _signing_verdict(
+        petition=petition, email=email, ip_hash=ip_hash, answer=challenge_answer
+    )
     from outcry.actions import tasks  # tasks import services; keep the cycle lazy
 
     try:
@@ -217,7 +339,7 @@ def signature_create(
                 personal_data=seal(participant_words(first_name, last_name, city)),
                 source=source,
                 ip_hash=ip_hash,
-                state=Signature.State.FLAGGED if flag_reason else Signature.State.PENDING,
+                state=state,
                 flag_reason=flag_reason,
             )
             consents_record(
@@ -229,16 +351,19 @@ def signature_create(
                     (NAMED_TO_TARGET, named_consent, named_to_target),
                 ],
             )
-            if not flag_reason:
+            if send_email:
                 # The reminder is queued by the worker once the confirmation has gone out.
                 enqueue_with_transaction(tasks.send_signature_confirmation, signature.pk)
     except IntegrityError:
         existing = Signature.objects.filter(petition=petition, email_hash=email_hash(email)).first()
         if existing is None:  # not a duplicate after all: let the error surface
             raise
-        _notify_duplicate(existing)
+        if send_email:
+            # Also how the owner of an address that a blocked source signed with gets
+            # their link: the stored signature is theirs once they confirm it.
+            _notify_duplicate(existing)
         return SignOutcome.DUPLICATE
-    return SignOutcome.FLAGGED if flag_reason else SignOutcome.CREATED
+    return SignOutcome.FLAGGED if state == Signature.State.FLAGGED else SignOutcome.CREATED
 
 
 def _notify_duplicate(signature: Signature) -> None:
@@ -248,7 +373,7 @@ def _notify_duplicate(signature: Signature) -> None:
     with transaction.atomic():
         claimed = (
             Signature.objects.filter(pk=signature.pk)
-            .exclude(state__in=[Signature.State.FLAGGED, Signature.State.INVALIDATED])
+            .exclude(state=Signature.State.INVALIDATED)
             .filter(
                 Q(duplicate_notified_at__isnull=True)
                 | Q(duplicate_notified_at__lt=now - DUPLICATE_NOTICE_INTERVAL)
@@ -292,7 +417,9 @@ def signature_to_confirm(*, token: str) -> Signature:
         raise TokenInvalid
     if signature.state == Signature.State.VALIDATED:
         raise AlreadyConfirmed
-    if signature.state != Signature.State.PENDING:
+    # A flagged signature confirms like any other: its address's owner proving themselves
+    # is what the flag waited for (staff can still invalidate it).
+    if signature.state not in (Signature.State.PENDING, Signature.State.FLAGGED):
         raise TokenInvalid
     return signature
 
@@ -307,9 +434,9 @@ def signature_confirm(*, token: str, resume_email: ConsentText | None = None) ->
     signature = signature_to_confirm(token=token)
     now = timezone.now()
     with transaction.atomic():
-        confirmed = Signature.objects.filter(pk=signature.pk, state=Signature.State.PENDING).update(
-            state=Signature.State.VALIDATED, validated_at=now
-        )
+        confirmed = Signature.objects.filter(
+            pk=signature.pk, state__in=[Signature.State.PENDING, Signature.State.FLAGGED]
+        ).update(state=Signature.State.VALIDATED, validated_at=now, confirmed_at=now)
         if confirmed:
             type(signature.supporter).objects.filter(
                 pk=signature.supporter_id, email_confirmed_at__isnull=True
@@ -403,17 +530,33 @@ def petition_recount(*, petition: Petition) -> int:
 
 
 def signatures_moderate(*, signatures, validate: bool, actor) -> int:
-    """Staff validate or invalidate signatures in bulk (e.g. the rate-limited ones)."""
+    """Staff validate or invalidate signatures in bulk (e.g. the flagged ones).
+
+    Validating never counts an address nobody confirmed: such a signature goes back to
+    pending (emailed now if it never was) and counts once its owner follows the link.
+    """
+    from outcry.actions import tasks
+
     with transaction.atomic():
         pks = list(signatures.values_list("pk", flat=True))
         if validate:
-            changed = (
-                Signature.objects.filter(pk__in=pks)
-                .exclude(state=Signature.State.VALIDATED)
-                .update(
-                    state=Signature.State.VALIDATED, validated_at=timezone.now(), flag_reason=""
-                )
+            not_validated = Signature.objects.filter(pk__in=pks).exclude(
+                state=Signature.State.VALIDATED
             )
+            changed = not_validated.filter(confirmed_at__isnull=False).update(
+                state=Signature.State.VALIDATED, validated_at=timezone.now()
+            )
+            released = list(
+                not_validated.filter(confirmed_at__isnull=True)
+                .exclude(state=Signature.State.PENDING)
+                .values_list("pk", "confirmation_sent_at")
+            )
+            changed += Signature.objects.filter(pk__in=[pk for pk, _ in released]).update(
+                state=Signature.State.PENDING
+            )
+            for pk, sent_at in released:
+                if sent_at is None:
+                    enqueue_with_transaction(tasks.send_signature_confirmation, pk)
         else:
             changed = (
                 Signature.objects.filter(pk__in=pks)
@@ -435,6 +578,7 @@ def signatures_moderate(*, signatures, validate: bool, actor) -> int:
 
 
 _SIGNATURES_TO_MAIL = Signature.objects.select_related("petition", "supporter")
+_AWAITING_CONFIRMATION = {Signature.State.PENDING, Signature.State.FLAGGED}
 
 
 def _mark_bounced(signature: Signature, exc: Exception) -> None:
@@ -445,7 +589,9 @@ def signature_send_confirmation(*, signature_id: int, attempt: int = 0) -> str:
     from outcry.actions import emails, tasks
 
     def build(signature: Signature):
-        if signature.state != Signature.State.PENDING:
+        # A flagged signature is emailed too (blocked ones are never queued): its owner's
+        # confirmation is what makes it count.
+        if signature.state not in _AWAITING_CONFIRMATION:
             return None
         return emails.signature_confirmation(signature, token=confirmation_token(signature))
 
@@ -497,7 +643,7 @@ def signature_send_duplicate_notice(*, signature_id: int, attempt: int = 0) -> s
     from outcry.actions import emails
 
     signature = Signature.objects.select_related("petition", "supporter").get(pk=signature_id)
-    token = confirmation_token(signature) if signature.state == Signature.State.PENDING else None
+    token = confirmation_token(signature) if signature.state in _AWAITING_CONFIRMATION else None
     try:
         deliver(emails.signature_duplicate(signature, token=token))
     except PermanentDeliveryFailure:
@@ -550,3 +696,38 @@ def offline_signatures_remove(*, row: OfflineSignatures, actor=None) -> None:
             detail=f"removed {row.count} offline",
         )
         row.delete()
+
+
+def blocked_source_add(*, kind: str, value: str, reason: str, actor) -> BlockedSource:
+    """Staff block an email domain or a hashed IP from signing. Audited.
+
+    From then on a signature from it gets the usual page, no email, and never counts.
+    """
+    with transaction.atomic():
+        blocked = BlockedSource(
+            kind=kind,
+            value=value,
+            reason=reason,
+            added_by=actor.get_username() if actor is not None else "",
+        )
+        blocked.full_clean()
+        blocked.save()
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.CHANGE,
+            obj=blocked,
+            detail=f"blocked {blocked.kind} {blocked.value}: {blocked.reason}"[:500],
+        )
+    return blocked
+
+
+def blocked_source_remove(*, blocked: BlockedSource, actor) -> None:
+    """Staff lift a block. Audited. Signatures flagged by it stay as they are."""
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.CHANGE,
+            obj=blocked,
+            detail=f"unblocked {blocked.kind} {blocked.value}",
+        )
+        blocked.delete()

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_cache_control
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import get_language
@@ -85,7 +85,14 @@ def petition_detail(request: HttpRequest, slug: str) -> HttpResponse:
                     ),
                     city=form.cleaned_data["city"],
                     source=form.cleaned_data["source"],
+                    challenge_answer=services.ChallengeAnswer(
+                        challenge=form.cleaned_data["challenge"],
+                        solution=form.cleaned_data["challenge_solution"],
+                        fallback=form.cleaned_data["challenge_fallback"],
+                    ),
                 )
+            except services.ChallengeRequired as required:
+                return _challenge_page(request, petition, form, required)
             except services.SigningClosed:
                 return _refused(request, petition, _("This petition is closed."), status=403)
             except services.SigningPaused:
@@ -117,6 +124,26 @@ def _petition_context(petition, form, **extra) -> dict:
         "case_actions": selectors.case_actions(case=petition.case, exclude=petition),
         **extra,
     }
+
+
+def _challenge_page(
+    request: HttpRequest, petition, form: SignatureForm, required: services.ChallengeRequired
+) -> HttpResponse:
+    """Past a rate limit: the signer's own entries, hidden, with a challenge their browser
+    solves before sending them again; without JavaScript a button sends them as flagged."""
+    answered = [
+        (name, value)
+        for name, values in request.POST.lists()
+        if name in form.fields and name not in SignatureForm.CHALLENGE_FIELDS
+        for value in values
+    ]
+    response = render(
+        request,
+        "actions/signing_challenge.html",
+        {"petition": petition, "answered": answered, "required": required},
+    )
+    add_never_cache_headers(response)  # it carries what the signer typed
+    return response
 
 
 def _refused(request: HttpRequest, petition, message: str, *, status: int) -> HttpResponse:

@@ -95,6 +95,22 @@ class Comment(models.Model):
         return render_comment_body(self.body)
 
 
+class CommenterAddress(models.Model):
+    """An email address (by its blind index only) whose owner proved it: they followed the
+    link emailed with one of their comments and confirmed. Only such an address's comments
+    may show without a moderator; typing an address proves nothing."""
+
+    email_hash = models.CharField(_("email hash"), max_length=64, unique=True, editable=False)
+    proven_at = models.DateTimeField(_("proven"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("proven commenter address")
+        verbose_name_plural = _("proven commenter addresses")
+
+    def __str__(self) -> str:
+        return f"Commenter address #{self.pk}"
+
+
 class CommentReport(models.Model):
     """A reader's report that a comment is abusive or spam. One per hashed address."""
 

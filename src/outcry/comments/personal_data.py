@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from outcry.comments.models import Comment, CommentReport
+from outcry.comments.models import Comment, CommenterAddress, CommentReport
 from outcry.core.crypto import unseal
 from outcry.supporters.models import Supporter
 
@@ -34,7 +34,8 @@ def comments_export(supporter: Supporter) -> list[dict]:
 
 def comments_erase(supporter: Supporter) -> None:
     """As if the author deleted each comment: name, email, text and address hash go; a
-    reply under one shows as deleted."""
+    reply under one shows as deleted; the address is no longer known as proven."""
+    CommenterAddress.objects.filter(email_hash=supporter.email_hash).delete()
     Comment.objects.filter(email_hash=supporter.email_hash).update(
         state=Comment.State.DELETED,
         deleted_at=timezone.now(),

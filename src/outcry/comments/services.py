@@ -23,6 +23,7 @@ from outcry.comments.models import (
     BODY_MAX_LENGTH,
     BlockedTerm,
     Comment,
+    CommenterAddress,
     CommentReport,
 )
 from outcry.comments.text import link_hosts, link_urls
@@ -47,7 +48,8 @@ DEFAULTS = {
     "COMMENT_REPORT_RATE_PER_HOUR": 30,
     # More links than this in one comment holds it for moderation.
     "COMMENT_MAX_LINKS": 2,
-    # This many reports from different addresses take an approved comment back to the queue.
+    # This many reports from different addresses take a comment that no moderator approved
+    # (it showed at once) back to the queue; one a moderator approved stays, reports listed.
     "COMMENT_REPORT_HOLD_THRESHOLD": 3,
 }
 
@@ -154,9 +156,18 @@ def _assess(*, post: Post, author_name: str, email: str, body: str, hashed: str)
     if links > comment_setting("COMMENT_MAX_LINKS"):
         verdict.hold(f"{links} links")
 
+    # Anyone can type any address: only its owner's confirmation (through the link emailed
+    # with a comment) lets it skip the queue, and then only once a comment was approved.
+    # Both questions are asked whatever the answers, so that the time taken says nothing.
+    proven = CommenterAddress.objects.filter(email_hash=hashed).exists()
+    approved_before = Comment.objects.filter(
+        email_hash=hashed, state=Comment.State.APPROVED
+    ).exists()
     if not hashed:
         verdict.hold("no email given (treated as a first comment)")
-    elif not Comment.objects.filter(email_hash=hashed, state=Comment.State.APPROVED).exists():
+    elif not proven:
+        verdict.hold("address not confirmed by its owner")
+    elif not approved_before:
         verdict.hold("first comment from this email")
     return verdict
 
@@ -173,11 +184,12 @@ def comment_submit(
 ) -> Comment:
     """Take a reader's comment. Returns it; its ``state`` says whether it shows yet.
 
-    On a post-moderated post a comment from a known email (one with an approved comment
-    before) shows at once. It is held for a moderator, with the reasons recorded, when the
-    post is pre-moderated, the email is new or absent, it has too many links, or it
-    matches a blocked term; a blocked term set to "spam" files it as spam. The address it
-    came from is kept only as its rotating hash; over the rate limits nothing is stored.
+    On a post-moderated post a comment from a known email (its owner confirmed it through
+    an emailed link, and it has an approved comment before) shows at once. It is held for
+    a moderator, with the reasons recorded, when the post is pre-moderated, the email is
+    new, unconfirmed or absent, it has too many links, or it matches a blocked term; a
+    blocked term set to "spam" files it as spam. The address it came from is kept only as
+    its rotating hash; over the rate limits nothing is stored.
     """
     if not _post_open(post):
         raise CommentsClosed
@@ -314,8 +326,9 @@ def comment_mark_spam(
 def comment_report(*, comment: Comment, ip_hash: str, reason: str = "") -> bool:
     """A reader reports a shown comment. Returns False when this address already had.
 
-    Reports from different addresses add up; at COMMENT_REPORT_HOLD_THRESHOLD the comment
-    goes back to the moderation queue (hidden) with the reason recorded.
+    Reports from different addresses add up; at COMMENT_REPORT_HOLD_THRESHOLD a comment
+    that showed without a moderator goes back to the moderation queue (hidden) with the
+    reason recorded; one a moderator approved stays shown, its reports counted for them.
     """
     if comment.state != Comment.State.APPROVED:
         raise NotReportable
@@ -332,8 +345,13 @@ def comment_report(*, comment: Comment, ip_hash: str, reason: str = "") -> bool:
             Comment.objects.filter(pk=comment.pk).update(report_count=F("report_count") + 1)
             reason_text = f"reported by {threshold} or more readers"
             held = "; ".join(r for r in [comment.held_reason, reason_text] if r)[:300]
+            # A comment a moderator approved is not hidden by reports alone: otherwise a
+            # few addresses could take down anything; they are listed for a moderator.
             Comment.objects.filter(
-                pk=comment.pk, state=Comment.State.APPROVED, report_count__gte=threshold
+                pk=comment.pk,
+                state=Comment.State.APPROVED,
+                moderated_at__isnull=True,
+                report_count__gte=threshold,
             ).update(state=Comment.State.PENDING, held_reason=held)
     except IntegrityError:
         return False
@@ -376,6 +394,17 @@ def comment_delete_by_token(*, token: str) -> Comment:
         raise AlreadyDeleted
     comment.refresh_from_db()
     return comment
+
+
+def commenter_prove_by_token(*, token: str) -> None:
+    """The commenter confirms, from the page the emailed link opens (a POST: mail scanners
+    follow links), that the address is theirs. From then on their comments may show
+    without a moderator, once one was approved. Raises TokenInvalid or TokenExpired."""
+    uuid_hex = comment_uuid_from_token(token)
+    hashed = Comment.objects.filter(uuid=uuid_hex).values_list("email_hash", flat=True).first()
+    if not hashed:  # no such comment, or no address given, or deleted since
+        raise TokenInvalid
+    CommenterAddress.objects.get_or_create(email_hash=hashed)
 
 
 def comment_send_delete_link(*, comment_id: int, attempt: int = 0) -> str:

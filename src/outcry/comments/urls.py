@@ -10,4 +10,5 @@ urlpatterns = [
         name="comment-report",
     ),
     path("comments/delete/<str:token>/", views.comment_delete, name="comment-delete"),
+    path("comments/confirm/<str:token>/", views.commenter_prove, name="commenter-prove"),
 ]

@@ -54,10 +54,10 @@ def comment_submit(request: HttpRequest, slug: str) -> HttpResponse:
     if not form.is_valid():
         return _form_page(request, post, form, status=400)
     if form.is_bot:
-        # Dropped silently: the bot sees what a person whose comment is held would see.
-        return _back_to_post(post, notice="held", anchor="comments")
+        # Dropped silently: the bot sees what everyone sees.
+        return _received(post)
     try:
-        comment = services.comment_submit(
+        services.comment_submit(
             post=post,
             author_name=form.cleaned_data["author_name"],
             email=form.cleaned_data["email"],
@@ -98,10 +98,13 @@ def comment_submit(request: HttpRequest, slug: str) -> HttpResponse:
     except ValidationError as exc:
         form.add_error(None, exc)
         return _form_page(request, post, form, status=400)
-    if comment.state == Comment.State.APPROVED:
-        return _back_to_post(post, notice="posted", anchor=f"comment-{comment.pk}")
-    # Held and spam look the same to the sender.
-    return _back_to_post(post, notice="held", anchor="comments")
+    return _received(post)
+
+
+def _received(post: Post) -> HttpResponse:
+    """The one answer to a comment, shown or held or spam: a different one would tell
+    anyone whether an address is known here (and let them post under it)."""
+    return _back_to_post(post, notice="received", anchor="comments")
 
 
 @csrf_exempt
@@ -144,7 +147,7 @@ def comment_delete(request: HttpRequest, token: str) -> HttpResponse:
             status=410,
         )
     if request.method == "GET":
-        return render(request, "comments/delete_confirm.html", {"comment": comment})
+        return render(request, "comments/delete_confirm.html", {"comment": comment, "token": token})
     try:
         services.comment_delete_by_token(token=token)
     except services.AlreadyDeleted:
@@ -155,3 +158,16 @@ def comment_delete(request: HttpRequest, token: str) -> HttpResponse:
             status=410,
         )
     return render(request, "comments/deleted.html", {"post": comment.post})
+
+
+@csrf_exempt
+@require_POST
+def commenter_prove(request: HttpRequest, token: str) -> HttpResponse:
+    """From the emailed link's page: "this address is mine" (the token is the proof)."""
+    try:
+        services.commenter_prove_by_token(token=token)
+    except TokenExpired:
+        return render(request, "comments/delete_problem.html", {"problem": "expired"}, status=410)
+    except TokenInvalid:
+        return render(request, "comments/delete_problem.html", {"problem": "invalid"}, status=404)
+    return render(request, "comments/address_confirmed.html")

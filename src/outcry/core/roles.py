@@ -42,6 +42,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     MODERATOR: [
         "actions.view_signature",
         "actions.moderate_signature",
+        "actions.view_blockedsource",
+        "actions.add_blockedsource",
+        "actions.delete_blockedsource",
         "actions.view_petition",
         "actions.view_letter",
         "actions.moderate_letter",

@@ -19,7 +19,7 @@ from outcry.news.models import Post
 register = template.Library()
 
 # ?comment=… after a redirect: which notice to show (no cookie, no session).
-NOTICES = {"held", "posted", "reported"}
+NOTICES = {"received", "reported"}
 
 
 @dataclass
