@@ -19,6 +19,7 @@ def send_my_data(supporter_id: int, attempt: int = 0) -> str:
 def apply_retention(reschedule: bool = False) -> dict[str, int]:
     """Apply retention now; with ``reschedule``, run again in a day (a periodic task that
     needs no cron: start it once with ``outcry apply_retention --daily``)."""
+    from outcry.core.services import ip_hashes_expire
     from outcry.subscriptions.retention import (
         retention_apply,
         retention_schedule_next,
@@ -27,6 +28,7 @@ def apply_retention(reschedule: bool = False) -> dict[str, int]:
 
     done = retention_apply()
     unconfirmed_subscribers_purge()
+    ip_hashes_expire()
     if reschedule:
         retention_schedule_next()
     return done

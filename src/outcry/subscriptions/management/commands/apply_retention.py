@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from outcry.core.services import ip_hashes_expire
 from outcry.subscriptions.retention import (
     petitions_due,
     retention_apply,
@@ -44,3 +45,5 @@ class Command(BaseCommand):
             self.stdout.write(f"{slug}: {count} supporter(s) anonymised")
         count = unconfirmed_subscribers_purge()
         self.stdout.write(f"{count} never-confirmed subscriber(s) erased")
+        wiped = sum(ip_hashes_expire().values())
+        self.stdout.write(f"{wiped} IP hash(es) older than the moderation window wiped")
