@@ -64,8 +64,7 @@ class RequestBodyLimitMiddleware:
         return self.get_response(request)
 
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
-        chunked = "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
-        if chunked and not request.META.get("CONTENT_LENGTH"):
+        if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
             return _refusal(_("Please send the form again: its size was not given."), 411)
         try:
             declared = int(request.META.get("CONTENT_LENGTH") or 0)
