@@ -42,6 +42,9 @@ BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY", default=_dev_secrets["BLIND_INDEX_K
 # the database, table core_iphashkey). After this many days (the moderation window) the
 # hashes are wiped from every row and the day's key is destroyed.
 IP_HASH_RETENTION_DAYS = env.int("IP_HASH_RETENTION_DAYS", default=7)
+# A pepper mixed into every day's key, so a copy of the database alone cannot test an
+# address against the hashes of the window; it protects nothing once the day key is gone.
+IP_HASH_KEY = env.str("IP_HASH_KEY", default=_dev_secrets.get("IP_HASH_KEY", ""))
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

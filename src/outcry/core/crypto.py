@@ -142,7 +142,7 @@ def ip_hash(ip: str, *, day: date | None = None) -> str:
     nobody can tell which address a hash came from, even with a copy of the database.
     """
     day = day or timezone.now().date()
-    key = _ip_hash_key(day)
+    key = _ip_hash_key(day) + settings.IP_HASH_KEY.encode()
     wide, narrow = _address_networks(ip)
     half = IP_HASH_LENGTH // 2
     return (

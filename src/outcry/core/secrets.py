@@ -16,6 +16,7 @@ def _generate() -> dict[str, str]:
         "PERSONAL_DATA_PUBLIC_KEY": base64.b64encode(bytes(private_key.public_key)).decode(),
         "PERSONAL_DATA_PRIVATE_KEY": base64.b64encode(bytes(private_key)).decode(),
         "BLIND_INDEX_KEY": secrets.token_urlsafe(32),
+        "IP_HASH_KEY": secrets.token_urlsafe(32),
     }
 
 
