@@ -36,7 +36,8 @@ def test_without_the_header_the_socket_address_is_used(settings):
 
 
 def start(tmp_path, **environment) -> subprocess.CompletedProcess:
-    """Load the settings in a fresh process, as a server starting with this environment."""
+    """Load the WSGI application in a fresh process, as gunicorn does, with this
+    environment."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -45,7 +46,7 @@ def start(tmp_path, **environment) -> subprocess.CompletedProcess:
     env.update(OUTCRY_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="outcry.settings")
     env.update(environment)
     code = (
-        "import django; django.setup(); from django.conf import settings; "
+        "import outcry.wsgi; from django.conf import settings; "
         "print(getattr(settings, 'SECURE_PROXY_SSL_HEADER', None))"
     )
     return subprocess.run(
@@ -79,3 +80,22 @@ def test_the_forwarded_protocol_is_trusted_only_from_a_declared_proxy(tmp_path):
 def test_plain_http_development_starts_without_the_setting(tmp_path):
     """A fresh clone (http://127.0.0.1:8000) still runs with nothing set."""
     assert start(tmp_path).returncode == 0
+
+
+def test_a_worker_starts_over_https_without_the_setting(tmp_path):
+    """Only the web server needs the client address: a worker's settings load regardless."""
+    env = {key: value for key, value in os.environ.items() if key != "CLIENT_IP_HEADER"}
+    env.update(
+        OUTCRY_VAR_DIR=str(tmp_path),
+        DJANGO_SETTINGS_MODULE="outcry.settings",
+        SITE_URL="https://outcry.example",
+        DEBUG="0",
+    )
+    worker = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert worker.returncode == 0, worker.stderr

@@ -10,7 +10,6 @@ import os
 from pathlib import Path
 
 import environ
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from outcry.core.secrets import load_or_create_dev_secrets
@@ -301,14 +300,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "no-referrer"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 HTTPS = env.bool("HTTPS", default=not DEBUG and not SITE_URL.startswith("http://"))
-if HTTPS and not DEBUG and not _CLIENT_IP_DECLARED:
-    # Behind a TLS proxy every request comes from the proxy's address: with REMOTE_ADDR,
-    # all visitors would share one rate limit and everyone after the tenth be flagged.
-    raise ImproperlyConfigured(
-        "Set CLIENT_IP_HEADER: HTTPS is on, so Outcry may be behind a reverse proxy. Use "
-        "CLIENT_IP_HEADER=HTTP_X_FORWARDED_FOR (and CLIENT_IP_PROXY_COUNT) behind a proxy, "
-        "or CLIENT_IP_HEADER=REMOTE_ADDR when clients connect to Outcry directly."
-    )
+# The web server refuses to start over HTTPS (DEBUG off) until CLIENT_IP_HEADER is set:
+# see core.http.client_ip_configuration_check, called by wsgi.py and asgi.py.
+CLIENT_IP_HEADER_REQUIRED = HTTPS and not DEBUG and not _CLIENT_IP_DECLARED
 if HTTPS:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SESSION_COOKIE_SECURE = True
