@@ -28,9 +28,8 @@ EXPIRY_MARGIN_SECONDS = 5
 def rate_limit_exceeded(*, key: str, limit: int, window_seconds: int) -> bool:
     """Count one hit on ``key``; True once the hits in this window pass ``limit``."""
     window = int(time.time() // window_seconds)
-    counter_key = f"rl:{key}:{window_seconds}:{window}"
-    if len(counter_key) > RateLimitCounter._meta.get_field("key").max_length:
-        counter_key = "rl:" + hashlib.sha256(counter_key.encode()).hexdigest()
+    # Hashed: a key holds an IP hash, which must not outlive an erasure in readable form.
+    counter_key = "rl:" + hashlib.sha256(f"{key}:{window_seconds}:{window}".encode()).hexdigest()
     if settings.RATE_LIMIT_STORE == "redis":
         hits = _redis_hit(counter_key, window_seconds + EXPIRY_MARGIN_SECONDS)
     else:
