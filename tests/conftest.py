@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.utils import timezone, translation
 
+from outcry.core.crypto import ip_hash_keys_forget
 from tests.factories import PetitionFactory
 
 
@@ -93,10 +94,13 @@ def _default_language():
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    """Rate-limit windows and count-scheduling keys must not leak between tests."""
+    """Rate-limit windows, count-scheduling keys and the IP-hash day keys held in memory
+    (their rows are rolled back with each test) must not leak between tests."""
     cache.clear()
+    ip_hash_keys_forget()
     yield
     cache.clear()
+    ip_hash_keys_forget()
 
 
 def run_tasks(*, include_deferred: bool = False) -> None:

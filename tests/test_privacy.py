@@ -20,12 +20,13 @@ from outcry.core.crypto import (
     can_unseal,
     email_hash,
     ip_hash,
+    ip_hash_keys_forget,
     key_id,
     normalise_email,
     seal,
     unseal,
 )
-from outcry.core.models import AuditEvent
+from outcry.core.models import AuditEvent, IpHashKey
 from outcry.core.roles import DATA_PROTECTION
 from outcry.supporters.models import ConsentRecord, Supporter
 from outcry.supporters.selectors import supporter_personal_data
@@ -318,16 +319,22 @@ def test_blind_index_is_a_keyed_hash_not_the_address(settings):
     assert email_hash("John.Doe@example.org") != first
 
 
-def test_ip_hash_is_keyed_and_rotates_daily(settings):
+def test_ip_hash_is_keyed_and_rotates_daily(settings, db):
     """An IP address hashes the same way all day, differently the next day, and
-    differently under another key."""
+    differently under another key: another pepper, or once the day's random key is gone."""
     monday, tuesday = date(2026, 3, 2), date(2026, 3, 3)
     assert ip_hash(IP, day=monday) == ip_hash(IP, day=monday)
     assert ip_hash(IP, day=monday) != ip_hash(IP, day=tuesday)
     assert ip_hash(IP, day=monday) != ip_hash("203.0.113.78", day=monday)
     assert IP not in ip_hash(IP, day=monday)
     before = ip_hash(IP, day=monday)
+    pepper = settings.IP_HASH_KEY
     settings.IP_HASH_KEY = "another-secret-key"
+    assert ip_hash(IP, day=monday) != before
+    settings.IP_HASH_KEY = pepper
+    assert ip_hash(IP, day=monday) == before
+    IpHashKey.objects.filter(day=monday).delete()
+    ip_hash_keys_forget()
     assert ip_hash(IP, day=monday) != before
 
 

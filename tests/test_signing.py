@@ -317,8 +317,9 @@ def test_empty_post_is_refused_with_a_message_for_each_field(client, petition):
 @pytest.mark.parametrize(
     "content_type", ["application/x-www-form-urlencoded", "multipart/form-data; boundary=BoUnDaRy"]
 )
-def test_oversized_post_is_refused_with_400(client, petition, settings, content_type):
-    """A body over DATA_UPLOAD_MAX_MEMORY_SIZE gets a 400, not a server error."""
+def test_oversized_post_is_refused_with_413(client, petition, settings, content_type):
+    """A body over DATA_UPLOAD_MAX_MEMORY_SIZE gets a 413 (refused before it is read by
+    PUBLIC_MAX_REQUEST_BODY, which is smaller), not a server error."""
     name = "J" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
     if content_type.startswith("multipart"):
         body = encode_multipart("BoUnDaRy", sign_data(first_name=name))
@@ -331,7 +332,7 @@ def test_oversized_post_is_refused_with_400(client, petition, settings, content_
         content_type=content_type,
         REMOTE_ADDR="192.0.2.62",
     )
-    assert response.status_code == 400
+    assert response.status_code == 413
     assert_nothing_written()
 
 

@@ -6,6 +6,7 @@ only (``DATABASE_URL``, ``EMAIL_URL``, ``REDIS_URL``, ``SECRET_KEY``, ``ALLOWED_
 the personal-data keys).
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -36,8 +37,13 @@ PERSONAL_DATA_PRIVATE_KEYS = env.list(
 )
 # Keyed hash of normalised email addresses, for deduplication and staff search.
 BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY", default=_dev_secrets["BLIND_INDEX_KEY"])
-# Keyed hash of IP addresses (rotated daily); raw addresses are never stored.
-IP_HASH_KEY = env.str("IP_HASH_KEY", default=_dev_secrets["IP_HASH_KEY"])
+# IP addresses are never stored: only a hash under a random key made for each day (kept in
+# the database, table core_iphashkey). After this many days (the moderation window) the
+# hashes are wiped from every row and the day's key is destroyed.
+IP_HASH_RETENTION_DAYS = env.int("IP_HASH_RETENTION_DAYS", default=7)
+# A pepper mixed into every day's key, so a copy of the database alone cannot test an
+# address against the hashes of the window; it protects nothing once the day key is gone.
+IP_HASH_KEY = env.str("IP_HASH_KEY", default=_dev_secrets.get("IP_HASH_KEY", ""))
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -70,6 +76,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: refuses an oversized body before anything (the CSRF check) reads it.
+    "outcry.core.middleware.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -145,6 +153,10 @@ else:
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
+
+# Rate-limit counters: in Redis when there is one, else in the database. Never in the cache:
+# the file cache evicts entries under load and its increments are not atomic.
+RATE_LIMIT_STORE = "redis" if REDIS_URL else "database"
 
 # Background work through the django-tasks API. The database queue is the default; with
 # TASK_BACKEND=rq (and REDIS_URL) the same tasks run on RQ workers.
@@ -256,6 +268,13 @@ DELIVERY_VERIFY_MAX_UPLOAD = env.int("DELIVERY_VERIFY_MAX_UPLOAD", default=64 * 
 
 # Public forms are small; anything larger is refused before it reaches a view.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=256 * 1024)
+# Request bodies larger than these are refused (413) before they are read, so no anonymous
+# POST can spool a large upload to disk. Public pages; the staff admin (CSV imports,
+# images); email services' webhooks (batches of events). The delivery check page takes
+# DELIVERY_VERIFY_MAX_UPLOAD. Match them in the proxy (nginx: client_max_body_size).
+PUBLIC_MAX_REQUEST_BODY = env.int("PUBLIC_MAX_REQUEST_BODY", default=64 * 1024)
+ADMIN_MAX_REQUEST_BODY = env.int("ADMIN_MAX_REQUEST_BODY", default=32 * 1024 * 1024)
+WEBHOOK_MAX_REQUEST_BODY = env.int("WEBHOOK_MAX_REQUEST_BODY", default=4 * 1024 * 1024)
 
 # Signing and confirmation.
 SIGNATURE_CONFIRMATION_MAX_AGE = env.int("SIGNATURE_CONFIRMATION_MAX_AGE", default=14 * 86400)
@@ -285,7 +304,10 @@ SIGN_CHALLENGE_DIFFICULTY_BITS = env.int("SIGN_CHALLENGE_DIFFICULTY_BITS", defau
 SIGN_CHALLENGE_MAX_AGE = env.int("SIGN_CHALLENGE_MAX_AGE", default=900)
 # Behind a proxy, the client address comes from this header (e.g. HTTP_X_FORWARDED_FOR),
 # counted CLIENT_IP_PROXY_COUNT entries from the right: how many proxies of ours append to it.
+# REMOTE_ADDR: no proxy. Must be set explicitly in production over HTTPS (checked below).
 CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="REMOTE_ADDR")
+_CLIENT_IP_DECLARED = "CLIENT_IP_HEADER" in os.environ
+BEHIND_PROXY = CLIENT_IP_HEADER != "REMOTE_ADDR"
 CLIENT_IP_PROXY_COUNT = max(1, env.int("CLIENT_IP_PROXY_COUNT", default=1))
 # Seconds the worker waits to gather confirmations into one count update.
 COUNT_BATCH_DELAY = env.float("COUNT_BATCH_DELAY", default=2.0)
@@ -310,14 +332,21 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "no-referrer"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
-if env.bool("HTTPS", default=not DEBUG and not SITE_URL.startswith("http://")):
+HTTPS = env.bool("HTTPS", default=not DEBUG and not SITE_URL.startswith("http://"))
+# The web server refuses to start over HTTPS (DEBUG off) until CLIENT_IP_HEADER is set:
+# see core.http.client_ip_configuration_check, called by wsgi.py and asgi.py.
+CLIENT_IP_HEADER_REQUIRED = HTTPS and not DEBUG and not _CLIENT_IP_DECLARED
+if HTTPS:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    if BEHIND_PROXY:
+        # Only a declared proxy of ours may say the request came over HTTPS; without one,
+        # the header would be the client's word.
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGGING = {
     "version": 1,

@@ -4,3 +4,7 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "outcry.settings")
 application = get_wsgi_application()
+
+from outcry.core.http import client_ip_configuration_check  # noqa: E402 - needs settings
+
+client_ip_configuration_check()

@@ -33,7 +33,7 @@ from outcry.core.mail import (
 )
 from outcry.core.models import AuditEvent
 from outcry.core.queue import enqueue_with_transaction
-from outcry.core.ratelimit import rate_limit_exceeded
+from outcry.core.ratelimit import rate_limit_exceeded, sustained_bucket
 from outcry.supporters.models import ConsentRecord
 from outcry.supporters.services import consent_record, supporter_get_or_create
 
@@ -183,7 +183,9 @@ def _rate_limited(ip_hash: str) -> str:
     ):
         return "burst rate limit"
     if rate_limit_exceeded(
-        key=f"sign:{ip_hash}", limit=settings.SIGN_RATE_SUSTAINED_PER_HOUR, window_seconds=3600
+        key=f"sign:{sustained_bucket(ip_hash)}",
+        limit=settings.SIGN_RATE_SUSTAINED_PER_HOUR,
+        window_seconds=3600,
     ):
         return "sustained rate limit"
     return ""
@@ -220,7 +222,7 @@ def _limit_passed(*, ip_hash: str, domain: str) -> str:
         ):
             return FlagReason.IP_BURST
         if rate_limit_exceeded(
-            key=f"sign:{ip_hash}",
+            key=f"sign:{sustained_bucket(ip_hash)}",
             limit=settings.SIGN_RATE_SUSTAINED_PER_HOUR,
             window_seconds=3600,
         ):

@@ -33,7 +33,7 @@ from outcry.core.crypto import email_hash, seal
 from outcry.core.mail import send_once
 from outcry.core.models import AuditEvent
 from outcry.core.queue import enqueue_with_transaction
-from outcry.core.ratelimit import rate_limit_exceeded
+from outcry.core.ratelimit import rate_limit_exceeded, sustained_bucket
 from outcry.news.models import Post
 
 logger = logging.getLogger(__name__)
@@ -113,7 +113,7 @@ def _rate_limited(*, ip_hash: str) -> bool:
         limit=comment_setting("COMMENT_RATE_BURST_PER_MINUTE"),
         window_seconds=60,
     ) or rate_limit_exceeded(
-        key=f"comment:{ip_hash}",
+        key=f"comment:{sustained_bucket(ip_hash)}",
         limit=comment_setting("COMMENT_RATE_SUSTAINED_PER_HOUR"),
         window_seconds=3600,
     )
@@ -333,7 +333,7 @@ def comment_report(*, comment: Comment, ip_hash: str, reason: str = "") -> bool:
     if comment.state != Comment.State.APPROVED:
         raise NotReportable
     if ip_hash and rate_limit_exceeded(
-        key=f"comment-report:{ip_hash}",
+        key=f"comment-report:{sustained_bucket(ip_hash)}",
         limit=comment_setting("COMMENT_REPORT_RATE_PER_HOUR"),
         window_seconds=3600,
     ):

@@ -9,14 +9,20 @@ the key that sealed it, so keys can rotate while old records stay readable.
 import base64
 import hashlib
 import hmac
+import ipaddress
 import json
+import secrets
 from datetime import date
 from functools import cache
 
 from django.conf import settings
+from django.utils import timezone
 from nacl.public import PrivateKey, PublicKey, SealedBox
 
 KEY_ID_LENGTH = 8
+IP_HASH_KEY_BYTES = 32
+IP_HASH_LENGTH = 32
+_ip_hash_keys: dict[date, bytes] = {}
 
 
 class PersonalDataKeyMissing(Exception):
@@ -89,8 +95,57 @@ def email_hash(email: str) -> str:
     return blind_index(normalise_email(email))
 
 
+def _ip_hash_key(day: date) -> bytes:
+    """That day's random key, created on its first use. Kept in memory for the day only."""
+    from outcry.core.models import IpHashKey
+
+    if day not in _ip_hash_keys:
+        row, _ = IpHashKey.objects.get_or_create(
+            day=day, defaults={"key": secrets.token_bytes(IP_HASH_KEY_BYTES)}
+        )
+        _ip_hash_keys.clear()  # only the day in use stays in a long-running process
+        _ip_hash_keys[day] = bytes(row.key)
+    return _ip_hash_keys[day]
+
+
+def ip_hash_keys_forget() -> None:
+    """Drop the keys held in this process's memory (after they were destroyed)."""
+    _ip_hash_keys.clear()
+
+
+def _address_networks(ip: str) -> tuple[str, str]:
+    """(wider network, narrower network) an address is counted in.
+
+    One IPv6 user usually holds a whole /64 and picks addresses in it freely, and a site
+    often gets a /56: so IPv6 is counted per /64, and per /56 in the sustained window.
+    An IPv4 address stands for itself in both.
+    """
+    try:
+        address = ipaddress.ip_address(ip.strip())
+    except ValueError:
+        return ip, ip
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv4Address):
+        return str(address), str(address)
+    wide = ipaddress.IPv6Network(f"{address}/56", strict=False)
+    narrow = ipaddress.IPv6Network(f"{address}/64", strict=False)
+    return str(wide), str(narrow)
+
+
 def ip_hash(ip: str, *, day: date | None = None) -> str:
-    """Keyed hash of an IP address that rotates daily, so it cannot be tracked across days."""
-    day = day or date.today()  # noqa: DTZ011 - the rotation boundary need not be a UTC day
-    key = f"{settings.IP_HASH_KEY}:{day.isoformat()}".encode()
-    return hmac.new(key, ip.encode(), hashlib.sha256).hexdigest()[:32]
+    """Keyed hash of an IP address under that day's random key (32 hex characters).
+
+    The first half hashes the wider network (IPv6 /56), the second the narrower one (/64):
+    rate limits count the whole hash in short windows and the first half
+    (``core.ratelimit.sustained_bucket``) in long ones. Once the day's key is destroyed,
+    nobody can tell which address a hash came from, even with a copy of the database.
+    """
+    day = day or timezone.now().date()
+    key = _ip_hash_key(day) + settings.IP_HASH_KEY.encode()
+    wide, narrow = _address_networks(ip)
+    half = IP_HASH_LENGTH // 2
+    return (
+        hmac.new(key, f"wide:{wide}".encode(), hashlib.sha256).hexdigest()[:half]
+        + hmac.new(key, f"narrow:{narrow}".encode(), hashlib.sha256).hexdigest()[:half]
+    )

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 
 from outcry.core.crypto import ip_hash
@@ -24,3 +25,18 @@ def client_ip(request: HttpRequest) -> str:
 def client_ip_hash(request: HttpRequest) -> str:
     """The keyed, daily-rotating hash of the client's address; the address is not kept."""
     return ip_hash(client_ip(request))
+
+
+def client_ip_configuration_check() -> None:
+    """Refuse to serve over HTTPS until the client address's source is set explicitly.
+
+    Behind a TLS proxy every request comes from the proxy's address: with the default
+    REMOTE_ADDR, all visitors would share one rate limit and everyone after the tenth
+    would be flagged. Only the web server needs this, so workers start regardless.
+    """
+    if settings.CLIENT_IP_HEADER_REQUIRED:
+        raise ImproperlyConfigured(
+            "Set CLIENT_IP_HEADER: HTTPS is on, so Outcry may be behind a reverse proxy. Use "
+            "CLIENT_IP_HEADER=HTTP_X_FORWARDED_FOR (and CLIENT_IP_PROXY_COUNT) behind a "
+            "proxy, or CLIENT_IP_HEADER=REMOTE_ADDR when clients connect to Outcry directly."
+        )

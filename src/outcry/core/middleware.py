@@ -1,6 +1,9 @@
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.html import escape
+from django.utils.translation import gettext as _
 
 # Public pages load nothing from another host: no CDN, font, analytics or pixel.
 PUBLIC_CSP = (
@@ -21,3 +24,73 @@ class PrivacyHeadersMiddleware:
             "Permissions-Policy", "interest-cohort=(), camera=(), microphone=(), geolocation=()"
         )
         return response
+
+
+# Room for a multipart body's boundaries, part headers and small fields beside its file.
+MULTIPART_OVERHEAD = 64 * 1024
+
+
+def request_body_limit(
+    *, setting: str, refusal: Callable[[HttpRequest], HttpResponse] | None = None
+) -> Callable:
+    """Let a view take a larger upload: up to the named setting's bytes (plus multipart
+    overhead) instead of PUBLIC_MAX_REQUEST_BODY, read from settings at each request.
+    ``refusal`` renders the view's own 413 page (it must not read the body)."""
+
+    def mark(view: Callable) -> Callable:
+        view.request_body_limit_setting = setting
+        view.request_body_refusal = refusal
+        return view
+
+    return mark
+
+
+class RequestBodyLimitMiddleware:
+    """Refuse request bodies larger than the page can need, before anything reads them.
+
+    Django spools multipart file parts to temporary files (on the disk that holds the
+    SQLite database) while parsing, and the CSRF check parses every POST. So the size is
+    checked here, once the URL is resolved and before any other middleware sees the view
+    (this one is first in MIDDLEWARE): public pages take PUBLIC_MAX_REQUEST_BODY, the admin
+    ADMIN_MAX_REQUEST_BODY, email-service webhooks WEBHOOK_MAX_REQUEST_BODY, and a view
+    marked ``request_body_limit`` (the delivery check page) the setting it names. A body
+    sent without a Content-Length (chunked) is refused: its size cannot be known unread.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
+        if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
+            return _refusal(_("Please send the form again: its size was not given."), 411)
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return _refusal(_("Please send the form again: its size was unreadable."), 400)
+        if declared > _body_limit(request, view_func):
+            if own_refusal := getattr(view_func, "request_body_refusal", None):
+                return own_refusal(request)
+            return _refusal(
+                _("This is more than the page accepts. Please shorten it and send it again."), 413
+            )
+        return None
+
+
+def _body_limit(request: HttpRequest, view_func: Callable) -> int:
+    if setting := getattr(view_func, "request_body_limit_setting", None):
+        return getattr(settings, setting) + MULTIPART_OVERHEAD
+    namespaces = request.resolver_match.namespaces if request.resolver_match else []
+    if "admin" in namespaces:
+        return settings.ADMIN_MAX_REQUEST_BODY
+    if "anymail" in namespaces:
+        return settings.WEBHOOK_MAX_REQUEST_BODY
+    return settings.PUBLIC_MAX_REQUEST_BODY
+
+
+def _refusal(message: str, status: int) -> HttpResponse:
+    """A plain page: nothing about it may need the body that was refused."""
+    body = f"<!doctype html><title>{escape(message)}</title><p>{escape(message)}</p>"
+    return HttpResponse(body, status=status, content_type="text/html; charset=utf-8")

@@ -63,3 +63,42 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Audit events are append-only.")
+
+
+class RateLimitCounter(models.Model):
+    """Hits on one rate-limit key in one fixed window, when no Redis is configured.
+
+    Incremented by one atomic upsert (never read-modify-write) and never culled while its
+    window runs: a cache may evict entries under pressure, and then limits silently vanish.
+    Rows whose window has ended are pruned.
+    """
+
+    key = models.CharField(max_length=200, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("rate-limit counter")
+        verbose_name_plural = _("rate-limit counters")
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"
+
+
+class IpHashKey(models.Model):
+    """The random key that IP addresses are hashed under on one day.
+
+    Created on first use of the day; deleted once the moderation window
+    (IP_HASH_RETENTION_DAYS) has passed, after which nobody, holding a copy of the database
+    or not, can test an address against that day's hashes.
+    """
+
+    day = models.DateField(unique=True)
+    key = models.BinaryField()
+
+    class Meta:
+        verbose_name = _("IP hash key")
+        verbose_name_plural = _("IP hash keys")
+
+    def __str__(self) -> str:
+        return self.day.isoformat()

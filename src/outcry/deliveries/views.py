@@ -1,22 +1,25 @@
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
+from outcry.core.middleware import request_body_limit
 from outcry.deliveries.forms import TOO_LARGE, VerifyForm
 from outcry.deliveries.selectors import package_verify, sha256_of
 
 
+def _upload_too_large(request: HttpRequest) -> HttpResponse:
+    context = {"form": VerifyForm(), "result": None, "refused": TOO_LARGE}
+    return render(request, "deliveries/verify.html", context, status=413)
+
+
+# Refused before the body is read (by RequestBodyLimitMiddleware, ahead of the CSRF check
+# that would parse it): an anonymous upload must not fill the disk.
+@request_body_limit(setting="DELIVERY_VERIFY_MAX_UPLOAD", refusal=_upload_too_large)
 @require_http_methods(["GET", "POST"])
 def verify(request: HttpRequest) -> HttpResponse:
     """Anyone holding a delivery package (a target, a journalist) checks it is the one we
     delivered: by its SHA-256, or by uploading it (hashed here, never kept)."""
     result = None
-    # Refused before the body is read: an anonymous upload must not fill the disk.
-    declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    if request.method == "POST" and declared > settings.DELIVERY_VERIFY_MAX_UPLOAD + 64 * 1024:
-        context = {"form": VerifyForm(), "result": None, "refused": TOO_LARGE}
-        return render(request, "deliveries/verify.html", context, status=413)
     if request.method == "POST":
         form = VerifyForm(request.POST, request.FILES)
     elif "digest" in request.GET:

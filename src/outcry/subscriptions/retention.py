@@ -32,6 +32,7 @@ from outcry.actions.models import (
 )
 from outcry.core.audit import audit_record
 from outcry.core.models import AuditEvent
+from outcry.core.services import ip_hashes_expire
 from outcry.deliveries.services import packages_expire
 from outcry.subscriptions.models import Subscription
 from outcry.subscriptions.tokens import confirmation_max_age
@@ -273,4 +274,5 @@ def retention_run_all(now: datetime | None = None) -> dict:
         "subscribers": unconfirmed_subscribers_purge(now=now),
     }
     done |= retain_all(now=now, skip="subscriptions")
+    done["ip_hashes"] = ip_hashes_expire()
     return done

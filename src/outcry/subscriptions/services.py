@@ -30,7 +30,7 @@ from outcry.core.mail import (
     send_once,
 )
 from outcry.core.queue import enqueue_with_transaction
-from outcry.core.ratelimit import rate_limit_exceeded
+from outcry.core.ratelimit import rate_limit_exceeded, sustained_bucket
 from outcry.news.models import Topic
 from outcry.subscriptions import tokens
 from outcry.subscriptions.models import Subscription, SubscriptionRequest
@@ -116,7 +116,7 @@ def _rate_limited(ip_hash: str) -> bool:
         limit=subscription_setting("SUBSCRIBE_RATE_BURST_PER_MINUTE"),
         window_seconds=60,
     ) or rate_limit_exceeded(
-        key=f"subscribe:{ip_hash}",
+        key=f"subscribe:{sustained_bucket(ip_hash)}",
         limit=subscription_setting("SUBSCRIBE_RATE_SUSTAINED_PER_HOUR"),
         window_seconds=3600,
     )

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from outcry.core.services import ip_hashes_expire
 from outcry.subscriptions.retention import (
     action_key,
     actions_due,
@@ -50,3 +51,5 @@ class Command(BaseCommand):
         self.stdout.write(f"{count} never-confirmed subscriber(s) erased")
         for label, done in retain_all(now=timezone.now(), skip="subscriptions").items():
             self.stdout.write(f"{label}: {done} row(s) let go")
+        wiped = sum(ip_hashes_expire().values())
+        self.stdout.write(f"{wiped} IP hash(es) older than the moderation window wiped")
