@@ -1,7 +1,6 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import TemplateView
 
 from outcry.actions import views as action_views
 from outcry.core import views as core_views
@@ -27,7 +26,7 @@ urlpatterns = [
 
 urlpatterns += i18n_patterns(
     path("", action_views.home, name="home"),
-    path("privacy/", TemplateView.as_view(template_name="privacy.html"), name="privacy"),
+    path("privacy/", core_views.privacy, name="privacy"),
     path("", include("outcry.cases.urls")),
     path("", include("outcry.actions.urls")),
     path("", include("outcry.news.urls")),

@@ -34,13 +34,22 @@ from django.utils import timezone
 
 from outcry.actions import composition, hooks
 from outcry.actions.counting import action_request_count
-from outcry.actions.models import Letter, LetterAction, ParticipationState, TargetDigest
+from outcry.actions.models import (
+    Letter,
+    LetterAction,
+    ParticipationState,
+    Signature,
+    TargetDigest,
+)
 from outcry.actions.services import (
     NAMED_TO_TARGET,
     AlreadyConfirmed,
     ConsentText,
     SignOutcome,
     TokenInvalid,
+    _blocked_reason,
+    _email_domain,
+    _mailbox_flooded,
     _rate_limited,
     confirmation_uuid,
     consents_record,
@@ -152,7 +161,7 @@ def letter_create(
         body = None
     if body is not None and len(body) > action.max_length:
         raise LetterTooLong(action.max_length)
-    flag_reason = _rate_limited(ip_hash)
+    flag_reason, send_confirmation = _letter_verdict(email=email, ip_hash=ip_hash)
     from outcry.actions import tasks
 
     sealed = participant_words(first_name, last_name, city)
@@ -198,13 +207,28 @@ def letter_create(
                     (REPLY_TO, consents.reply_to, letter.reply_to),
                 ],
             )
-            if not flag_reason:
+            if send_confirmation:
                 enqueue_with_transaction(tasks.send_letter_confirmation, letter.pk)
     except IntegrityError:
         if not Letter.objects.filter(action=action, email_hash=email_hash(email)).exists():
             raise
         return SignOutcome.DUPLICATE
     return SignOutcome.FLAGGED if flag_reason else SignOutcome.CREATED
+
+
+def _letter_verdict(*, email: str, ip_hash: str) -> tuple[str, bool]:
+    """(flag reason, send the confirmation email?) for a new letter.
+
+    Past an IP limit the writer may be one of many real people behind one address (a
+    campus, a carrier's NAT, Tor): the letter is flagged for moderators but still emailed,
+    and it counts (and goes to the official) only once its address's owner confirms it.
+    Staff-blocked sources and a mailbox being bombed through us get no email at all."""
+    blocked = _blocked_reason(domain=_email_domain(email), ip_hash=ip_hash)
+    if blocked:
+        return blocked, False
+    if _mailbox_flooded(email):
+        return Signature.FlagReason.MAILBOX_RATE, False
+    return _rate_limited(ip_hash), True
 
 
 def confirmation_token(letter: Letter) -> str:
@@ -224,7 +248,8 @@ def letter_to_confirm(*, token: str) -> Letter:
         raise TokenInvalid
     if letter.state == ParticipationState.VALIDATED:
         raise AlreadyConfirmed
-    if letter.state != ParticipationState.PENDING:
+    # A flagged letter was emailed all the same: its owner confirming is what it waits for.
+    if letter.state not in (ParticipationState.PENDING, ParticipationState.FLAGGED):
         raise TokenInvalid
     return letter
 
@@ -243,7 +268,9 @@ def letter_confirm(*, token: str, resume_email: ConsentText | None = None) -> Le
     else:
         target_status = Letter.TargetStatus.QUEUED
     with transaction.atomic():
-        confirmed = Letter.objects.filter(pk=letter.pk, state=ParticipationState.PENDING).update(
+        confirmed = Letter.objects.filter(
+            pk=letter.pk, state__in=[ParticipationState.PENDING, ParticipationState.FLAGGED]
+        ).update(
             state=ParticipationState.VALIDATED,
             validated_at=now,
             target_status=target_status,
@@ -342,7 +369,7 @@ def letter_send_confirmation(*, letter_id: int, attempt: int = 0) -> str:
     from outcry.actions import emails, tasks
 
     def build(letter: Letter):
-        if letter.state != ParticipationState.PENDING:
+        if letter.state not in (ParticipationState.PENDING, ParticipationState.FLAGGED):
             return None
         return emails.letter_confirmation(letter, token=confirmation_token(letter))
 

@@ -9,6 +9,22 @@ from django.views.decorators.http import require_GET
 
 
 @require_GET
+def privacy(request: HttpRequest) -> HttpResponse:
+    """What Outcry keeps and for how long, with the periods this site is configured with:
+    the page says only what the code does."""
+    return render(
+        request,
+        "privacy.html",
+        {
+            "retention_days": settings.RETENTION_DAYS_AFTER_CLOSE,
+            "max_open_days": settings.RETENTION_MAX_OPEN_DAYS,
+            "ip_hash_days": settings.IP_HASH_RETENTION_DAYS,
+            "package_expiry_days": settings.DELIVERY_PACKAGE_EXPIRY_DAYS,
+        },
+    )
+
+
+@require_GET
 def healthz(request: HttpRequest) -> HttpResponse:
     """A bare response: the baseline every benchmark is measured against."""
     return HttpResponse(b"ok", content_type="text/plain")
