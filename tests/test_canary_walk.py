@@ -392,6 +392,8 @@ def walk(client, start: set[str]) -> dict[str, int]:
             raise AssertionError(f"The walk found more than {MAX_FETCHED} URLs: a crawl trap?")
         response = client.get(url)
         seen[url] = response.status_code
+        # Public pages set no cookie, whatever they are (a cookie would tie visits together).
+        assert not response.cookies, f"{url} sets a cookie: {sorted(response.cookies)}"
         text = _text_of(response)
         where = text.find(CANARY)
         assert where < 0, f"{url} ({response.status_code}) shows: …{text[where - 200 : where + 80]}"
@@ -403,12 +405,14 @@ def walk(client, start: set[str]) -> dict[str, int]:
 def test_no_public_url_shows_a_hidden_case_or_anything_sensitive(client, world):
     """Every public URL of the demo, in both languages (pages, feeds, JSON, PDFs, search,
     the verify page, and every link they lead to), is free of the canary placed in an
-    unpublished case, in sensitive notes, in what supporters gave and in staff notes."""
+    unpublished case, in sensitive notes, in what supporters gave and in staff notes; none
+    of them sets a cookie or fails with a server error."""
     names, urls = pattern_urls(world)
     assert len(names) >= MIN_URL_PATTERNS, sorted(names)
     start = urls | extra_urls(world) | {"/en/", "/fr/"}
     seen = walk(client, start)
     assert len(seen) >= MIN_FETCHED, f"the walk reached only {len(seen)} URLs"
+    assert not [url for url, status in seen.items() if status >= 500]
     ok = {url for url, status in seen.items() if status == 200}
     assert len(ok) >= MIN_FOUND, f"only {len(ok)} URLs answered 200"
     standing = world["standing"]

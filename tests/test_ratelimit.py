@@ -101,37 +101,43 @@ def one_minute(monkeypatch):
 
 
 @pytest.mark.django_db
-def test_signing_from_fresh_addresses_of_one_ipv6_64_is_flagged_past_the_burst_limit(
+def test_signing_from_fresh_addresses_of_one_ipv6_64_meets_the_challenge_past_the_burst_limit(
     client, petition, settings, one_minute
 ):
     """Eleven signatures within a minute, each from a different address of the same /64:
-    the 11th is flagged, as if it came from one address."""
+    the 11th meets the over-limit challenge, as if it came from one address."""
     assert settings.SIGN_RATE_BURST_PER_MINUTE == 10
-    for n in range(11):
+    responses = [
         client.post(
             petition.get_absolute_url(),
             sign_data(email=f"p{n}@example.org"),
             REMOTE_ADDR=f"2001:db8:5:6:{n + 1:x}::{n + 7:x}",
         )
-    flagged = Signature.objects.filter(state=Signature.State.FLAGGED)
-    assert [s.flag_reason for s in flagged] == ["burst rate limit"]
+        for n in range(11)
+    ]
+    assert [r.status_code for r in responses] == [302] * 10 + [200]
+    assert "data-challenge=" in responses[-1].content.decode()
+    assert Signature.objects.count() == 10
 
 
 @pytest.mark.django_db
-def test_signing_from_many_64s_of_one_56_is_flagged_past_the_sustained_limit(
+def test_signing_from_many_64s_of_one_56_meets_the_challenge_past_the_sustained_limit(
     client, petition, settings, one_minute
 ):
-    """Past the hourly limit, signatures from fresh /64s of one /56 are flagged: rotating
-    through a site's /64s does not escape the sustained limit."""
+    """Past the hourly limit, signers from fresh /64s of one /56 meet the challenge:
+    rotating through a site's /64s does not escape the sustained limit."""
     settings.SIGN_RATE_SUSTAINED_PER_HOUR = 5
-    for n in range(6):
+    responses = [
         client.post(
             petition.get_absolute_url(),
             sign_data(email=f"p{n}@example.org"),
             REMOTE_ADDR=f"2001:db8:5:6{n:02x}::1",
         )
-    flagged = Signature.objects.filter(state=Signature.State.FLAGGED)
-    assert [s.flag_reason for s in flagged] == ["sustained rate limit"]
+        for n in range(6)
+    ]
+    assert [r.status_code for r in responses] == [302] * 5 + [200]
+    assert "data-challenge=" in responses[-1].content.decode()
+    assert Signature.objects.count() == 5
 
 
 @pytest.fixture

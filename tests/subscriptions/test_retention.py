@@ -14,6 +14,7 @@ from outcry.core.models import AuditEvent
 from outcry.subscriptions.retention import (
     petitions_due,
     retention_apply,
+    retention_run_all,
     unconfirmed_subscribers_purge,
 )
 from outcry.subscriptions.tasks import apply_retention
@@ -199,7 +200,7 @@ def _write_letter(client, smtp_server, tasks, action, email: str) -> None:
     assert response.status_code == 302
     tasks.run()
     [message] = smtp_server.messages[before:]
-    assert client.get(confirm_path(message)).status_code == 200
+    assert client.post(confirm_path(message)).status_code == 200
 
 
 def _close_action(action, *, days_ago: int) -> None:
@@ -288,3 +289,30 @@ def test_the_daily_run_lets_comment_addresses_and_old_reports_go(tasks):
     assert old.author_name and old.body == "Sad world"
     assert recent.email_sealed and recent.email_hash and recent.ip_hash
     assert not CommentReport.objects.exists()
+
+
+def test_the_daily_run_lets_old_address_proofs_and_stale_subscribe_forms_go(
+    client, tasks, settings
+):
+    """A commenter's address proven longer ago than the retention period is forgotten (its
+    owner proves it again next time); a subscribe form the worker never took is not kept
+    past a day. Recent ones stay."""
+    from outcry.comments.models import CommenterAddress
+    from outcry.subscriptions.models import SubscriptionRequest
+
+    CommenterAddress.objects.create(email_hash="o" * 64)
+    CommenterAddress.objects.create(email_hash="n" * 64)
+    CommenterAddress.objects.filter(email_hash="o" * 64).update(
+        proven_at=timezone.now() - timedelta(days=settings.RETENTION_DAYS_AFTER_CLOSE + 1)
+    )
+    client.post("/en/subscribe/countries/ru/", subscribe_data(email="lost@example.org"))
+    client.post("/en/subscribe/countries/ru/", subscribe_data(email="fresh@example.org"))
+    assert SubscriptionRequest.objects.count() == 2  # the worker has not run
+    SubscriptionRequest.objects.filter(pk=SubscriptionRequest.objects.order_by("pk")[0].pk).update(
+        created_at=timezone.now() - timedelta(days=1, minutes=1)
+    )
+
+    retention_run_all()
+
+    assert list(CommenterAddress.objects.values_list("email_hash", flat=True)) == ["n" * 64]
+    assert SubscriptionRequest.objects.count() == 1

@@ -37,7 +37,9 @@ SUPPORTER_DATA_MODELS = {
     "actions.call",
     "comments.comment",
     "comments.commentreport",
+    "comments.commenteraddress",
     "subscriptions.subscription",
+    "subscriptions.subscriptionrequest",
     "mailings.mailingrecipient",
     # Its files name supporters (no column does).
     "deliveries.deliverypackage",

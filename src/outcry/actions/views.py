@@ -489,7 +489,6 @@ def call_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "actions/call_detail.html", context, status=status)
 
 
-@require_GET
 def _call_page(call) -> ConfirmationPage:
     return _participation_page(
         call,

@@ -15,7 +15,7 @@ class CommentsConfig(AppConfig):
             "comments",
             export=comments_data.comments_export,
             erase=comments_data.comments_erase,
-            models=("comments.comment", "comments.commentreport"),
+            models=("comments.comment", "comments.commentreport", "comments.commenteraddress"),
             retain=comments_data.comments_retain,
-            retains=("comments.comment", "comments.commentreport"),
+            retains=("comments.comment", "comments.commentreport", "comments.commenteraddress"),
         )

@@ -50,7 +50,8 @@ def comments_erase(supporter: Supporter) -> None:
 def comments_retain(now: datetime) -> int:
     """RETENTION_DAYS_AFTER_CLOSE after posting, a comment keeps what its author published
     (their name and text) and loses what they did not: the sealed email, its keyed hash and
-    the address hash. Reports that old, their moderation long done, go."""
+    the address hash. Reports that old, their moderation long done, go, and so does the
+    proof of an address proven that long ago (its owner proves it again next time)."""
     cutoff = now - timedelta(days=settings.RETENTION_DAYS_AFTER_CLOSE)
     scrubbed = (
         Comment.objects.filter(created_at__lt=cutoff)
@@ -58,4 +59,5 @@ def comments_retain(now: datetime) -> int:
         .update(email_sealed="", email_hash="", ip_hash="")
     )
     reports, _ = CommentReport.objects.filter(created_at__lt=cutoff).delete()
-    return scrubbed + reports
+    proofs, _ = CommenterAddress.objects.filter(proven_at__lt=cutoff).delete()
+    return scrubbed + reports + proofs

@@ -18,7 +18,9 @@ class SubscriptionsConfig(AppConfig):
             export=subscriptions_data.subscriptions_export,
             erase=subscriptions_data.subscriptions_erase,
             withdraw=services.subscriptions_end_all,
-            models=("subscriptions.subscription",),
+            # A subscription request lives seconds, sealed, until the worker takes it; an
+            # erasure leaves a suppression, so the worker drops the request of the erased.
+            models=("subscriptions.subscription", "subscriptions.subscriptionrequest"),
             # Participants of every action type, never-confirmed subscribers, the files of
             # delivered packages; the other apps' own retention runs with it.
             retain=retention.retention_run_all,
@@ -29,6 +31,7 @@ class SubscriptionsConfig(AppConfig):
                 "actions.letter",
                 "actions.call",
                 "subscriptions.subscription",
+                "subscriptions.subscriptionrequest",
                 "deliveries.deliverypackage",
             ),
         )

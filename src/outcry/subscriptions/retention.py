@@ -34,7 +34,7 @@ from outcry.core.audit import audit_record
 from outcry.core.models import AuditEvent
 from outcry.core.services import ip_hashes_expire
 from outcry.deliveries.services import packages_expire
-from outcry.subscriptions.models import Subscription
+from outcry.subscriptions.models import Subscription, SubscriptionRequest
 from outcry.subscriptions.tokens import confirmation_max_age
 from outcry.supporters.models import Supporter
 from outcry.supporters.services import supporter_erase
@@ -263,6 +263,14 @@ def retention_apply(*, now: datetime | None = None) -> dict[str, int]:
     return done
 
 
+def stale_subscription_requests_purge(*, now: datetime) -> int:
+    """Subscribe forms the worker never took (their task lost), a day on: the person saw
+    "check your email" and got nothing, and may send the form again; the sealed address
+    is not kept waiting for ever."""
+    deleted, _ = SubscriptionRequest.objects.filter(created_at__lt=now - timedelta(days=1)).delete()
+    return deleted
+
+
 def retention_run_all(now: datetime | None = None) -> dict:
     """The daily run: this module's retention, then every other app's (registered with the
     supporters' personal-data registry)."""
@@ -272,6 +280,7 @@ def retention_run_all(now: datetime | None = None) -> dict:
     done = {
         "actions": retention_apply(now=now),
         "subscribers": unconfirmed_subscribers_purge(now=now),
+        "subscription_requests": stale_subscription_requests_purge(now=now),
     }
     done |= retain_all(now=now, skip="subscriptions")
     done["ip_hashes"] = ip_hashes_expire()
