@@ -265,9 +265,13 @@ def test_no_request_leaves_the_site_and_no_page_logs_errors(
 
     tasks.run()
     visit(confirmation_link(smtp_server, "zoe@example.org", site))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Confirmez votre signature")
+    page.get_by_role("button").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Merci ! Votre signature est confirmée"
     )
+    page.wait_for_load_state("networkidle")
+    check_page()
 
     foreign = [url for url in requested if not same_origin(url, site.url)]
     assert foreign == [], f"requests to other hosts: {foreign}"

@@ -1,5 +1,6 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from outcry.core.middleware import request_body_limit
@@ -15,6 +16,9 @@ def _upload_too_large(request: HttpRequest) -> HttpResponse:
 # Refused before the body is read (by RequestBodyLimitMiddleware, ahead of the CSRF check
 # that would parse it): an anonymous upload must not fill the disk.
 @request_body_limit(setting="DELIVERY_VERIFY_MAX_UPLOAD", refusal=_upload_too_large)
+# No CSRF cookie: a public page sets none, and checking a file changes nothing, so a
+# cross-site POST here could only tell its sender what they already hold.
+@csrf_exempt
 @require_http_methods(["GET", "POST"])
 def verify(request: HttpRequest) -> HttpResponse:
     """Anyone holding a delivery package (a target, a journalist) checks it is the one we

@@ -208,7 +208,10 @@ def _problem(request: HttpRequest, problem: str, *, status: int) -> HttpResponse
 
 def with_preference_token(view):
     """Resolve the link's token to its supporter; a bad or revoked link gets a plain page.
-    Responses are never cached: the URL itself is the key to someone's preferences."""
+    Responses are never cached: the URL itself is the key to someone's preferences.
+
+    No CSRF cookie either (public pages set none): the token in the URL is the proof, and
+    a cross-site form cannot post to an address it does not know."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, token: str) -> HttpResponse:
@@ -223,7 +226,7 @@ def with_preference_token(view):
         response["X-Robots-Tag"] = "noindex"
         return response
 
-    return wrapper
+    return csrf_exempt(wrapper)
 
 
 @require_http_methods(["GET", "POST"])
@@ -300,6 +303,7 @@ def _private(response: HttpResponse) -> HttpResponse:
     return response
 
 
+@csrf_exempt  # as the preference pages: the token in the URL is the proof
 @require_http_methods(["GET", "POST"])
 def erasure_confirm(request: HttpRequest, token: str) -> HttpResponse:
     """The emailed erasure link: GET shows a button (mail scanners follow links), the
