@@ -2,6 +2,7 @@
 staff let one stand without its case, and then nothing public ties the action to the case."""
 
 import pytest
+from django.db import transaction
 
 from outcry.actions.models import Petition, Signature
 from outcry.deliveries.models import DeliveryPackage
@@ -143,8 +144,9 @@ def test_signer_of_an_action_standing_alone_is_not_told_the_hidden_case(
     assert "Stand alone" in message.as_string()
     assert HIDDEN_NAME not in message.as_string()
 
-    # What confirming the address does for "keep me informed".
-    subscription_from_confirmation(Signature.objects.get(petition=petition))
+    # What confirming the address does for "keep me informed" (inside its transaction).
+    with transaction.atomic():
+        subscription_from_confirmation(Signature.objects.get(petition=petition))
     [subscription] = Subscription.objects.all()
     assert subscription.kind == Subscription.Kind.COUNTRY
     assert subscription.country == petition.office.country
