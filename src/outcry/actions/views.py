@@ -216,14 +216,15 @@ def _signature_page(signature) -> ConfirmationPage:
     )
 
 
-@confirmation_link
-def signature_confirm(request: HttpRequest, token: str) -> HttpResponse:
-    # Opening the link only shows the button: mail scanners open every link.
+def _confirm_participation(request, token, *, find, page_of, confirm, confirmed):
+    """What every emailed confirmation link of a participation does: opening it only shows
+    the page with the button (mail scanners open every link); the button's POST confirms,
+    with the page's "email me again" answer; a bad link gets the plain problem page."""
     try:
-        page = _signature_page(services.signature_to_confirm(token=token))
+        page = page_of(find(token=token))
         if request.method != "POST":
             return confirmation_page(request, page)
-        signature = services.signature_confirm(
+        participation = confirm(
             token=token,
             resume_email=resume_email_answer(
                 request, wording=page.choice.label if page.choice else ""
@@ -231,7 +232,21 @@ def signature_confirm(request: HttpRequest, token: str) -> HttpResponse:
         )
     except tuple(_CONFIRM_PROBLEMS) as exc:
         return _confirm_problem(request, exc)
-    return render(request, "actions/confirmed.html", {"petition": signature.petition})
+    return confirmed(participation)
+
+
+@confirmation_link
+def signature_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    return _confirm_participation(
+        request,
+        token,
+        find=services.signature_to_confirm,
+        page_of=_signature_page,
+        confirm=services.signature_confirm,
+        confirmed=lambda signature: render(
+            request, "actions/confirmed.html", {"petition": signature.petition}
+        ),
+    )
 
 
 @require_GET
@@ -418,20 +433,15 @@ def _letter_page(letter) -> ConfirmationPage:
 
 @confirmation_link
 def letter_confirm(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        page = _letter_page(letters.letter_to_confirm(token=token))
-        if request.method != "POST":
-            return confirmation_page(request, page)
-        letter = letters.letter_confirm(
-            token=token,
-            resume_email=resume_email_answer(
-                request, wording=page.choice.label if page.choice else ""
-            ),
-        )
-    except tuple(_CONFIRM_PROBLEMS) as exc:
-        return _confirm_problem(request, exc)
-    return render(
-        request, "actions/letter_confirmed.html", {"letter": letter, "action": letter.action}
+    return _confirm_participation(
+        request,
+        token,
+        find=letters.letter_to_confirm,
+        page_of=_letter_page,
+        confirm=letters.letter_confirm,
+        confirmed=lambda letter: render(
+            request, "actions/letter_confirmed.html", {"letter": letter, "action": letter.action}
+        ),
     )
 
 
@@ -502,20 +512,16 @@ def _call_page(call) -> ConfirmationPage:
 
 @confirmation_link
 def call_confirm(request: HttpRequest, token: str) -> HttpResponse:
-    # Opening the link only shows the button: mail scanners open every link.
-    try:
-        page = _call_page(calls.call_to_confirm(token=token))
-        if request.method != "POST":
-            return confirmation_page(request, page)
-        call = calls.call_confirm(
-            token=token,
-            resume_email=resume_email_answer(
-                request, wording=page.choice.label if page.choice else ""
-            ),
-        )
-    except tuple(_CONFIRM_PROBLEMS) as exc:
-        return _confirm_problem(request, exc)
-    return render(request, "actions/call_confirmed.html", {"call": call, "action": call.action})
+    return _confirm_participation(
+        request,
+        token,
+        find=calls.call_to_confirm,
+        page_of=_call_page,
+        confirm=calls.call_confirm,
+        confirmed=lambda call: render(
+            request, "actions/call_confirmed.html", {"call": call, "action": call.action}
+        ),
+    )
 
 
 def _hhmm(moment) -> str:
