@@ -129,7 +129,7 @@ def build(var_dir: Path, *, signatures: int, named_share: float) -> int:
                     for i, supporter in enumerate(supporters)
                 ]
             )
-        Petition.objects.filter(pk=petition.pk).update(signature_count=signatures)
+        Petition.objects.filter(pk=petition.pk).update(count=signatures)
         package = package_request(action=petition, language="en", page_size="A4", actor=None)
     return package.pk
 

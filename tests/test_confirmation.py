@@ -35,7 +35,7 @@ def confirm_path(message) -> str:
 
 def counted(petition: Petition) -> int:
     petition.refresh_from_db()
-    return petition.signature_count
+    return petition.count
 
 
 def count_tasks():
@@ -309,16 +309,16 @@ def test_recount_reconciles_a_wrong_count(client, petition, tasks):
     tasks.run(include_deferred=True)
     assert count_json(client, petition).json()["count"] == 2
 
-    Petition.objects.filter(pk=petition.pk).update(signature_count=999)
+    Petition.objects.filter(pk=petition.pk).update(count=999)
     assert count_json(client, petition).json()["count"] == 999
 
     assert services.petition_recount(petition=petition) == 2
     assert count_json(client, petition).json()["count"] == 2
-    assert petition.signature_count == 2
+    assert petition.count == 2
 
     # A recount also repairs the per-signature flags, so later batches stay exact.
     Signature.objects.update(counted=False)
-    Petition.objects.filter(pk=petition.pk).update(signature_count=0)
+    Petition.objects.filter(pk=petition.pk).update(count=0)
     assert services.petition_recount(petition=petition) == 2
     other = signed(client, petition, "late@example.org", remote_addr="192.0.2.99")
     assert client.post(confirm_url(services.confirmation_token(other))).status_code == 200
@@ -330,6 +330,6 @@ def test_recount_reconciles_a_wrong_count(client, petition, tasks):
 def test_recount_leaves_other_petitions_alone():
     """Recounting one petition does not touch another's count."""
     petition, other = PetitionFactory(), PetitionFactory()
-    Petition.objects.filter(pk=other.pk).update(signature_count=5, counted_at=timezone.now())
+    Petition.objects.filter(pk=other.pk).update(count=5, counted_at=timezone.now())
     assert services.petition_recount(petition=petition) == 0
     assert counted(other) == 5

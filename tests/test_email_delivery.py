@@ -53,7 +53,7 @@ def waiting(task) -> list[DBTaskResult]:
 
 def counted(petition: Petition) -> int:
     petition.refresh_from_db()
-    return petition.signature_count
+    return petition.count
 
 
 def test_confirmation_is_multipart_text_and_html_from_the_organisation(

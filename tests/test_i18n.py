@@ -139,7 +139,7 @@ def test_petition_without_french_title_falls_back_to_english_on_french_page(clie
 def test_signature_count_uses_the_language_plural_rule(client, db, language, count, expected):
     """The counter follows each language's plural rule: French says "0 signature" where
     English says "0 signatures", and the goal is a localised, grouped number."""
-    petition = PetitionFactory(signature_count=count)
+    petition = PetitionFactory(count=count)
 
     page = text_of(client.get(f"/{language}/petitions/{petition.slug}/"))
 

@@ -95,7 +95,7 @@ def test_nothing_personal_is_stored_in_clear(client, petition, smtp_server, task
     assert client.post(confirm_link(confirmation)).status_code == 200
     tasks.run(include_deferred=True)
     petition.refresh_from_db()
-    assert petition.signature_count == 1
+    assert petition.count == 1
 
     supporter = Supporter.objects.get()
     client.force_login(staff_user(DATA_PROTECTION, username="dora"))

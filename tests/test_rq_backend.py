@@ -149,4 +149,4 @@ def test_rq_worker_sends_the_confirmation_email_queued_by_signing(
     assert client.post("/" + link.split("://", 1)[1].split("/", 1)[1]).status_code == 200
     assert worker.work(burst=True, with_scheduler=True)
     petition.refresh_from_db()
-    assert petition.signature_count == 1
+    assert petition.count == 1

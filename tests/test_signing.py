@@ -64,7 +64,7 @@ def same_response(response) -> tuple:
 
 def counted(petition: Petition) -> int:
     petition.refresh_from_db()
-    return petition.signature_count
+    return petition.count
 
 
 # --- The whole path ---------------------------------------------------------------------

@@ -25,6 +25,6 @@ def test_sign_confirm_and_count_once_through_real_smtp(client, petition, smtp_se
     tasks.run(include_deferred=True)
 
     petition.refresh_from_db()
-    assert petition.signature_count == 1
+    assert petition.count == 1
     assert Signature.objects.get().state == Signature.State.VALIDATED
-    assert Petition.objects.get().signature_count == 1
+    assert Petition.objects.get().count == 1

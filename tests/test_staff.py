@@ -333,7 +333,7 @@ def test_moderator_validates_flagged_signatures_in_bulk_and_they_count_once_conf
         Signature.objects.filter(pk__in=[s.pk for s in flagged]).values_list("state", "counted")
     ) == {(Signature.State.PENDING, False)}
     petition.refresh_from_db()
-    assert petition.signature_count == 0
+    assert petition.count == 0
     event = AuditEvent.objects.get()
     assert event.action == AuditEvent.Action.VALIDATE
     assert event.actor == mona
@@ -342,7 +342,7 @@ def test_moderator_validates_flagged_signatures_in_bulk_and_they_count_once_conf
         services.signature_confirm(token=services.confirmation_token(signature))
     services.petition_count_signatures(petition_id=petition.pk)
     petition.refresh_from_db()
-    assert petition.signature_count == 3
+    assert petition.count == 3
 
     # Validating them again counts no one twice.
     client.post(
@@ -354,7 +354,7 @@ def test_moderator_validates_flagged_signatures_in_bulk_and_they_count_once_conf
         },
     )
     petition.refresh_from_db()
-    assert petition.signature_count == 3
+    assert petition.count == 3
 
 
 def test_moderator_sees_flagged_signatures_grouped_by_reason_and_source_and_blocks_one(

@@ -121,5 +121,5 @@ def test_erasure_keeps_the_counts_and_removes_what_leads_back(client, tasks, smt
         assert row.counted is True
         assert row.country.code in ("FR", "CA")
     assert action_total(action=action) == 1
-    assert Petition.objects.get(pk=petition.pk).signature_count == 1
+    assert Petition.objects.get(pk=petition.pk).count == 1
     assert [r.name for r in delivery_rows(action=action)] == [None]

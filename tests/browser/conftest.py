@@ -110,5 +110,5 @@ def french_petition(transactional_db):
         body="Elena has been threatened since she published her investigation.",
         body_fr="Elena est menacée depuis la publication de son enquête.",
         goal=5000,
-        signature_count=1234,
+        count=1234,
     )

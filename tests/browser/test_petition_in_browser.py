@@ -186,7 +186,7 @@ def test_count_refreshes_live_without_cookies_or_reload(
     signature = Signature.objects.get(petition=french_petition)
     services.signature_confirm(token=services.confirmation_token(signature))
     tasks.run(include_deferred=True)
-    assert Petition.objects.get(pk=french_petition.pk).signature_count == 1235
+    assert Petition.objects.get(pk=french_petition.pk).count == 1235
 
     with page.expect_request(lambda r: r.url.endswith("/count.json")) as later_count:
         expect(count).to_have_text(re.compile(r"^1\s?235$"))

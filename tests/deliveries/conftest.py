@@ -50,7 +50,7 @@ def add_signatures(petition: Petition, people: list[dict]) -> None:
             personal_data=seal({"city": person.get("city", "")}),
         )
     Petition.objects.filter(pk=petition.pk).update(
-        signature_count=Signature.objects.filter(petition=petition, counted=True).count()
+        count=Signature.objects.filter(petition=petition, counted=True).count()
     )
 
 

@@ -116,7 +116,7 @@ def test_post_page_shows_fields_and_take_action_box_with_live_count(client):
     and a take-action box for each linked petition with the live counter."""
     topic = TopicFactory(name="LGBTI rights")
     case = CaseFactory(name="Elena Milashina")
-    petition = PetitionFactory(title="Investigate the purge", signature_count=270_123, goal=300_000)
+    petition = PetitionFactory(title="Investigate the purge", count=270_123, goal=300_000)
     post = PostFactory(
         kind=Post.Kind.INTERVIEW,
         title="Meet the journalist",

@@ -65,7 +65,7 @@ def test_signers_who_did_not_opt_in_are_anonymised_after_the_period(client, smtp
     tasks.run(include_deferred=True)
     client.post(confirm_link(smtp_server.messages[before]))
     petition.refresh_from_db()
-    assert petition.signature_count == 4
+    assert petition.count == 4
 
     close(petition, days_ago=179)
     assert retention_apply() == {}
@@ -84,7 +84,7 @@ def test_signers_who_did_not_opt_in_are_anonymised_after_the_period(client, smtp
     assert Supporter.objects.filter(erased_at__isnull=True).count() == 3
     assert not Suppression.objects.exists()
     petition.refresh_from_db()
-    assert petition.signature_count == 4 and petition.anonymised_at is not None
+    assert petition.count == 4 and petition.anonymised_at is not None
     assert AuditEvent.objects.filter(object_id=str(petition.pk), action="change").count() == 1
     # Done once: a second run finds nothing due.
     assert retention_apply() == {}
@@ -264,7 +264,7 @@ def test_signers_of_a_petition_that_never_closes_are_not_kept_forever(
     (erased,) = Supporter.objects.filter(erased_at__isnull=False)
     assert erased.pk == early.supporter_id
     petition.refresh_from_db()
-    assert petition.signature_count == 2
+    assert petition.count == 2
 
 
 def test_the_daily_run_lets_comment_addresses_and_old_reports_go(tasks):

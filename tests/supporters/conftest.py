@@ -102,6 +102,6 @@ def world(client, smtp_server, tasks):
         assert client.post(path).status_code == 200
     tasks.run(include_deferred=True)
     petition.refresh_from_db()
-    assert petition.signature_count == 2
+    assert petition.count == 2
     smtp_server.handler.messages.clear()
     return petition

@@ -76,7 +76,7 @@ def test_erasure_removes_personal_data_everywhere_but_keeps_counts_and_a_suppres
         "supporters_suppression"
     ]
     world.refresh_from_db()
-    assert world.signature_count == 2
+    assert world.count == 2
     signature = Signature.objects.get(supporter=john)
     assert signature.counted and signature.country.code == "CA"
     assert signature.state == Signature.State.VALIDATED
@@ -174,4 +174,4 @@ def test_erasing_someone_with_an_unconfirmed_signature_voids_it_and_mails_nothin
     assert Signature.objects.get().state == Signature.State.INVALIDATED
     assert client.post(signature_confirm_link(confirmation)).status_code == 404
     petition.refresh_from_db()
-    assert petition.signature_count == 0
+    assert petition.count == 0

@@ -50,7 +50,7 @@ class PetitionAdmin(TranslationAdmin):
         "office",
         "status",
         "signing_paused",
-        "signature_count",
+        "count",
         "goal",
     ]
     list_filter = ["status", "signing_paused"]
@@ -58,11 +58,11 @@ class PetitionAdmin(TranslationAdmin):
     search_fields = ["title", "slug", "reference"]
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["case", "office"]
-    readonly_fields = ["signature_count", "offline_count", "counted_at"]
+    readonly_fields = ["count", "offline_count", "counted_at"]
     inlines = [OfflineSignaturesInline]
     fieldsets = [
         (None, {"fields": ["title", "slug", "reference", "case", "stands_without_case", "office"]}),
-        (_("Text"), {"fields": ["ask", "body"]}),
+        (_("Text"), {"fields": ["ask", "background"]}),
         (
             _("Signing"),
             {
@@ -71,7 +71,7 @@ class PetitionAdmin(TranslationAdmin):
                     "goal",
                     "closes_at",
                     "signing_paused",
-                    "signature_count",
+                    "count",
                     "offline_count",
                     "counted_at",
                 ]

@@ -8,6 +8,10 @@ class ActionsConfig(AppConfig):
     verbose_name = _("Actions")
 
     def ready(self) -> None:
+        from outcry.actions.types import register_action_types
+
+        register_action_types()
+
         from outcry.actions.personal_data import actions_erase, actions_export, actions_withdraw
         from outcry.supporters import personal_data
 

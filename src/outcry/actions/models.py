@@ -24,18 +24,48 @@ STANDS_WITHOUT_CASE_HELP = _(
 )
 
 
-class PetitionQuerySet(models.QuerySet):
-    def public(self) -> "PetitionQuerySet":
-        return self.exclude(status=Petition.Status.DRAFT).filter(_SHOWN_CASE)
+class ActionStatus(models.TextChoices):
+    """One status set for every action type."""
+
+    DRAFT = "draft", _("Draft")
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
 
 
-class Petition(models.Model):
-    """A petition on a case to one target, with a counter and a goal."""
+class ParticipationState(models.TextChoices):
+    """One state set for every participation, as alphagov/e-petitions has it: pending until
+    the email link is followed, then validated (and counted once by the counting task);
+    flagged when it came past a limit without solving the challenge, or from a blocked
+    source; invalidated by staff. Nothing counts without ``confirmed_at``, except where a
+    type says its act itself is the proof (a call report)."""
 
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("Draft")
-        OPEN = "open", _("Open")
-        CLOSED = "closed", _("Closed")
+    PENDING = "pending", _("Pending confirmation")
+    VALIDATED = "validated", _("Validated")
+    FLAGGED = "flagged", _("Flagged")
+    INVALIDATED = "invalidated", _("Invalidated")
+
+
+class FlagReason(models.TextChoices):
+    """Why a participation was flagged (or which limit it passed)."""
+
+    IP_BURST = "ip_burst", _("Many signatures from one address within a minute")
+    IP_SUSTAINED = "ip_sustained", _("Many signatures from one address within an hour")
+    DOMAIN_RATE = "domain_rate", _("Many signatures from one email domain within an hour")
+    MAILBOX_RATE = "mailbox_rate", _("Many signatures for one mailbox within an hour")
+    BLOCKED_DOMAIN = "blocked_domain", _("Blocked email domain")
+    BLOCKED_IP = "blocked_ip", _("Blocked address (IP hash)")
+
+
+class ActionQuerySet(models.QuerySet):
+    def public(self):
+        return self.exclude(status=ActionStatus.DRAFT).filter(_SHOWN_CASE)
+
+
+class Action(models.Model):
+    """What every action type shares: a case, a status, an act-before date, a reference,
+    one batched counter and one retention period. Each concrete type (``Petition``,
+    ``LetterAction``, ``CallAction``, and types in other apps) is registered once in
+    ``outcry.actions.registry``; code that works across types asks the registry."""
 
     slug = models.SlugField(_("slug"), unique=True, max_length=100)
     reference = models.CharField(
@@ -47,7 +77,7 @@ class Petition(models.Model):
     case = models.ForeignKey(
         Case,
         on_delete=models.PROTECT,
-        related_name="petitions",
+        related_name="%(class)ss",
         verbose_name=_("case"),
         null=True,
         blank=True,
@@ -55,6 +85,103 @@ class Petition(models.Model):
     stands_without_case = models.BooleanField(
         _("show this action without its case"), default=False, help_text=STANDS_WITHOUT_CASE_HELP
     )
+    title = models.CharField(_("title"), max_length=200)
+    background = models.TextField(_("background"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ActionStatus, default=ActionStatus.DRAFT
+    )
+    closes_at = models.DateTimeField(_("closes at"), null=True, blank=True)
+    retention_days = models.PositiveIntegerField(
+        _("keep participants' data for (days)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Days after the action closes (with no closing date: after the site's longest "
+            "open period) before those who did not ask to hear more are anonymised. Empty: "
+            "the site's default."
+        ),
+    )
+    anonymised_at = models.DateTimeField(
+        _("participants anonymised"), null=True, blank=True, editable=False
+    )
+    # Written only by the counting task (outcry.actions.counting), in batches, never per
+    # participation: a viral day would otherwise make this row the hottest in the database.
+    count = models.PositiveIntegerField(_("counted"), default=0, editable=False)
+    counted_at = models.DateTimeField(_("count updated"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = ActionQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        if self.status != ActionStatus.OPEN:
+            return False
+        return self.closes_at is None or self.closes_at > timezone.now()
+
+    @property
+    def total(self) -> int:
+        """Everyone counted (a type with offline participants adds them)."""
+        return self.count
+
+    @property
+    def public_case(self) -> Case | None:
+        return _public_case(self)
+
+
+class Participation(models.Model):
+    """What every supporter's act on an action shares. The link to the action is the
+    concrete type's own foreign key (``ActionType.action_field`` names it)."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    supporter = models.ForeignKey(
+        Supporter,
+        on_delete=models.CASCADE,
+        related_name="%(class)ss",
+        verbose_name=_("supporter"),
+    )
+    email_hash = models.CharField(_("email hash"), max_length=64)
+    country = CountryField(_("country"))
+    language = models.CharField(_("language"), max_length=10)
+    state = models.CharField(
+        _("state"), max_length=12, choices=ParticipationState, default=ParticipationState.PENDING
+    )
+    # The limit the participation passed (kept when the challenge was solved and it is
+    # merely pending), so moderators can look at a wave by reason and source.
+    flag_reason = models.CharField(_("why flagged"), max_length=100, blank=True, choices=FlagReason)
+    ip_hash = models.CharField(_("IP hash"), max_length=32, blank=True)
+    keep_informed = models.BooleanField(_("keep me informed"), default=False)
+    # The supporter agreed that their name and city go to the target with the count.
+    named_to_target = models.BooleanField(_("may be named to the target"), default=False)
+    # The supporter's own words (name as given, city, an edited letter), sealed: see crypto.
+    personal_data = models.TextField(_("personal data (sealed)"), blank=True, editable=False)
+    # Where the participant came from, e.g. "mailing:12" (validated, never free text).
+    source = models.CharField(_("source"), max_length=40, blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+    validated_at = models.DateTimeField(_("validated"), null=True, blank=True)
+    # When the address's owner followed the emailed link; staff validation never sets it.
+    confirmed_at = models.DateTimeField(_("address confirmed"), null=True, blank=True)
+    # True once this participation is included in its action's count (or subtracted).
+    counted = models.BooleanField(default=False, editable=False)
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    confirmation_bounced = models.BooleanField(default=False, editable=False)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at"]
+
+
+class Petition(Action):
+    """A petition on a case to one target, with a counter and a goal."""
+
+    Status = ActionStatus
+
     office = models.ForeignKey(
         Office,
         on_delete=models.PROTECT,
@@ -64,70 +191,32 @@ class Petition(models.Model):
         blank=True,
         help_text=_("The petition goes to whoever holds this office on the day."),
     )
-    title = models.CharField(_("title"), max_length=200)
     ask = models.TextField(
         _("the ask"), max_length=2000, help_text=_("What the petition asks the target to do.")
     )
-    body = models.TextField(_("background"), blank=True)
     goal = models.PositiveIntegerField(_("goal"), default=10_000)
-    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.DRAFT)
     signing_paused = models.BooleanField(
         _("signing paused"),
         default=False,
         help_text=_("Stop taking signatures for now, e.g. during an attack by bots."),
     )
-    closes_at = models.DateTimeField(_("closes at"), null=True, blank=True)
-    retention_days = models.PositiveIntegerField(
-        _("keep signers' data for (days)"),
-        null=True,
-        blank=True,
-        help_text=_(
-            "Days after the petition closes before the signers who did not ask to hear more "
-            "are anonymised. Empty: the site's default."
-        ),
-    )
-    anonymised_at = models.DateTimeField(
-        _("signers anonymised"), null=True, blank=True, editable=False
-    )
-    # Written only by the counting task (batched), never per signature: see services.
-    signature_count = models.PositiveIntegerField(
-        _("signatures counted"), default=0, editable=False
-    )
-    counted_at = models.DateTimeField(_("count updated"), null=True, blank=True, editable=False)
     # The sum of the OfflineSignatures rows, kept by services.offline_signatures_add.
     offline_count = models.PositiveIntegerField(_("offline signatures"), default=0, editable=False)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
-    objects = PetitionQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at"]
+    class Meta(Action.Meta):
         verbose_name = _("petition")
         verbose_name_plural = _("petitions")
         constraints = [
             models.CheckConstraint(condition=models.Q(goal__gt=0), name="petition_goal_positive"),
         ]
 
-    def __str__(self) -> str:
-        return self.title
-
     def get_absolute_url(self) -> str:
         return reverse("petition-detail", kwargs={"slug": self.slug})
 
     @property
-    def public_case(self) -> Case | None:
-        return _public_case(self)
-
-    @property
-    def is_open(self) -> bool:
-        if self.status != self.Status.OPEN:
-            return False
-        return self.closes_at is None or self.closes_at > timezone.now()
-
-    @property
     def total(self) -> int:
         """Everyone counted: confirmed online signatures and those gathered on paper."""
-        return self.signature_count + self.offline_count
+        return self.count + self.offline_count
 
     @property
     def text(self) -> str:
@@ -145,66 +234,24 @@ def _public_case(action) -> Case | None:
     return case if case is not None and case.is_published else None
 
 
-class Signature(models.Model):
+class Signature(Participation):
     """One supporter's signature on one petition.
 
-    States follow alphagov/e-petitions: pending until the email link is followed, then
-    validated (and counted once by the counting task); invalidated by staff. Flagged when
-    it came past a limit without solving the challenge, or from a blocked source: a
-    flagged signature is still emailed (unless blocked), and once its address's owner
+    A flagged signature is still emailed (unless blocked), and once its address's owner
     follows the link it is validated and counts like any other, since the point of the
-    flag is that the owner proves themselves. Nothing counts without ``confirmed_at``.
+    flag is that the owner proves themselves.
     """
 
-    class State(models.TextChoices):
-        PENDING = "pending", _("Pending confirmation")
-        VALIDATED = "validated", _("Validated")
-        FLAGGED = "flagged", _("Flagged")
-        INVALIDATED = "invalidated", _("Invalidated")
+    State = ParticipationState
+    FlagReason = FlagReason
 
-    class FlagReason(models.TextChoices):
-        IP_BURST = "ip_burst", _("Many signatures from one address within a minute")
-        IP_SUSTAINED = "ip_sustained", _("Many signatures from one address within an hour")
-        DOMAIN_RATE = "domain_rate", _("Many signatures from one email domain within an hour")
-        MAILBOX_RATE = "mailbox_rate", _("Many signatures for one mailbox within an hour")
-        BLOCKED_DOMAIN = "blocked_domain", _("Blocked email domain")
-        BLOCKED_IP = "blocked_ip", _("Blocked address (IP hash)")
-
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     petition = models.ForeignKey(
         Petition, on_delete=models.CASCADE, related_name="signatures", verbose_name=_("petition")
     )
-    supporter = models.ForeignKey(
-        Supporter, on_delete=models.CASCADE, related_name="signatures", verbose_name=_("supporter")
-    )
-    email_hash = models.CharField(_("email hash"), max_length=64)
-    country = CountryField(_("country"))
-    language = models.CharField(_("language"), max_length=10)
-    state = models.CharField(_("state"), max_length=12, choices=State, default=State.PENDING)
-    # The limit the signing passed (kept when the challenge was solved and the signature
-    # is merely pending), so moderators can look at a wave by reason and source.
-    flag_reason = models.CharField(_("why flagged"), max_length=100, blank=True, choices=FlagReason)
-    ip_hash = models.CharField(_("IP hash"), max_length=32, blank=True)
-    keep_informed = models.BooleanField(_("keep me informed"), default=False)
-    # The supporter agreed that their name and city go to the target with the signatures.
-    named_to_target = models.BooleanField(_("may be named to the target"), default=False)
-    # What the supporter wrote beyond the supporter record (their city), sealed: see crypto.
-    personal_data = models.TextField(_("personal data (sealed)"), blank=True, editable=False)
-    # Where the signer came from, e.g. "mailing:12" (validated, never free text).
-    source = models.CharField(_("source"), max_length=40, blank=True)
-    created_at = models.DateTimeField(_("signed"), auto_now_add=True)
-    validated_at = models.DateTimeField(_("validated"), null=True, blank=True)
-    # When the address's owner followed the emailed link; staff validation never sets it.
-    confirmed_at = models.DateTimeField(_("address confirmed"), null=True, blank=True)
-    # True once this signature is included in petition.signature_count (or subtracted).
-    counted = models.BooleanField(default=False, editable=False)
-    confirmation_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
-    confirmation_bounced = models.BooleanField(default=False, editable=False)
     reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     duplicate_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
 
-    class Meta:
-        ordering = ["-created_at"]
+    class Meta(Participation.Meta):
         verbose_name = _("signature")
         verbose_name_plural = _("signatures")
         permissions = [
@@ -294,48 +341,9 @@ class OfflineSignatures(models.Model):
         return f"{self.count} ({self.source})"
 
 
-class ActionStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    OPEN = "open", _("Open")
-    CLOSED = "closed", _("Closed")
+class OfficeAction(Action):
+    """An action addressed to an office (letters, emails, calls)."""
 
-
-class ParticipationState(models.TextChoices):
-    """As for signatures: pending until the email link is followed (letters); validated
-    (counted once by the counting task); flagged by the rate limits; invalidated by staff."""
-
-    PENDING = "pending", _("Pending confirmation")
-    VALIDATED = "validated", _("Validated")
-    FLAGGED = "flagged", _("Flagged")
-    INVALIDATED = "invalidated", _("Invalidated")
-
-
-class OfficeActionQuerySet(models.QuerySet):
-    def public(self):
-        return self.exclude(status=ActionStatus.DRAFT).filter(_SHOWN_CASE)
-
-
-class OfficeAction(models.Model):
-    """What every action addressed to an office shares: a case, a status and a counter."""
-
-    slug = models.SlugField(_("slug"), unique=True, max_length=100)
-    reference = models.CharField(
-        _("reference"),
-        max_length=40,
-        blank=True,
-        help_text=_('The action\'s reference number, e.g. "UA 219/06"'),
-    )
-    case = models.ForeignKey(
-        Case,
-        on_delete=models.PROTECT,
-        related_name="%(class)ss",
-        verbose_name=_("case"),
-        null=True,
-        blank=True,
-    )
-    stands_without_case = models.BooleanField(
-        _("show this action without its case"), default=False, help_text=STANDS_WITHOUT_CASE_HELP
-    )
     office = models.ForeignKey(
         Office,
         on_delete=models.PROTECT,
@@ -343,52 +351,10 @@ class OfficeAction(models.Model):
         verbose_name=_("to (office)"),
         help_text=_("The action goes to whoever holds this office on the day."),
     )
-    title = models.CharField(_("title"), max_length=200)
     background = models.TextField(_("background"), blank=True, help_text=_("Markdown."))
-    status = models.CharField(
-        _("status"), max_length=10, choices=ActionStatus, default=ActionStatus.DRAFT
-    )
-    closes_at = models.DateTimeField(_("closes at"), null=True, blank=True)
-    retention_days = models.PositiveIntegerField(
-        _("keep participants' data for (days)"),
-        null=True,
-        blank=True,
-        help_text=_(
-            "Days after the action closes (with no closing date: after the site's longest "
-            "open period) before those who did not ask to hear more are anonymised. Empty: "
-            "the site's default."
-        ),
-    )
-    anonymised_at = models.DateTimeField(
-        _("participants anonymised"), null=True, blank=True, editable=False
-    )
-    # Written only by the counting task (batched), like Petition.signature_count.
-    count = models.PositiveIntegerField(_("counted"), default=0, editable=False)
-    counted_at = models.DateTimeField(_("count updated"), null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
-    objects = OfficeActionQuerySet.as_manager()
-
-    class Meta:
+    class Meta(Action.Meta):
         abstract = True
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return self.title
-
-    @property
-    def is_open(self) -> bool:
-        if self.status != ActionStatus.OPEN:
-            return False
-        return self.closes_at is None or self.closes_at > timezone.now()
-
-    @property
-    def total(self) -> int:
-        return self.count
-
-    @property
-    def public_case(self) -> Case | None:
-        return _public_case(self)
 
 
 class LetterAction(OfficeAction):
@@ -485,34 +451,6 @@ class CallAction(OfficeAction):
         return self.script
 
 
-class Participation(models.Model):
-    """What every supporter's act on an office action shares."""
-
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    supporter = models.ForeignKey(
-        Supporter, on_delete=models.CASCADE, related_name="+", verbose_name=_("supporter")
-    )
-    email_hash = models.CharField(_("email hash"), max_length=64)
-    country = CountryField(_("country"))
-    language = models.CharField(_("language"), max_length=10)
-    state = models.CharField(
-        _("state"), max_length=12, choices=ParticipationState, default=ParticipationState.PENDING
-    )
-    flag_reason = models.CharField(_("why flagged"), max_length=100, blank=True)
-    ip_hash = models.CharField(_("IP hash"), max_length=32, blank=True)
-    keep_informed = models.BooleanField(_("keep me informed"), default=False)
-    named_to_target = models.BooleanField(_("may be named to the target"), default=False)
-    # The supporter's own words (name as signed, city, an edited letter), sealed.
-    personal_data = models.TextField(_("personal data (sealed)"), blank=True, editable=False)
-    created_at = models.DateTimeField(_("when"), auto_now_add=True)
-    validated_at = models.DateTimeField(_("validated"), null=True, blank=True)
-    counted = models.BooleanField(default=False, editable=False)
-
-    class Meta:
-        abstract = True
-        ordering = ["-created_at"]
-
-
 class Letter(Participation):
     """One supporter's letter (or email) on a letter action, kept as they sent it (sealed)."""
 
@@ -552,8 +490,6 @@ class Letter(Participation):
     held_because = models.CharField(
         _("held because"), max_length=10, choices=HoldReason, blank=True
     )
-    confirmation_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
-    confirmation_bounced = models.BooleanField(default=False, editable=False)
     # Sending to the target: queued on confirmation, scheduled by the throttle, claimed by
     # send_once (target_sent_at). target_email is the address at scheduling time, which
     # the hourly and daily windows are counted on.
@@ -633,15 +569,12 @@ class Call(Participation):
     supporter = models.ForeignKey(
         Supporter,
         on_delete=models.CASCADE,
-        related_name="+",
+        related_name="calls",
         verbose_name=_("supporter"),
         null=True,
         blank=True,
     )
     email_hash = models.CharField(_("email hash"), max_length=64, blank=True)
-    confirmation_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
-    confirmation_bounced = models.BooleanField(default=False, editable=False)
-    confirmed_at = models.DateTimeField(_("address confirmed"), null=True, blank=True)
 
     class Meta(Participation.Meta):
         verbose_name = _("call")

@@ -28,7 +28,7 @@ def petitions_open() -> QuerySet[Petition]:
 
 def petition_count(*, slug: str) -> dict:
     petition = get_object_or_404(
-        Petition.objects.public().only("signature_count", "offline_count", "goal", "counted_at"),
+        Petition.objects.public().only("count", "offline_count", "goal", "counted_at"),
         slug=slug,
     )
     return {
@@ -140,9 +140,7 @@ def action_total(*, action) -> int:
     """Everyone counted on ``action``, including offline signatures (from the batched
     counter, so it agrees with the public page)."""
     if isinstance(action, Petition):
-        counted, offline = Petition.objects.values_list("signature_count", "offline_count").get(
-            pk=action.pk
-        )
+        counted, offline = Petition.objects.values_list("count", "offline_count").get(pk=action.pk)
         return counted + offline
     if isinstance(action, LetterAction | CallAction):
         return type(action).objects.values_list("count", flat=True).get(pk=action.pk)

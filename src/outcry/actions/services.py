@@ -13,13 +13,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from outcry.actions import hooks
 from outcry.actions.challenge import challenge_issue, challenge_solved
+from outcry.actions.counting import action_count, action_recount, action_request_count
 from outcry.actions.models import BlockedSource, OfflineSignatures, Petition, Signature
 from outcry.core.audit import audit_record
 from outcry.core.crypto import blind_index, email_hash, normalise_email, seal, unseal
@@ -41,7 +41,6 @@ logger = logging.getLogger(__name__)
 
 CONFIRM_TOKEN_SALT = "outcry.actions.signature-confirm"  # noqa: S105 - a salt, not a secret
 DUPLICATE_NOTICE_INTERVAL = timedelta(hours=1)
-COUNT_BATCH_SIZE = 5000
 
 NAMED_TO_TARGET = ConsentRecord.Purpose.NAMED_TO_TARGET
 
@@ -459,76 +458,19 @@ def signature_confirm(*, token: str, resume_email: ConsentText | None = None) ->
 
 
 def petition_request_count(*, petition_id: int) -> None:
-    """Ask the worker to count this petition's new confirmations soon.
-
-    Called after commit. One count task is queued per COUNT_BATCH_DELAY window: the key is
-    removed by the task before it counts, so a confirmation that committed after that sees
-    no key and queues the next task, and one that found the key is seen by the pending task.
-    """
-    from outcry.actions import tasks
-
-    if cache.add(_count_key(petition_id), 1, timeout=int(settings.COUNT_BATCH_DELAY) + 60):
-        tasks.count_petition_signatures.using(
-            run_after=timezone.now() + timedelta(seconds=settings.COUNT_BATCH_DELAY)
-        ).enqueue(petition_id)
-
-
-def _count_key(petition_id: int) -> str:
-    return f"petition-count-pending:{petition_id}"
+    """Ask the worker to count this petition's new confirmations soon (after commit)."""
+    action_request_count(kind="petition", action_id=petition_id)
 
 
 def petition_count_signatures(*, petition_id: int) -> int:
-    """Fold newly validated (and newly invalidated) signatures into the petition's count.
-
-    Each signature carries a ``counted`` flag, so the fold is exact and idempotent: running
-    it twice, or in two workers, never counts anyone twice. Returns the new count.
-    """
-    cache.delete(_count_key(petition_id))
-    while True:
-        with transaction.atomic():
-            to_add = list(
-                Signature.objects.filter(
-                    petition_id=petition_id, state=Signature.State.VALIDATED, counted=False
-                ).values_list("pk", flat=True)[:COUNT_BATCH_SIZE]
-            )
-            to_remove = list(
-                Signature.objects.filter(petition_id=petition_id, counted=True)
-                .exclude(state=Signature.State.VALIDATED)
-                .values_list("pk", flat=True)[:COUNT_BATCH_SIZE]
-            )
-            added = Signature.objects.filter(
-                pk__in=to_add, state=Signature.State.VALIDATED, counted=False
-            ).update(counted=True)
-            removed = (
-                Signature.objects.filter(pk__in=to_remove, counted=True)
-                .exclude(state=Signature.State.VALIDATED)
-                .update(counted=False)
-            )
-            if added or removed:
-                Petition.objects.filter(pk=petition_id).update(
-                    signature_count=F("signature_count") + added - removed,
-                    counted_at=timezone.now(),
-                )
-        if len(to_add) < COUNT_BATCH_SIZE and len(to_remove) < COUNT_BATCH_SIZE:
-            break
-    return Petition.objects.values_list("signature_count", flat=True).get(pk=petition_id)
+    """Fold newly validated (and invalidated) signatures into the petition's count."""
+    return action_count(kind="petition", action_id=petition_id)
 
 
 def petition_recount(*, petition: Petition) -> int:
     """Reconcile the count with the signatures themselves (staff action and command)."""
-    with transaction.atomic():
-        Signature.objects.filter(petition=petition, state=Signature.State.VALIDATED).update(
-            counted=True
-        )
-        Signature.objects.filter(petition=petition).exclude(state=Signature.State.VALIDATED).update(
-            counted=False
-        )
-        total = Signature.objects.filter(petition=petition, counted=True).count()
-        Petition.objects.filter(pk=petition.pk).update(
-            signature_count=total, counted_at=timezone.now()
-        )
-    petition.signature_count = total
-    return total
+    petition.count = action_recount(kind="petition", action_id=petition.pk)
+    return petition.count
 
 
 def signatures_moderate(*, signatures, validate: bool, actor) -> int:

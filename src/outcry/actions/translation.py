@@ -5,7 +5,7 @@ from outcry.actions.models import CallAction, LetterAction, Petition
 
 @register(Petition)
 class PetitionTranslationOptions(TranslationOptions):
-    fields = ("title", "ask", "body")
+    fields = ("title", "ask", "background")
 
 
 @register(LetterAction)

@@ -75,7 +75,7 @@ def demo_load() -> dict[str, int]:
         petition.office = targets[row["office"]]
         for field in ("reference", "status", "goal"):
             setattr(petition, field, row[field])
-        for field in ("title", "ask", "body"):
+        for field in ("title", "ask", "background"):
             _translated(petition, field, row[field])
         petition.full_clean()
         petition.save()

@@ -103,7 +103,7 @@ def _petition_text(petition: Petition, language: str) -> tuple[str, str]:
         [
             petition.reference,
             _translated(petition, "ask", language),
-            plain_text(_translated(petition, "body", language)),
+            plain_text(_translated(petition, "background", language)),
         ]
     )
     return _translated(petition, "title", language), body
@@ -312,7 +312,7 @@ def _search_postgres(*, terms: list[str], language: str) -> list[SearchHit]:
         ),
         KIND_PETITION: (
             _lang_field("title", language),
-            text(F("reference"), _lang_field("ask", language), _lang_field("body", language)),
+            text(F("reference"), _lang_field("ask", language), _lang_field("background", language)),
         ),
     }
     hits = []

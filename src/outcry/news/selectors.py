@@ -68,9 +68,7 @@ def _petitions_open() -> QuerySet[Petition]:
         Petition.objects.public()
         .filter(status=Petition.Status.OPEN)
         .filter(Q(closes_at__isnull=True) | Q(closes_at__gt=now))
-        .only(
-            "id", "slug", "title", "signature_count", "offline_count", "goal", "status", "closes_at"
-        )
+        .only("id", "slug", "title", "count", "offline_count", "goal", "status", "closes_at")
         .order_by("-created_at")
         .distinct()
     )
@@ -119,7 +117,7 @@ def post_for_page(*, slug: str) -> Post:
                     "id",
                     "slug",
                     "title",
-                    "signature_count",
+                    "count",
                     "offline_count",
                     "goal",
                     "status",
