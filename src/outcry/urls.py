@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from outcry.actions import views as action_views
+from outcry.actions.registry import urlconfs
 from outcry.core import views as core_views
 from outcry.mailings.urls import anymail_urlpatterns
 
@@ -33,5 +34,7 @@ urlpatterns += i18n_patterns(
     path("", include("outcry.comments.urls")),
     path("", include("outcry.deliveries.urls")),
     path("", include("outcry.subscriptions.urls")),
+    # Action types in their own apps bring their pages with their registration.
+    *(path("", include(urlconf)) for urlconf in urlconfs()),
     prefix_default_language=True,
 )

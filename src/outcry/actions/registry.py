@@ -69,6 +69,14 @@ class ActionType:
     count_url_name: str = ""
     # A kind whose participations are delivered, counted in packages (deliveries app).
     deliverable: bool = True
+    # The kind's public pages: a URLconf module mounted under the language prefix by the
+    # root URLconf (``outcry.urls``), so a kind in its own app needs no edit there.
+    urls: str = ""
+    # The case page's invitation to act ("Send a message of solidarity to Elena
+    # Milashina"), or None for the action's title; and a template the case page includes
+    # under the action's card (with ``action`` in its context), e.g. approved messages.
+    invitation: Callable[[Any], str] | None = None
+    case_page_template: str = ""
 
     @property
     def label(self) -> str:
@@ -121,6 +129,11 @@ def type_of(obj_or_model) -> ActionType:
 
 def is_action(obj) -> bool:
     return type(obj) in _by_model and _by_model[type(obj)].action_model is type(obj)
+
+
+def urlconfs() -> list[str]:
+    """The URLconf modules of the kinds that bring their own pages."""
+    return [kind.urls for kind in _types.values() if kind.urls]
 
 
 def actions_public(**filters) -> Iterator[Any]:
