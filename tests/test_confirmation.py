@@ -39,7 +39,7 @@ def counted(petition: Petition) -> int:
 
 
 def count_tasks():
-    return DBTaskResult.objects.filter(task_path=action_tasks.count_petition_signatures.module_path)
+    return DBTaskResult.objects.filter(task_path=action_tasks.count_action.module_path)
 
 
 def signed(client, petition, email="john@example.org", *, remote_addr="192.0.2.1") -> Signature:

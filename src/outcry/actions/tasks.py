@@ -22,6 +22,8 @@ def send_duplicate_signature_notice(signature_id: int, attempt: int = 0) -> str:
 
 @task()
 def count_petition_signatures(petition_id: int) -> int:
+    # Petitions now count through count_action; kept so that tasks queued before the
+    # upgrade still run.
     return services.petition_count_signatures(petition_id=petition_id)
 
 
