@@ -6,11 +6,10 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
-from outcry.actions import counting, letters, selectors, services
+from outcry.actions import content, counting, letters, selectors, services
 from outcry.actions.models import (
     BlockedSource,
     Call,
@@ -24,6 +23,7 @@ from outcry.actions.models import (
 )
 from outcry.actions.pdf import letter_pack_pdf
 from outcry.core.audit import audit_record
+from outcry.core.content import form_fields
 from outcry.core.crypto import can_unseal
 from outcry.core.models import AuditEvent
 from outcry.supporters.selectors import supporter_personal_data
@@ -42,8 +42,29 @@ class OfflineSignaturesInline(admin.TabularInline):
         return False
 
 
+class _ActionWrites:
+    """The admin builds the form; the write, its audit row and the search index are
+    ``actions.content``'s, the same for every kind of action."""
+
+    def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
+        if change:
+            content.action_update(action=obj, fields=form_fields(form), actor=request.user)
+            return
+        saved = content.action_create(model=type(obj), fields=form_fields(form), actor=request.user)
+        obj.pk = saved.pk
+        obj._state.adding = False
+        obj.refresh_from_db()
+
+    def delete_model(self, request: HttpRequest, obj) -> None:
+        content.action_delete(action=obj, actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset) -> None:
+        for action in queryset:
+            content.action_delete(action=action, actor=request.user)
+
+
 @admin.register(Petition)
-class PetitionAdmin(TranslationAdmin):
+class PetitionAdmin(_ActionWrites, TranslationAdmin):
     list_display = [
         "title",
         "case",
@@ -99,12 +120,6 @@ class PetitionAdmin(TranslationAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj=None):
         return [*super().get_readonly_fields(request, obj), "anonymised_at"]
-
-    def save_model(self, request: HttpRequest, obj: Petition, form, change: bool) -> None:
-        # Retention counts from the closing date: closing by status records it.
-        if obj.status == Petition.Status.CLOSED and obj.closes_at is None:
-            obj.closes_at = timezone.now()
-        super().save_model(request, obj, form, change)
 
     @admin.action(description=_("Recount signatures from scratch"))
     def recount(self, request: HttpRequest, queryset) -> None:
@@ -324,7 +339,7 @@ class LetterPackForm(ActionForm):
 
 
 @admin.register(LetterAction)
-class LetterActionAdmin(TranslationAdmin):
+class LetterActionAdmin(_ActionWrites, TranslationAdmin):
     list_display = ["title", "kind", "case", "office", "status", "count", "target_address"]
     list_filter = ["kind", "status", "digest"]
     search_fields = ["title", "slug", "reference"]
@@ -533,7 +548,7 @@ class CallAdmin(_ParticipationAdmin):
 
 
 @admin.register(CallAction)
-class CallActionAdmin(TranslationAdmin):
+class CallActionAdmin(_ActionWrites, TranslationAdmin):
     list_display = ["title", "case", "office", "status", "count"]
     list_filter = ["status"]
     search_fields = ["title", "slug", "reference"]

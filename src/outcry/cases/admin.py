@@ -1,8 +1,10 @@
+from django.conf import settings
 from django.contrib import admin
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
+from outcry.cases import services
 from outcry.cases.models import Case, CaseUpdate
-from outcry.cases.services import case_sync_status
+from outcry.core.content import form_fields
 
 
 class CaseUpdateInline(TranslationTabularInline):
@@ -26,13 +28,59 @@ class CaseAdmin(TranslationAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
-        # Once a dated update has set the status, the timeline decides it (save_related):
+        # Once a dated update has set the status, the timeline decides it (the services):
         # an editable status field would take a value only to have it silently replaced.
         if obj is not None and obj.updates.exclude(new_status="").exists():
             fields.append("status")
         return fields
 
-    def save_related(self, request, form, formsets, change) -> None:
-        super().save_related(request, form, formsets, change)
-        # A dated update with a new status is how a campaigner changes the status.
-        case_sync_status(case=form.instance)
+    # The form is built here; every write, its audit row and the search index are the
+    # services'.
+    def save_model(self, request, obj: Case, form, change: bool) -> None:
+        fields = form_fields(form)
+        if change:
+            services.case_update(case=obj, fields=fields, actor=request.user)
+            return
+        case = services.case_create(fields=fields, actor=request.user)
+        obj.pk = case.pk
+        obj._state.adding = False
+        obj.refresh_from_db()
+
+    def save_formset(self, request, form, formset, change) -> None:
+        if formset.model is not CaseUpdate:
+            return super().save_formset(request, form, formset, change)
+        rows = formset.save(commit=False)
+        for update in formset.deleted_objects:
+            services.case_update_remove(update=update, actor=request.user)
+        for update in rows:
+            if update.pk is None:
+                services.case_update_add(
+                    case=form.instance,
+                    date=update.date,
+                    title=update.title,
+                    body=update.body,
+                    new_status=update.new_status,
+                    translations=_translations(update),
+                    actor=request.user,
+                )
+        for update, changed in formset.changed_objects:
+            names = {f.name for f in CaseUpdate._meta.concrete_fields}
+            fields = {name: getattr(update, name) for name in changed if name in names}
+            services.case_update_change(update=update, fields=fields, actor=request.user)
+
+    def delete_model(self, request, obj: Case) -> None:
+        services.case_delete(case=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for case in queryset:
+            services.case_delete(case=case, actor=request.user)
+
+
+def _translations(update: CaseUpdate) -> dict[str, dict[str, str]]:
+    return {
+        language: {
+            "title": getattr(update, f"title_{language}"),
+            "body": getattr(update, f"body_{language}"),
+        }
+        for language, _name in settings.LANGUAGES
+    }

@@ -6,12 +6,12 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 from modeltranslation.admin import TranslationAdmin
 
-from outcry.actions.models import Petition
-from outcry.cases.models import Case
+from outcry.core.content import form_fields
 from outcry.news import services
 from outcry.news.models import Post, Topic
 
 _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_TAGS = ("topics", "cases", "petitions")
 
 
 class PostAdminForm(forms.ModelForm):
@@ -63,66 +63,27 @@ class PostAdmin(TranslationAdmin):
         (_("Comments"), {"fields": ["comment_mode"]}),
     ]
 
-    def save_related(self, request, form, formsets, change) -> None:
-        super().save_related(request, form, formsets, change)
-        services.post_saved(post=form.instance)
+    # The admin builds the form; the write (fields and tags), its audit row and the search
+    # index are the services'.
+    def save_model(self, request, obj: Post, form, change: bool) -> None:
+        fields = form_fields(form)
+        tags = {name: form.cleaned_data[name] for name in _TAGS if name in form.cleaned_data}
+        if change:
+            services.post_update(post=obj, fields=fields, actor=request.user, **tags)
+            return
+        post = services.post_add(fields=fields, actor=request.user, **tags)
+        obj.pk = post.pk
+        obj._state.adding = False
+        obj.refresh_from_db()
 
-    def delete_model(self, request, obj) -> None:
-        post_id = obj.pk
-        super().delete_model(request, obj)
-        services.post_deleted(post_ids=[post_id])
+    def save_related(self, request, form, formsets, change) -> None:
+        # The tags were written by the service, with the post; there are no inlines.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def delete_model(self, request, obj: Post) -> None:
+        services.post_delete(post=obj, actor=request.user)
 
     def delete_queryset(self, request, queryset) -> None:
-        ids = list(queryset.values_list("pk", flat=True))
-        super().delete_queryset(request, queryset)
-        services.post_deleted(post_ids=ids)
-
-
-# Cases and petitions sit below news and cannot call it; their admins are extended here
-# so that every save from the admin refreshes the search index (no signals).
-class _CaseIndexing:
-    def save_related(self, request, form, formsets, change) -> None:
-        super().save_related(request, form, formsets, change)
-        services.case_saved(case=form.instance)
-
-    def delete_model(self, request, obj) -> None:
-        case_id = obj.pk
-        super().delete_model(request, obj)
-        services.case_deleted(case_ids=[case_id])
-
-    def delete_queryset(self, request, queryset) -> None:
-        ids = list(queryset.values_list("pk", flat=True))
-        super().delete_queryset(request, queryset)
-        services.case_deleted(case_ids=ids)
-
-
-class _PetitionIndexing:
-    def save_related(self, request, form, formsets, change) -> None:
-        super().save_related(request, form, formsets, change)
-        services.petition_saved(petition=form.instance)
-
-    def delete_model(self, request, obj) -> None:
-        petition_id = obj.pk
-        super().delete_model(request, obj)
-        services.petition_deleted(petition_ids=[petition_id])
-
-    def delete_queryset(self, request, queryset) -> None:
-        ids = list(queryset.values_list("pk", flat=True))
-        super().delete_queryset(request, queryset)
-        services.petition_deleted(petition_ids=ids)
-
-
-def _extend_admin(model, mixin) -> None:
-    if not admin.site.is_registered(model):
-        return
-    current = type(admin.site.get_model_admin(model))
-    if issubclass(current, mixin):
-        return
-    admin.site.unregister(model)
-    admin.site.register(
-        model, type(f"Indexed{current.__name__}", (mixin, current), {"__module__": __name__})
-    )
-
-
-_extend_admin(Case, _CaseIndexing)
-_extend_admin(Petition, _PetitionIndexing)
+        for post in queryset:
+            services.post_delete(post=post, actor=request.user)

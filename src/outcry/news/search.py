@@ -3,7 +3,9 @@
 SQLite: an FTS5 virtual table, ``news_search`` (created by migration 0002), holds one row
 per object and language: a title, a plain-text body, and the object's kind and id. It is
 kept in step by ``search_index_post`` / ``search_index_case`` / ``search_index_petition``,
-which the save paths call (the admin and the services; never signals). Results are ranked
+which news calls from the content hook (``outcry.core.content``, registered in
+``NewsConfig.ready``) that every service writing a post, a case or a petition calls
+inside its transaction (never signals). Results are ranked
 with ``bm25`` (title weighted ten times the body) and the snippet comes from ``snippet()``.
 
 PostgreSQL: nothing is stored; ``SearchVector``/``SearchQuery``/``SearchRank``/

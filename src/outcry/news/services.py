@@ -4,15 +4,29 @@ import io
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Model
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from outcry.actions.models import Petition
 from outcry.cases.models import Case
+from outcry.core.content import (
+    Changes,
+    apply_fields,
+    content_audit,
+    content_deleted,
+    content_saved,
+    field_changes,
+    written_fields,
+)
 from outcry.news import search
 from outcry.news.models import Post, Topic
 
@@ -21,6 +35,8 @@ MAX_IMAGE_PIXELS = 40_000_000
 # Images are scaled down to fit this box: enough for any screen, light on a slow link.
 IMAGE_BOX = (2000, 2000)
 ACCEPTED_IMAGE_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
+
+Actor = AbstractBaseUser | AnonymousUser | None
 
 
 def post_image_clean(*, upload) -> ContentFile:
@@ -95,39 +111,183 @@ def post_create(
     published_at: datetime | None = None,
     comment_mode: str = Post.CommentMode.CLOSED,
     translations: dict[str, dict[str, str]] | None = None,
+    actor: Actor = None,
 ) -> Post:
     """Create a post (validated with ``full_clean``), its tags, and its search entry.
 
     ``translations`` maps a language to field values, e.g. ``{"fr": {"title": "…"}}``.
     An ``image`` is re-encoded without metadata first (see ``post_image_clean``).
     """
-    post = Post(
-        slug=slug,
-        kind=kind,
-        title=title,
-        summary=summary,
-        body=body,
-        author=author,
-        image_alt=image_alt,
-        countries=list(countries),
-        is_published=is_published,
-        comment_mode=comment_mode,
-    )
+    fields: dict[str, Any] = {
+        "slug": slug,
+        "kind": kind,
+        "title": title,
+        "summary": summary,
+        "body": body,
+        "author": author,
+        "image_alt": image_alt,
+        "countries": list(countries),
+        "is_published": is_published,
+        "comment_mode": comment_mode,
+    }
     if published_at is not None:
-        post.published_at = published_at
-    for language, fields in (translations or {}).items():
-        for field, value in fields.items():
-            setattr(post, f"{field}_{language}", value)
+        fields["published_at"] = published_at
+    for language, values in (translations or {}).items():
+        for field, value in values.items():
+            fields[f"{field}_{language}"] = value
     if image is not None:
-        post.image = post_image_clean(upload=image)
+        fields["image"] = post_image_clean(upload=image)
+    return post_add(fields=fields, topics=topics, cases=cases, petitions=petitions, actor=actor)
+
+
+def post_add(
+    *,
+    fields: dict[str, Any],
+    topics: Iterable[Topic] = (),
+    cases: Iterable[Case] = (),
+    petitions: Iterable[Petition] = (),
+    actor: Actor,
+) -> Post:
+    """Create a post from model field values (``title_fr`` for a translation), audited;
+    an ``is_published`` is a publication after the creation, audited as such. An image
+    still as uploaded is re-encoded without metadata first."""
+    fields = _clean_image(dict(fields))
+    publish = bool(fields.pop("is_published", False))
     with transaction.atomic():
+        post = Post()
+        apply_fields(post, fields)
         post.full_clean()
         post.save()
         post.topics.set(topics)
         post.cases.set(cases)
         post.petitions.set(petitions)
-        post_saved(post=post)
+        changes = field_changes(None, post)
+        changes.update(_tag_changes(before=None, post=post))
+        content_audit(actor=actor, event="news.post.created", obj=post, changes=changes)
+        if publish:
+            _set_published(post=post, published=True, actor=actor)
+        content_saved(post)
     return post
+
+
+def post_update(
+    *,
+    post: Post,
+    fields: dict[str, Any],
+    actor: Actor,
+    topics: Iterable[Topic] | None = None,
+    cases: Iterable[Case] | None = None,
+    petitions: Iterable[Petition] | None = None,
+) -> Post:
+    """Change a post's fields and, when given, its tags; a change of ``is_published`` is
+    a publication (or its withdrawal), audited as one."""
+    fields = _clean_image(dict(fields))
+    publish = fields.pop("is_published", None)
+    with transaction.atomic():
+        before = Post.objects.select_for_update().get(pk=post.pk)
+        tags_before = _tags(before)
+        apply_fields(post, fields)
+        post.is_published = before.is_published
+        changes = field_changes(before, post)
+        if changes:
+            post.full_clean()
+            post.save(update_fields=written_fields(Post))
+        for name, values in (("topics", topics), ("cases", cases), ("petitions", petitions)):
+            if values is not None:
+                getattr(post, name).set(values)
+        changes.update(_tag_changes(before=tags_before, post=post))
+        if changes:
+            content_audit(actor=actor, event="news.post.updated", obj=post, changes=changes)
+        published = False
+        if publish is not None:
+            published = _set_published(post=post, published=bool(publish), actor=actor)
+        if changes or published:
+            content_saved(post)
+    return post
+
+
+def post_publish(*, post: Post, actor: Actor) -> Post:
+    """Publish a post (nothing happens if it already is)."""
+    with transaction.atomic():
+        if _set_published(post=post, published=True, actor=actor):
+            content_saved(post)
+    return post
+
+
+def post_unpublish(*, post: Post, actor: Actor) -> Post:
+    """Withdraw a post from the public pages (nothing happens if it is not published)."""
+    with transaction.atomic():
+        if _set_published(post=post, published=False, actor=actor):
+            content_saved(post)
+    return post
+
+
+def post_delete(*, post: Post, actor: Actor) -> None:
+    """Delete a post; its search entry goes with it."""
+    with transaction.atomic():
+        post_id = post.pk
+        changes = {name: (old, None) for name, (_n, old) in field_changes(None, post).items()}
+        content_audit(actor=actor, event="news.post.deleted", obj=post, changes=changes)
+        post.delete()
+        content_deleted(Post, [post_id])
+
+
+def _clean_image(fields: dict[str, Any]) -> dict[str, Any]:
+    if isinstance(fields.get("image"), UploadedFile):
+        fields["image"] = post_image_clean(upload=fields["image"])
+    return fields
+
+
+def _tags(post: Post) -> dict[str, list[int]]:
+    return {
+        name: sorted(getattr(post, name).values_list("pk", flat=True))
+        for name in ("topics", "cases", "petitions")
+    }
+
+
+def _tag_changes(*, before: dict[str, list[int]] | None, post: Post) -> Changes:
+    after = _tags(post)
+    if before is None:
+        return {name: (None, ids) for name, ids in after.items() if ids}
+    return {name: (before[name], ids) for name, ids in after.items() if before[name] != ids}
+
+
+def _set_published(*, post: Post, published: bool, actor: Actor) -> bool:
+    """Write the publication flag and its audit row; False when it already had that value."""
+    current = Post.objects.select_for_update().values_list("is_published", flat=True)
+    old = current.get(pk=post.pk)
+    post.is_published = published
+    if old == published:
+        return False
+    post.updated_at = timezone.now()
+    Post.objects.filter(pk=post.pk).update(is_published=published, updated_at=post.updated_at)
+    content_audit(
+        actor=actor,
+        event="news.post.published" if published else "news.post.unpublished",
+        obj=post,
+        changes={"is_published": (old, published)},
+    )
+    return True
+
+
+def content_index(obj: Model) -> None:
+    """Content hook: a saved post, case or petition gets its search entry refreshed."""
+    if isinstance(obj, Post):
+        post_saved(post=obj)
+    elif isinstance(obj, Case):
+        case_saved(case=obj)
+    elif isinstance(obj, Petition):
+        petition_saved(petition=obj)
+
+
+def content_unindex(model: type[Model], ids: list[Any]) -> None:
+    """Content hook: deleted posts, cases and petitions leave the search index."""
+    if issubclass(model, Post):
+        post_deleted(post_ids=ids)
+    elif issubclass(model, Case):
+        case_deleted(case_ids=ids)
+    elif issubclass(model, Petition):
+        petition_deleted(petition_ids=ids)
 
 
 def post_saved(*, post: Post) -> None:
