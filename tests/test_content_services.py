@@ -311,17 +311,17 @@ def test_pausing_an_action_that_cannot_pause_is_refused(alice):
 def test_action_update_refuses_fields_the_counting_task_keeps(alice):
     petition = PetitionFactory()
     with pytest.raises(ValueError):
-        content.action_update(action=petition, fields={"signature_count": 99}, actor=alice)
+        content.action_update(action=petition, fields={"count": 99}, actor=alice)
 
 
 def test_an_update_does_not_put_back_a_count_made_meanwhile(alice):
     """A copy loaded before the counting task ran (the admin's form, an API request)
     writes the staff's fields, never its old count."""
     petition = PetitionFactory(goal=5000)
-    Petition.objects.filter(pk=petition.pk).update(signature_count=42)
+    Petition.objects.filter(pk=petition.pk).update(count=42)
     content.action_update(action=petition, fields={"goal": 7000}, actor=alice)
     petition.refresh_from_db()
-    assert (petition.goal, petition.signature_count) == (7000, 42)
+    assert (petition.goal, petition.count) == (7000, 42)
 
 
 def test_petition_admin_keeps_no_save_rule_of_its_own():

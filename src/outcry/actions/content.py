@@ -14,7 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models, transaction
 from django.utils import timezone
 
-from outcry.actions.models import ActionStatus, CallAction, LetterAction, Petition
+from outcry.actions.models import Action, ActionStatus
 from outcry.core.content import (
     apply_fields,
     content_audit,
@@ -24,10 +24,9 @@ from outcry.core.content import (
     written_fields,
 )
 
-Action = Petition | LetterAction | CallAction
 Actor = AbstractBaseUser | AnonymousUser | None
 
-# Petition.Status and ActionStatus hold the same values; these are the events they make.
+# The events the status changes make.
 _STATUS_EVENTS = {
     ActionStatus.OPEN: "published",
     ActionStatus.CLOSED: "closed",
