@@ -2,7 +2,7 @@
 
 from django_tasks import task
 
-from outcry.actions import calls, counting, letters, services
+from outcry.actions import calls, counting, letters, participation, services
 
 
 @task()
@@ -52,7 +52,9 @@ def send_target_digest(digest_id: int, attempt: int = 0) -> str:
 
 @task()
 def adopt_confirmed_name(label: str, participation_id: int) -> str:
-    return services.supporter_adopt_confirmed_name(label=label, participation_id=participation_id)
+    return participation.supporter_adopt_confirmed_name(
+        label=label, participation_id=participation_id
+    )
 
 
 @task()
