@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from outcry.actions import services
 from outcry.actions.models import Petition, Signature
+from outcry.actions.participation import Consents, ConsentText
 from tests.browser.conftest import same_origin
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -178,8 +179,7 @@ def test_count_refreshes_live_without_cookies_or_reload(
         last_name="Martin",
         country="FR",
         language="fr",
-        keep_informed=False,
-        consent=services.ConsentText(wording="-", version="-"),
+        consents=Consents(keep_informed_asked=ConsentText(wording="-", version="-")),
         source_url="",
         ip_hash="",
     )

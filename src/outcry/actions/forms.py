@@ -6,6 +6,8 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from outcry.actions.participation import Consents, ConsentText
+
 # The exact wording of the "keep me informed" box; its version is recorded with each answer.
 # Change the wording → change the version.
 KEEP_INFORMED_LABEL = _(
@@ -107,12 +109,28 @@ def _reject_control_characters_in_text(value: str) -> str:
     return _reject_control_characters(value.replace("\n", "").replace("\t", "")) and value
 
 
+def consents_answered(data: dict) -> Consents:
+    """The consent questions a participation form asked, as answered, each with the exact
+    words shown (a form without the reply-to box did not ask it)."""
+    reply_to_asked = ConsentText(str(REPLY_TO_LABEL), REPLY_TO_VERSION)
+    return Consents(
+        keep_informed=data["keep_informed"],
+        named_to_target=data["named_to_target"],
+        reply_to=data.get("reply_to", False),
+        keep_informed_asked=ConsentText(str(KEEP_INFORMED_LABEL), KEEP_INFORMED_VERSION),
+        named_to_target_asked=ConsentText(str(NAMED_TO_TARGET_LABEL), NAMED_TO_TARGET_VERSION),
+        reply_to_asked=reply_to_asked if "reply_to" in data else None,
+    )
+
+
 class _ParticipantForm(forms.Form):
     first_name = forms.CharField(label=_("First name"), max_length=100)
     last_name = forms.CharField(label=_("Last name"), max_length=100)
     email = forms.EmailField(label=_("Email"), max_length=254)
     country = forms.ChoiceField(label=_("Country"))
     city = forms.CharField(label=_("City (optional)"), max_length=100, required=False)
+    # Where the participant came from, as on the petition form (``?source=`` of the link).
+    source = forms.CharField(required=False, widget=forms.HiddenInput, max_length=200)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -122,6 +140,7 @@ class _ParticipantForm(forms.Form):
     clean_last_name = SignatureForm.clean_last_name
     clean_email = SignatureForm.clean_email
     clean_city = SignatureForm.clean_city
+    clean_source = SignatureForm.clean_source
 
     @property
     def is_bot(self) -> bool:

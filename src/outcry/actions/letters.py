@@ -23,72 +23,70 @@ near-identical edits come from new addresses (a flood); held letters go once app
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import timedelta
 
 from django.conf import settings
-from django.core import signing
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from outcry.actions import composition, hooks
+from outcry.actions import composition
 from outcry.actions.counting import action_request_count
-from outcry.actions.models import (
-    Letter,
-    LetterAction,
-    ParticipationState,
-    Signature,
-    TargetDigest,
+from outcry.actions.models import Letter, LetterAction, ParticipationState, TargetDigest
+from outcry.actions.participation import (
+    Consents,
+    Outcome,
+    Participant,
+    ParticipationRules,
+    participation_confirm,
+    participation_create,
+    participation_to_confirm,
 )
-from outcry.actions.services import (
-    NAMED_TO_TARGET,
-    AlreadyConfirmed,
-    ConsentText,
-    SignOutcome,
-    TokenInvalid,
-    _blocked_reason,
-    _email_domain,
-    _mailbox_flooded,
-    _rate_limited,
-    confirmation_uuid,
-    consents_record,
-    participant_words,
-    participation_adopt_name,
-)
+from outcry.actions.participation import confirmation_token as participation_token
 from outcry.core.audit import audit_record
-from outcry.core.crypto import blind_index, email_hash, seal
+from outcry.core.confirmation import ResumeEmail
+from outcry.core.crypto import blind_index, unseal
+from outcry.core.errors import OutcryError
 from outcry.core.mail import refusal_of, send_once
 from outcry.core.models import AuditEvent
 from outcry.core.queue import enqueue_with_transaction
-from outcry.supporters.models import ConsentRecord
-from outcry.supporters.services import supporter_get_or_create
 from outcry.targets.models import Office
 from outcry.targets.services import office_mark_email_bounced
 
 CONFIRM_TOKEN_SALT = "outcry.actions.letter-confirm"  # noqa: S105 - a salt, not a secret
-REPLY_TO = ConsentRecord.Purpose.REPLY_TO_TARGET
 DIGEST_INTERVAL = timedelta(days=1)
 DIGEST_MAX_LETTERS = 2000
 
+# Past a rate limit a letter is flagged for moderators but still emailed (the letter page
+# has no challenge): the writer may be one of many real people behind one address (a
+# campus, a carrier's NAT, Tor), and the letter counts, and goes to the official, only once
+# its address's owner confirms it.
+LETTER = ParticipationRules(
+    kind="letter",
+    token_salt=CONFIRM_TOKEN_SALT,
+    confirmation_task="send_letter_confirmation",
+    confirm_related=("action", "action__office", "action__case", "supporter"),
+)
 
-class ActionClosed(Exception):
-    """The action is not taking letters (draft, closed, or past its closing date)."""
 
-
-class LetterTooLong(ValueError):
+class LetterTooLong(OutcryError):
     """The supporter's letter is over the action's maximum length."""
 
+    code = "letter_too_long"
+    status = 400
+    default_message = _("Your letter is too long. Please shorten it.")
 
-class RouteUnavailable(ValueError):
+
+class RouteUnavailable(OutcryError):
     """The chosen route is not offered on this action (or the office has no usable email)."""
 
-
-@dataclass(frozen=True)
-class LetterConsents:
-    keep_informed: ConsentText
-    named_to_target: ConsentText
-    reply_to: ConsentText
+    code = "route_unavailable"
+    status = 400
+    default_message = _(
+        "This official has no email address we can use: please post your letter, or call."
+    )
 
 
 def routes_available(action: LetterAction, office: Office | None = None) -> list[str]:
@@ -141,164 +139,115 @@ def letter_create(
     language: str,
     body: str | None,
     route: str,
-    reply_to: bool,
-    named_to_target: bool,
-    keep_informed: bool,
-    consents: LetterConsents,
+    consents: Consents,
     source_url: str,
     ip_hash: str,
-) -> SignOutcome:
+    source: str = "",
+) -> Outcome:
     """Take a supporter's letter; the caller shows the same page whatever the outcome.
 
     ``body`` is the supporter's version when they edited the model letter (None when not).
-    A second letter from the same address on the same action writes nothing.
+    A second letter from the same address on the same action writes nothing. Raises
+    ActionClosed, RouteUnavailable or LetterTooLong.
     """
-    if not action.is_open:
-        raise ActionClosed
+    body = _letter_body(action=action, route=route, body=body)
+    # Replies can reach the writer only from an email the official receives.
+    consents = replace(consents, reply_to=consents.reply_to and route == Letter.Route.EMAIL)
+    return participation_create(
+        rules=LETTER,
+        action=action,
+        participant=Participant(
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+            country=country,
+            language=language,
+            city=city,
+        ),
+        consents=consents,
+        source_url=source_url,
+        ip_hash=ip_hash,
+        source=source,
+        own_fields=_letter_columns(
+            action=action, language=language, route=route, body=body, reply_to=consents.reply_to
+        ),
+        own_words={} if body is None else {"body": body},
+    )
+
+
+def _letter_body(*, action: LetterAction, route: str, body: str | None) -> str | None:
+    """The supporter's own version to keep (None: the model letter), once the route and
+    its length are allowed."""
     if route not in routes_available(action):
-        raise RouteUnavailable(route)
-    if body is not None and not action.editable:
-        body = None
-    if body is not None and len(body) > action.max_length:
-        raise LetterTooLong(action.max_length)
-    flag_reason, send_confirmation = _letter_verdict(email=email, ip_hash=ip_hash)
-    from outcry.actions import tasks
+        raise RouteUnavailable
+    if body is None or not action.editable:
+        return None
+    if len(body) > action.max_length:
+        raise LetterTooLong
+    return body
 
-    sealed = participant_words(first_name, last_name, city)
+
+def _letter_columns(
+    *, action: LetterAction, language: str, route: str, body: str | None, reply_to: bool
+) -> dict:
+    """A letter's own columns: how it goes, and whether (and how) its writer edited it."""
+    fingerprint = ""
     if body is not None:
-        sealed["body"] = body
-    try:
-        with transaction.atomic():
-            supporter, _ = supporter_get_or_create(
-                email=email,
-                first_name=first_name,
-                last_name=last_name,
-                country=country,
-                language=language,
-            )
-            letter = Letter.objects.create(
-                action=action,
-                supporter=supporter,
-                email_hash=supporter.email_hash,
-                country=country,
-                language=language,
-                route=route,
-                reply_to=reply_to and route == Letter.Route.EMAIL,
-                edited=body is not None,
-                edit_fingerprint=edit_fingerprint(
-                    body=body, model=composition.model_body(action, language)
-                )
-                if body is not None
-                else "",
-                keep_informed=keep_informed,
-                named_to_target=named_to_target,
-                personal_data=seal(sealed),
-                ip_hash=ip_hash,
-                state=ParticipationState.FLAGGED if flag_reason else ParticipationState.PENDING,
-                flag_reason=flag_reason,
-            )
-            consents_record(
-                supporter=supporter,
-                language=language,
-                source_url=source_url,
-                answers=[
-                    (ConsentRecord.Purpose.KEEP_INFORMED, consents.keep_informed, keep_informed),
-                    (NAMED_TO_TARGET, consents.named_to_target, named_to_target),
-                    (REPLY_TO, consents.reply_to, letter.reply_to),
-                ],
-            )
-            if send_confirmation:
-                enqueue_with_transaction(tasks.send_letter_confirmation, letter.pk)
-    except IntegrityError:
-        if not Letter.objects.filter(action=action, email_hash=email_hash(email)).exists():
-            raise
-        return SignOutcome.DUPLICATE
-    return SignOutcome.FLAGGED if flag_reason else SignOutcome.CREATED
-
-
-def _letter_verdict(*, email: str, ip_hash: str) -> tuple[str, bool]:
-    """(flag reason, send the confirmation email?) for a new letter.
-
-    Past an IP limit the writer may be one of many real people behind one address (a
-    campus, a carrier's NAT, Tor): the letter is flagged for moderators but still emailed,
-    and it counts (and goes to the official) only once its address's owner confirms it.
-    Staff-blocked sources and a mailbox being bombed through us get no email at all."""
-    blocked = _blocked_reason(domain=_email_domain(email), ip_hash=ip_hash)
-    if blocked:
-        return blocked, False
-    if _mailbox_flooded(email):
-        return Signature.FlagReason.MAILBOX_RATE, False
-    return _rate_limited(ip_hash), True
+        fingerprint = edit_fingerprint(body=body, model=composition.model_body(action, language))
+    return {
+        "route": route,
+        "reply_to": reply_to,
+        "edited": body is not None,
+        "edit_fingerprint": fingerprint,
+    }
 
 
 def confirmation_token(letter: Letter) -> str:
-    return signing.TimestampSigner(salt=CONFIRM_TOKEN_SALT).sign(letter.uuid.hex)
+    return participation_token(letter, rules=LETTER)
 
 
 def letter_to_confirm(*, token: str) -> Letter:
-    """The pending letter the link names, read only (the page with the button), or
-    TokenExpired / TokenInvalid / AlreadyConfirmed."""
-    letter_uuid = confirmation_uuid(token=token, salt=CONFIRM_TOKEN_SALT)
-    letter = (
-        Letter.objects.select_related("action", "action__office", "action__case", "supporter")
-        .filter(uuid=letter_uuid)
-        .first()
-    )
-    if letter is None:
-        raise TokenInvalid
-    if letter.state == ParticipationState.VALIDATED:
-        raise AlreadyConfirmed
-    # A flagged letter was emailed all the same: its owner confirming is what it waits for.
-    if letter.state not in (ParticipationState.PENDING, ParticipationState.FLAGGED):
-        raise TokenInvalid
-    return letter
+    """The letter the link names, still awaiting confirmation, read only (the page with the
+    button), or TokenExpired / TokenInvalid / AlreadyConfirmed."""
+    return participation_to_confirm(rules=LETTER, token=token)
 
 
-def letter_confirm(*, token: str, resume_email: ConsentText | None = None) -> Letter:
+def letter_confirm(*, token: str, resume_email: ResumeEmail | None = None) -> Letter:
     """Confirm the letter the link names: it is counted once, and on the email route
-    queued for the target. ``resume_email`` as for ``signature_confirm``."""
+    queued for the target (or held for a moderator). ``resume_email`` as for
+    ``signature_confirm``."""
     letter = letter_to_confirm(token=token)
-    now = timezone.now()
-    to_target = letter.route == Letter.Route.EMAIL and letter.action.route_email
-    held_because, flood = _hold_reason(letter, now) if to_target else ("", [])
-    if not to_target:
-        target_status = Letter.TargetStatus.NOT_SENT
-    elif held_because:
-        target_status = Letter.TargetStatus.HELD
-    else:
-        target_status = Letter.TargetStatus.QUEUED
-    with transaction.atomic():
-        confirmed = Letter.objects.filter(
-            pk=letter.pk, state__in=[ParticipationState.PENDING, ParticipationState.FLAGGED]
-        ).update(
-            state=ParticipationState.VALIDATED,
-            validated_at=now,
-            target_status=target_status,
-            held_because=held_because,
-        )
-        if confirmed and flood:
+    target_status, held_because, flood = _target_decision(letter, timezone.now())
+
+    def towards_the_target(letter: Letter) -> None:
+        if flood:
             # The flood's letters not yet on their way wait for a moderator too.
             Letter.objects.filter(pk__in=flood, target_status=Letter.TargetStatus.QUEUED).update(
                 target_status=Letter.TargetStatus.HELD,
                 held_because=Letter.HoldReason.FLOOD,
             )
-        if confirmed:
-            type(letter.supporter).objects.filter(
-                pk=letter.supporter_id, email_confirmed_at__isnull=True
-            ).update(email_confirmed_at=now)
-            hooks.confirmed(letter, resume_email=resume_email)
-            participation_adopt_name(participation=letter)
+        if target_status == Letter.TargetStatus.QUEUED:
             action_id = letter.action_id
-            transaction.on_commit(lambda: action_request_count(kind="letter", action_id=action_id))
-            if target_status == Letter.TargetStatus.QUEUED:
-                transaction.on_commit(lambda: letter_request_dispatch(action_id=action_id))
-    if not confirmed:
-        letter.refresh_from_db(fields=["state"])
-        if letter.state == ParticipationState.VALIDATED:
-            raise AlreadyConfirmed
-        raise TokenInvalid
-    letter.refresh_from_db()
-    return letter
+            transaction.on_commit(lambda: letter_request_dispatch(action_id=action_id))
+
+    return participation_confirm(
+        rules=LETTER,
+        participation=letter,
+        resume_email=resume_email,
+        also_set={"target_status": target_status, "held_because": held_because},
+        then=towards_the_target,
+    )
+
+
+def _target_decision(letter: Letter, now) -> tuple[str, str, list[int]]:
+    """Where a letter goes once confirmed: (target status, why held, the other letters of
+    the flood it belongs to)."""
+    if not (letter.route == Letter.Route.EMAIL and letter.action.route_email):
+        return Letter.TargetStatus.NOT_SENT, "", []
+    held_because, flood = _hold_reason(letter, now)
+    if held_because:
+        return Letter.TargetStatus.HELD, held_because, flood
+    return Letter.TargetStatus.QUEUED, "", []
 
 
 def _hold_reason(letter: Letter, now) -> tuple[str, list[int]]:
@@ -360,8 +309,6 @@ def letters_moderate(*, letters, approve: bool, actor) -> int:
 def letter_held_text(*, letter: Letter) -> str:
     """The words of an edited letter, for the moderator deciding whether it goes (staff
     admin only: it opens the sealed box; the caller audits the read)."""
-    from outcry.core.crypto import unseal
-
     return unseal(letter.personal_data).get("body", "")
 
 

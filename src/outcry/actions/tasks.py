@@ -2,7 +2,7 @@
 
 from django_tasks import task
 
-from outcry.actions import calls, counting, letters, services
+from outcry.actions import calls, counting, letters, participation, services
 
 
 @task()
@@ -54,7 +54,9 @@ def send_target_digest(digest_id: int, attempt: int = 0) -> str:
 
 @task()
 def adopt_confirmed_name(label: str, participation_id: int) -> str:
-    return services.supporter_adopt_confirmed_name(label=label, participation_id=participation_id)
+    return participation.supporter_adopt_confirmed_name(
+        label=label, participation_id=participation_id
+    )
 
 
 @task()

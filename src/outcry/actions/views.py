@@ -13,18 +13,14 @@ from django.views.decorators.http import require_GET, require_http_methods
 from outcry.actions import calls, letters, selectors, services
 from outcry.actions.composition import letter_compose, model_body
 from outcry.actions.forms import (
-    KEEP_INFORMED_LABEL,
-    KEEP_INFORMED_VERSION,
-    NAMED_TO_TARGET_LABEL,
-    NAMED_TO_TARGET_VERSION,
-    REPLY_TO_LABEL,
-    REPLY_TO_VERSION,
     CallReportForm,
     LetterForm,
     SignatureForm,
     clean_source,
+    consents_answered,
 )
 from outcry.actions.models import CallAction, LetterAction
+from outcry.actions.participation import ChallengeAnswer, ChallengeRequired, Outcome
 from outcry.actions.pdf import letter_pdf, model_letter_pdf
 from outcry.cases.selectors import cases_published
 from outcry.core.confirmation import (
@@ -35,7 +31,8 @@ from outcry.core.confirmation import (
     confirmation_page,
     resume_email_answer,
 )
-from outcry.core.http import client_ip_hash
+from outcry.core.errors import OutcryError
+from outcry.core.http import client_ip_hash, error_page
 from outcry.core.text import render_markdown
 from outcry.targets.selectors import addressee
 
@@ -73,45 +70,37 @@ def petition_detail(request: HttpRequest, slug: str) -> HttpResponse:
                     last_name=form.cleaned_data["last_name"],
                     country=form.cleaned_data["country"],
                     language=get_language(),
-                    keep_informed=form.cleaned_data["keep_informed"],
-                    consent=services.ConsentText(
-                        wording=str(KEEP_INFORMED_LABEL), version=KEEP_INFORMED_VERSION
-                    ),
+                    consents=consents_answered(form.cleaned_data),
                     source_url=request.build_absolute_uri(request.path),
                     ip_hash=client_ip_hash(request),
-                    named_to_target=form.cleaned_data["named_to_target"],
-                    named_consent=services.ConsentText(
-                        wording=str(NAMED_TO_TARGET_LABEL), version=NAMED_TO_TARGET_VERSION
-                    ),
                     city=form.cleaned_data["city"],
                     source=form.cleaned_data["source"],
-                    challenge_answer=services.ChallengeAnswer(
+                    challenge_answer=ChallengeAnswer(
                         challenge=form.cleaned_data["challenge"],
                         solution=form.cleaned_data["challenge_solution"],
                         fallback=form.cleaned_data["challenge_fallback"],
                     ),
                 )
-            except services.ChallengeRequired as required:
+            except ChallengeRequired as required:
                 return _challenge_page(request, petition, form, required)
-            except services.SigningClosed:
-                return _refused(request, petition, _("This petition is closed."), status=403)
-            except services.SigningPaused:
-                return _refused(
-                    request,
-                    petition,
-                    _("Signing is paused on this petition for now. Please try again later."),
-                    status=403,
-                )
+            except OutcryError as error:  # closed, or paused
+                return _refused(request, petition, error.message, status=error.status)
             # Whatever happened (new, duplicate, flagged), the same page: it must never
             # reveal whether an address has already signed.
             return redirect("petition-check-email", slug=petition.slug)
         status = 400
     else:
-        source = clean_source(request.GET.get("source"))
-        form = SignatureForm(initial={"source": source} if source else None)
+        form = SignatureForm(initial=_source_from_link(request))
     return render(
         request, "actions/petition_detail.html", _petition_context(petition, form), status=status
     )
+
+
+def _source_from_link(request: HttpRequest) -> dict | None:
+    """The form's initial ``source`` from the link's ``?source=`` (e.g. a mailing's), when
+    well formed: whoever took part is then counted in that mailing's results."""
+    source = clean_source(request.GET.get("source"))
+    return {"source": source} if source else None
 
 
 def _petition_context(petition, form, **extra) -> dict:
@@ -127,7 +116,7 @@ def _petition_context(petition, form, **extra) -> dict:
 
 
 def _challenge_page(
-    request: HttpRequest, petition, form: SignatureForm, required: services.ChallengeRequired
+    request: HttpRequest, petition, form: SignatureForm, required: ChallengeRequired
 ) -> HttpResponse:
     """Past a rate limit: the signer's own entries, hidden, with a challenge their browser
     solves before sending them again; without JavaScript a button sends them as flagged."""
@@ -159,19 +148,6 @@ def _refused(request: HttpRequest, petition, message: str, *, status: int) -> Ht
 def petition_check_email(request: HttpRequest, slug: str) -> HttpResponse:
     petition = selectors.petition_for_page(slug=slug)
     return render(request, "actions/check_email.html", {"petition": petition})
-
-
-# A replayed, expired or forged confirmation link changes nothing and gets a plain page.
-_CONFIRM_PROBLEMS = {
-    services.AlreadyConfirmed: ("already", 409),
-    services.TokenExpired: ("expired", 410),
-    services.TokenInvalid: ("invalid", 404),
-}
-
-
-def _confirm_problem(request: HttpRequest, exc: Exception) -> HttpResponse:
-    problem, status = _CONFIRM_PROBLEMS[type(exc)]
-    return render(request, "actions/confirm_problem.html", {"problem": problem}, status=status)
 
 
 def _stopped_on(supporter) -> str:
@@ -230,8 +206,9 @@ def _confirm_participation(request, token, *, find, page_of, confirm, confirmed)
                 request, wording=page.choice.label if page.choice else ""
             ),
         )
-    except tuple(_CONFIRM_PROBLEMS) as exc:
-        return _confirm_problem(request, exc)
+    except OutcryError as error:
+        # A replayed, expired or forged link changes nothing and gets a plain page.
+        return error_page(request, error, template="actions/confirm_problem.html")
     return confirmed(participation)
 
 
@@ -277,10 +254,6 @@ def _public_count(data: dict) -> JsonResponse:
     return response
 
 
-def _consent(label, version) -> services.ConsentText:
-    return services.ConsentText(wording=str(label), version=version)
-
-
 # Like signing: no CSRF cookie, the email confirmation is the proof of intent.
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
@@ -311,32 +284,19 @@ def letter_detail(request: HttpRequest, slug: str) -> HttpResponse:
                     language=language,
                     body=data.get("body"),
                     route=data["route"],
-                    reply_to=data.get("reply_to", False),
-                    named_to_target=data["named_to_target"],
-                    keep_informed=data["keep_informed"],
-                    consents=letters.LetterConsents(
-                        keep_informed=_consent(KEEP_INFORMED_LABEL, KEEP_INFORMED_VERSION),
-                        named_to_target=_consent(NAMED_TO_TARGET_LABEL, NAMED_TO_TARGET_VERSION),
-                        reply_to=_consent(REPLY_TO_LABEL, REPLY_TO_VERSION),
-                    ),
+                    consents=consents_answered(data),
                     source_url=request.build_absolute_uri(request.path),
                     ip_hash=client_ip_hash(request),
+                    source=data["source"],
                 )
-            except letters.ActionClosed:
-                refusal, status = _("This action is closed."), 403
-            except letters.RouteUnavailable:
-                # The office's address bounced between showing the form and sending it.
-                refusal, status = (
-                    _(
-                        "This official has no email address we can use: please post your "
-                        "letter, or call."
-                    ),
-                    400,
-                )
+            except OutcryError as error:
+                # Closed meanwhile, or the office's address bounced between showing the
+                # form and sending it (RouteUnavailable).
+                refusal, status = error.message, error.status
             else:
                 if data["route"] != "print":
                     return redirect("letter-check-email", slug=action.slug)
-                if outcome != services.SignOutcome.FLAGGED:
+                if outcome != Outcome.FLAGGED:
                     return _letter_pdf_response(action, language, data, to)
                 # Over the rate limits a signed PDF is not built (each costs a few hundred
                 # milliseconds of CPU); the shared model letter, cached, still is.
@@ -351,7 +311,7 @@ def letter_detail(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             status = 400
     else:
-        form = LetterForm(**form_kwargs)
+        form = LetterForm(initial=_source_from_link(request), **form_kwargs)
     composed = letter_compose(action=action, language=language, target=to)
     context = {
         "action": action,
@@ -469,21 +429,19 @@ def call_detail(request: HttpRequest, slug: str) -> HttpResponse:
                     city=data["city"],
                     language=language,
                     outcome=data["outcome"],
-                    named_to_target=data["named_to_target"],
-                    keep_informed=data["keep_informed"],
-                    keep_informed_consent=_consent(KEEP_INFORMED_LABEL, KEEP_INFORMED_VERSION),
-                    named_consent=_consent(NAMED_TO_TARGET_LABEL, NAMED_TO_TARGET_VERSION),
+                    consents=consents_answered(data),
                     source_url=request.build_absolute_uri(request.path),
                     ip_hash=client_ip_hash(request),
+                    source=data["source"],
                 )
-            except calls.ActionClosed:
-                refusal, status = _("This action is closed."), 403
+            except OutcryError as error:
+                refusal, status = error.message, error.status
             else:
                 return redirect("call-thanks", slug=action.slug)
         else:
             status = 400
     else:
-        form = CallReportForm()
+        form = CallReportForm(initial=_source_from_link(request))
     context = {
         "action": action,
         "to": to,

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from outcry.comments.models import (
     AUTHOR_NAME_MAX_LENGTH,
@@ -30,6 +31,7 @@ from outcry.comments.text import link_hosts, link_urls
 from outcry.comments.tokens import TokenInvalid, comment_uuid_from_token
 from outcry.core.audit import audit_record
 from outcry.core.crypto import email_hash, seal
+from outcry.core.errors import OutcryError, RateLimited
 from outcry.core.mail import send_once
 from outcry.core.models import AuditEvent
 from outcry.core.queue import enqueue_with_transaction
@@ -58,28 +60,44 @@ def comment_setting(name: str) -> int:
     return int(getattr(settings, name, DEFAULTS[name]))
 
 
-class CommentsClosed(Exception):
+class CommentsClosed(OutcryError):
     """The post is unpublished, or staff have closed its comments."""
 
+    code = "comments_closed"
+    status = 403
+    default_message = gettext_lazy("Comments are closed on this page.")
 
-class RateLimited(Exception):
-    """This address has commented (or reported) too often; nothing was stored."""
 
-
-class InvalidParent(Exception):
+class InvalidParent(OutcryError):
     """The comment replied to does not exist on this post, or is not shown."""
 
+    code = "invalid_parent"
+    status = 400
+    default_message = gettext_lazy(
+        "That comment cannot be replied to. You can send yours again as a comment on the page."
+    )
 
-class ReplyTooDeep(Exception):
+
+class ReplyTooDeep(InvalidParent):
     """Replies go one level deep: a reply cannot be replied to."""
 
+    code = "reply_too_deep"
 
-class AlreadyDeleted(Exception):
+
+class AlreadyDeleted(OutcryError):
     """The comment was deleted before; the link changes nothing now."""
 
+    code = "already_deleted"
+    status = 410
+    default_message = gettext_lazy("This comment is already deleted")
 
-class NotReportable(Exception):
+
+class NotReportable(OutcryError):
     """Only comments readers can see can be reported."""
+
+    code = "not_reportable"
+    status = 404
+    default_message = gettext_lazy("This comment cannot be reported.")
 
 
 @dataclass

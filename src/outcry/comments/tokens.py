@@ -4,17 +4,10 @@ from django.conf import settings
 from django.core import signing
 
 from outcry.comments.models import Comment
+from outcry.core.errors import TokenExpired, TokenInvalid
 
 DELETE_TOKEN_SALT = "outcry.comments.delete"  # noqa: S105 - a salt, not a secret
 DEFAULT_DELETE_LINK_MAX_AGE = 365 * 86400
-
-
-class TokenInvalid(Exception):
-    """The link was altered, or never issued by us, or its comment is gone."""
-
-
-class TokenExpired(Exception):
-    """The link is older than COMMENT_DELETE_LINK_MAX_AGE."""
 
 
 def delete_link_max_age() -> int:

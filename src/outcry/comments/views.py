@@ -25,8 +25,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from outcry.comments import selectors, services
 from outcry.comments.forms import CommentForm, ReportForm
 from outcry.comments.models import Comment
-from outcry.comments.tokens import TokenExpired, TokenInvalid
-from outcry.core.http import client_ip_hash
+from outcry.core.errors import OutcryError
+from outcry.core.http import client_ip_hash, error_page
 from outcry.news.models import Post
 
 
@@ -129,34 +129,28 @@ def comment_report(request: HttpRequest, slug: str, comment_id: int) -> HttpResp
     return _back_to_post(post, notice="reported", anchor=f"comment-{comment.pk}")
 
 
+# The plain page for an emailed comment link that no longer works (used, expired, altered).
+_LINK_PROBLEM = "comments/delete_problem.html"
+
+
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def comment_delete(request: HttpRequest, token: str) -> HttpResponse:
     """GET asks for confirmation (mail scanners follow links); POST deletes."""
     try:
         comment = selectors.comment_for_delete_token(token=token)
-    except TokenExpired:
-        return render(request, "comments/delete_problem.html", {"problem": "expired"}, status=410)
-    except TokenInvalid:
-        return render(request, "comments/delete_problem.html", {"problem": "invalid"}, status=404)
-    if comment.state == Comment.State.DELETED:
-        return render(
-            request,
-            "comments/delete_problem.html",
-            {"problem": "already", "post": comment.post},
-            status=410,
-        )
-    if request.method == "GET":
-        return render(request, "comments/delete_confirm.html", {"comment": comment, "token": token})
+    except OutcryError as error:
+        return error_page(request, error, template=_LINK_PROBLEM)
     try:
+        if comment.state == Comment.State.DELETED:
+            raise services.AlreadyDeleted
+        if request.method == "GET":
+            return render(
+                request, "comments/delete_confirm.html", {"comment": comment, "token": token}
+            )
         services.comment_delete_by_token(token=token)
-    except services.AlreadyDeleted:
-        return render(
-            request,
-            "comments/delete_problem.html",
-            {"problem": "already", "post": comment.post},
-            status=410,
-        )
+    except OutcryError as error:
+        return error_page(request, error, template=_LINK_PROBLEM, post=comment.post)
     return render(request, "comments/deleted.html", {"post": comment.post})
 
 
@@ -166,8 +160,6 @@ def commenter_prove(request: HttpRequest, token: str) -> HttpResponse:
     """From the emailed link's page: "this address is mine" (the token is the proof)."""
     try:
         services.commenter_prove_by_token(token=token)
-    except TokenExpired:
-        return render(request, "comments/delete_problem.html", {"problem": "expired"}, status=410)
-    except TokenInvalid:
-        return render(request, "comments/delete_problem.html", {"problem": "invalid"}, status=404)
+    except OutcryError as error:
+        return error_page(request, error, template=_LINK_PROBLEM)
     return render(request, "comments/address_confirmed.html")

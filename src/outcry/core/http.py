@@ -1,8 +1,13 @@
+from collections.abc import Callable
+from functools import wraps
+
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
 from outcry.core.crypto import ip_hash
+from outcry.core.errors import OutcryError
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -40,3 +45,39 @@ def client_ip_configuration_check() -> None:
             "CLIENT_IP_HEADER=HTTP_X_FORWARDED_FOR (and CLIENT_IP_PROXY_COUNT) behind a "
             "proxy, or CLIENT_IP_HEADER=REMOTE_ADDR when clients connect to Outcry directly."
         )
+
+
+def error_page(
+    request: HttpRequest, error: OutcryError, *, template: str, **context
+) -> HttpResponse:
+    """The plain page for an error a person met (a used, expired or altered link…), with
+    the error's HTTP status. Every HTML view answers ``OutcryError`` through here.
+
+    The template chooses its words by ``problem`` (the error's stable ``code``): the same
+    used link reads "your signature is counted" on a petition's page and "you confirmed
+    this subscription" on a subscription's. ``error.message`` is there for a template with
+    no words of its own. ``context`` may name another ``problem`` for a page that says
+    more than the error does (a preference link's "the data it led to has been erased").
+    """
+    return render(
+        request,
+        template,
+        {"problem": error.code, "error": error, **context},
+        status=error.status,
+    )
+
+
+def errors_as_page(template: str, **context) -> Callable:
+    """A view decorator: an ``OutcryError`` the view lets through becomes ``error_page``."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            try:
+                return view(request, *args, **kwargs)
+            except OutcryError as error:
+                return error_page(request, error, template=template, **context)
+
+        return wrapper
+
+    return decorator

@@ -30,11 +30,13 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_countries import countries
 
 from outcry.actions.selectors import delivery_rows, offline_counts
 from outcry.cases.services import case_update_add
 from outcry.core.audit import audit_record
+from outcry.core.errors import OutcryError
 from outcry.core.models import AuditEvent
 from outcry.core.pdf import Document
 from outcry.core.queue import enqueue_with_transaction
@@ -47,8 +49,12 @@ HASH_CHUNK = 1024 * 1024
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-class PackageNotReady(Exception):
+class PackageNotReady(OutcryError):
     """Only a generated package can be delivered."""
+
+    code = "package_not_ready"
+    status = 409
+    default_message = gettext_lazy("Only a package that is ready can be recorded as delivered.")
 
 
 def deliverable_models() -> list[type[models.Model]]:

@@ -16,11 +16,13 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from outcry.actions.models import Letter, Signature
 from outcry.cases.models import Case
 from outcry.core.confirmation import ResumeEmail
 from outcry.core.crypto import email_hash, seal, unseal
+from outcry.core.errors import AlreadyConfirmed, OutcryError, RateLimited
 from outcry.core.mail import (
     EMAIL_MAX_ATTEMPTS,
     PermanentDeliveryFailure,
@@ -65,14 +67,6 @@ DEFAULTS = {
 
 def subscription_setting(name: str) -> int:
     return int(getattr(settings, name, DEFAULTS[name]))
-
-
-class RateLimited(Exception):
-    """This address has asked too often; nothing was stored."""
-
-
-class AlreadyConfirmed(Exception):
-    """The link was followed before; the subscription is already active."""
 
 
 @dataclass(frozen=True)
@@ -221,9 +215,16 @@ def subscription_request_process(*, request_id: int) -> str:
     return "asked"
 
 
-class UnsubscribedFromAll(Exception):
+class UnsubscribedFromAll(OutcryError):
     """The person asked us to stop every email, and the confirmation did not say to start
     again: nothing was confirmed (the page asks them)."""
+
+    code = "unsubscribed_from_all"
+    status = 409
+    default_message = gettext_lazy(
+        "You asked us to stop every email: nothing was confirmed. Say on the page whether "
+        "we may email you about this again."
+    )
 
 
 def subscription_to_confirm(*, token: str) -> Subscription:

@@ -10,6 +10,7 @@ from django.core import signing
 from django.urls import reverse
 from django.utils import translation
 
+from outcry.core.errors import TokenExpired, TokenInvalid
 from outcry.supporters.models import Supporter
 
 CONFIRM_SALT = "outcry.subscriptions.confirm"  # noqa: S105 - a salt, not a secret
@@ -20,14 +21,6 @@ DEFAULT_CONFIRMATION_MAX_AGE = 14 * 86400
 ERASURE_CONFIRMATION_MAX_AGE = 86400
 # Enough of the keyed hash to bind the link to the address (an erasure replaces the hash).
 _HASH_PREFIX = 16
-
-
-class TokenInvalid(Exception):
-    """The link was altered, was never issued by us, or its supporter was erased."""
-
-
-class TokenExpired(Exception):
-    """The confirmation link is older than SUBSCRIPTION_CONFIRMATION_MAX_AGE."""
 
 
 def confirmation_max_age() -> int:

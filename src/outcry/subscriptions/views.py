@@ -28,7 +28,8 @@ from outcry.core.confirmation import (
     confirmation_page,
     resume_email_answer,
 )
-from outcry.core.http import client_ip_hash
+from outcry.core.errors import OutcryError
+from outcry.core.http import client_ip_hash, error_page
 from outcry.news.selectors import country_for_code, topic_for_page
 from outcry.subscriptions import selectors, services, tokens
 from outcry.subscriptions.forms import (
@@ -184,12 +185,8 @@ def subscription_confirm(request: HttpRequest, token: str) -> HttpResponse:
     except services.UnsubscribedFromAll:
         # Posted without the page's answer (the page changed since it was shown): ask.
         return confirmation_page(request, page)
-    except services.AlreadyConfirmed:
-        return _problem(request, "already", status=409)
-    except tokens.TokenExpired:
-        return _problem(request, "expired", status=410)
-    except tokens.TokenInvalid:
-        return _problem(request, "invalid", status=404)
+    except OutcryError as error:
+        return error_page(request, error, template="subscriptions/problem.html")
     return render(
         request,
         "subscriptions/confirmed.html",
@@ -200,10 +197,6 @@ def subscription_confirm(request: HttpRequest, token: str) -> HttpResponse:
             ),
         },
     )
-
-
-def _problem(request: HttpRequest, problem: str, *, status: int) -> HttpResponse:
-    return render(request, "subscriptions/problem.html", {"problem": problem}, status=status)
 
 
 def with_preference_token(view):
@@ -217,8 +210,11 @@ def with_preference_token(view):
     def wrapper(request: HttpRequest, token: str) -> HttpResponse:
         try:
             supporter = tokens.supporter_from_preference_token(token)
-        except tokens.TokenInvalid:
-            response = _problem(request, "preferences", status=404)
+        except tokens.TokenInvalid as error:
+            # Its own words: the link may be old, or the data it led to erased.
+            response = error_page(
+                request, error, template="subscriptions/problem.html", problem="preferences"
+            )
         else:
             response = view(request, token=token, supporter=supporter)
         add_never_cache_headers(response)
@@ -310,14 +306,8 @@ def erasure_confirm(request: HttpRequest, token: str) -> HttpResponse:
     button's POST erases."""
     try:
         supporter = tokens.supporter_from_erasure_token(token)
-    except tokens.TokenExpired:
-        return _private(
-            render(request, "subscriptions/erase_link.html", {"problem": "expired"}, status=410)
-        )
-    except tokens.TokenInvalid:
-        return _private(
-            render(request, "subscriptions/erase_link.html", {"problem": "invalid"}, status=404)
-        )
+    except OutcryError as error:
+        return _private(error_page(request, error, template="subscriptions/erase_link.html"))
     if request.method == "POST" and request.POST.get("confirm") == "erase":
         services.erasure_confirm(token=token)
         return _private(render(request, "subscriptions/erased.html"))
