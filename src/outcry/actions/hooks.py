@@ -1,9 +1,9 @@
-"""What happens elsewhere when a signature, a letter or a call report is confirmed.
+"""What happens elsewhere when a participation of any kind is confirmed.
 
 Apps above this one (subscriptions: "keep me informed" becomes a subscription to the case)
 must act when a signer, a letter writer or a caller confirms their address, and this app
 may not import them. They register a plain function here from their ``AppConfig.ready()``;
-``signature_confirm``, ``letter_confirm`` and ``call_confirm`` call each one inside their
+``participation_confirm`` (the one confirm core of every kind) calls each one inside its
 own transaction, so what they write exists if, and only if, the confirmation does. Unlike
 a Django signal this is an explicit, ordered call in the service, easy to follow from the
 call site, and not fired by a bare ``save()``.
