@@ -107,8 +107,8 @@ def french_petition(transactional_db):
             "Ouvrez sans délai une enquête indépendante et impartiale sur les menaces "
             "de mort reçues par Elena Exemple, et garantissez sa sécurité."
         ),
-        body="Elena has been threatened since she published her investigation.",
-        body_fr="Elena est menacée depuis la publication de son enquête.",
+        background="Elena has been threatened since she published her investigation.",
+        background_fr="Elena est menacée depuis la publication de son enquête.",
         goal=5000,
         count=1234,
     )
