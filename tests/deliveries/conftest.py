@@ -5,7 +5,6 @@ import uuid
 from datetime import date
 
 import pytest
-from django.contrib.auth.models import Group, User
 from pypdf import PdfReader
 
 from outcry.actions.models import Petition, Signature
@@ -98,13 +97,6 @@ def chechnya_petition(prosecutor_office):
         ],
     )
     return petition
-
-
-def staff_user(role: str | None, *, username: str) -> User:
-    user = User.objects.create_user(username=username, password="not-used-here-9", is_staff=True)
-    if role is not None:
-        user.groups.add(Group.objects.get(name=role))
-    return user
 
 
 def pdf_text(data: bytes) -> str:
