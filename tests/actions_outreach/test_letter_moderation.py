@@ -155,11 +155,9 @@ def test_edited_letters_wait_for_a_moderator_when_staff_ask_for_it(
 def test_campaigners_cannot_approve_held_letters(client, tasks, smtp_server, write):
     """Reading what supporters wrote is not a campaigner's job: the approve action is not
     theirs, and a crafted request changes nothing."""
-    from tests.actions_outreach.test_admin import campaigner
-
     action = LetterActionFactory(moderate_edited=True)
     write(action, body=edited("My own words."))
-    campaigner(client)
+    actors.logged_in(client, actors.campaigner())
     letter = Letter.objects.get()
     response = client.post(
         reverse("admin:actions_letter_changelist"),

@@ -4,12 +4,12 @@ search is audited."""
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from outcry.core.crypto import email_hash
 from outcry.core.models import AuditEvent
-from outcry.supporters.models import Supporter, Suppression
+from outcry.supporters.models import Suppression
 from tests import actors
+from tests.actors import SupporterFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -20,8 +20,8 @@ ADDRESS = "ivan.petrov@example.ru"
 def test_lists_offer_no_search_in_the_url_only_a_posted_form(client, model):
     """The supporter and suppression lists have no ``?q=`` search box and ignore one
     typed into the address bar; their "Find by email address" form is a POST."""
-    Supporter.objects.create(email_hash=email_hash(ADDRESS), email_confirmed_at=timezone.now())
-    Supporter.objects.create(email_hash=email_hash("other@example.org"))
+    SupporterFactory(email=ADDRESS, confirmed=True)
+    SupporterFactory(email="other@example.org")
     Suppression.objects.create(email_hash=email_hash(ADDRESS), reason="bounce")
     Suppression.objects.create(email_hash=email_hash("other@example.org"), reason="bounce")
     actors.logged_in(client, actors.data_protection_officer())
