@@ -1,4 +1,5 @@
-"""Shared fixtures: a real SMTP server on loopback, the task queue, signing helpers."""
+"""Shared fixtures: a real SMTP server on loopback, the task queue, signing helpers, and the
+named staff of tests/actors.py (one fixture per role; none is logged in)."""
 
 import email
 import re
@@ -14,6 +15,7 @@ from django.core.management import call_command
 from django.utils import timezone, translation
 
 from outcry.core.crypto import ip_hash_keys_forget
+from tests import actors
 from tests.factories import PetitionFactory
 
 
@@ -137,6 +139,36 @@ def tasks():
 @pytest.fixture
 def petition(db):
     return PetitionFactory()
+
+
+@pytest.fixture
+def campaigner(db):
+    """Carla, in the Campaigner role."""
+    return actors.campaigner()
+
+
+@pytest.fixture
+def moderator(db):
+    """Mo, in the Moderator role."""
+    return actors.moderator()
+
+
+@pytest.fixture
+def data_protection_officer(db):
+    """Dana, in the Data protection role."""
+    return actors.data_protection_officer()
+
+
+@pytest.fixture
+def administrator(db):
+    """Ada, a superuser in the Administrator role."""
+    return actors.administrator()
+
+
+@pytest.fixture
+def no_role(db):
+    """Nora, staff in no role."""
+    return actors.no_role()
 
 
 def sign_data(**overrides) -> dict[str, str]:

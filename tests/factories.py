@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from outcry.actions.models import Petition
 from outcry.cases.models import Case, CaseStatus
+from outcry.news.models import Post, Topic
 from outcry.targets.models import Office, Target, Tenure
 
 
@@ -72,3 +73,63 @@ class PetitionFactory(factory.django.DjangoModelFactory):
         expired = factory.Trait(
             closes_at=factory.LazyFunction(lambda: timezone.now() - timezone.timedelta(days=1))
         )
+
+
+class TopicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Topic
+
+    slug = factory.Sequence(lambda n: f"topic-{n}")
+    name = factory.Sequence(lambda n: f"Topic {n}")
+
+
+class PostFactory(factory.django.DjangoModelFactory):
+    """A published news post, comments closed as a new post's are.
+
+    ``commentable=True`` opens it to post-moderated comments (known commenters show at
+    once), ``pre=True`` to pre-moderated ones (every comment waits for a moderator);
+    ``closed=True`` says the default out loud. Topics, cases and petitions are lists.
+    """
+
+    class Meta:
+        model = Post
+        skip_postgeneration_save = True
+
+    slug = factory.Sequence(lambda n: f"post-{n}")
+    kind = Post.Kind.STATEMENT
+    title = factory.Sequence(lambda n: f"Statement number {n}")
+    summary = "A short summary."
+    body = "The body of the statement."
+    countries = ["RU"]
+    is_published = True
+    # Each post a day older than the one before: a stable order on list pages.
+    published_at = factory.Sequence(lambda n: timezone.now() - timezone.timedelta(days=n + 1))
+    comment_mode = Post.CommentMode.CLOSED
+
+    class Params:
+        commentable = factory.Trait(comment_mode=Post.CommentMode.POST_MODERATED)
+        pre = factory.Trait(comment_mode=Post.CommentMode.PRE_MODERATED)
+        closed = factory.Trait(comment_mode=Post.CommentMode.CLOSED)
+
+    @factory.post_generation
+    def topics(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.topics.set(extracted)
+
+    @factory.post_generation
+    def cases(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.cases.set(extracted)
+
+    @factory.post_generation
+    def petitions(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.petitions.set(extracted)
+
+    @factory.post_generation
+    def indexed(self, create, extracted, **kwargs):
+        """Posts made by the factory are indexed for search as the save paths would."""
+        if create:
+            from outcry.news.services import post_saved
+
+            post_saved(post=self)

@@ -103,9 +103,9 @@ def test_unpublishing_a_case_later_hides_what_was_already_public(client):
 
 def test_subscription_to_an_unpublished_case_does_not_name_it(hidden_case):
     """Preference pages and emails say what a subscription is about: never a hidden case."""
-    from outcry.supporters.models import Supporter
+    from tests.actors import SupporterFactory
 
-    supporter = Supporter.objects.create(email_hash="h" * 64)
+    supporter = SupporterFactory()
     subscription = Subscription.objects.create(
         supporter=supporter, kind=Subscription.Kind.CASE, case=hidden_case, language="en"
     )

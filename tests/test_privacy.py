@@ -27,11 +27,11 @@ from outcry.core.crypto import (
     unseal,
 )
 from outcry.core.models import AuditEvent, IpHashKey
-from outcry.core.roles import DATA_PROTECTION
 from outcry.supporters.models import ConsentRecord, Supporter
 from outcry.supporters.selectors import supporter_personal_data
+from tests import actors
 from tests.conftest import sign_data
-from tests.test_staff import SIGNATURE_LIST, staff_user
+from tests.test_staff import SIGNATURE_LIST
 
 FIRST_NAME = "Zyxwvuta"
 LAST_NAME = "Qwplkmnb"
@@ -98,7 +98,7 @@ def test_nothing_personal_is_stored_in_clear(client, petition, smtp_server, task
     assert petition.count == 1
 
     supporter = Supporter.objects.get()
-    client.force_login(staff_user(DATA_PROTECTION, username="dora"))
+    actors.logged_in(client, actors.data_protection_officer())
     assert (
         client.post(reverse("admin:supporters_supporter_find"), {"email": EMAIL}).status_code == 200
     )
@@ -177,7 +177,7 @@ def test_web_tier_without_private_key_takes_signatures_it_cannot_read(
     with pytest.raises(PersonalDataKeyMissing):
         supporter_personal_data(supporter=supporter)
 
-    client.force_login(staff_user(DATA_PROTECTION, username="dora"))
+    actors.logged_in(client, actors.data_protection_officer())
     page = client.get(reverse("admin:supporters_supporter_change", args=[supporter.pk]))
     assert page.status_code == 200
     assert "holds no private key" in page.content.decode()

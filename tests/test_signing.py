@@ -11,7 +11,6 @@ from types import SimpleNamespace
 from urllib.parse import urlencode, urlsplit
 
 import pytest
-from django.contrib.auth.models import User
 from django.test import RequestFactory
 from django.test.client import encode_multipart
 from django.urls import reverse
@@ -461,11 +460,6 @@ def client_ip_hash_of(ip: str) -> str:
     return client_ip_hash(RequestFactory().get("/", REMOTE_ADDR=ip))
 
 
-@pytest.fixture
-def staff_user(db):
-    return User.objects.create_user(username="moderator", password="not-used-9", is_staff=True)
-
-
 def challenge_of(response) -> str:
     match = re.search(r'data-challenge="([^"]+)"', response.content.decode())
     assert match, "no challenge on the page"
@@ -588,7 +582,7 @@ def test_a_solved_challenge_does_not_let_other_signatures_through(
     ],
 )
 def test_blocked_source_gets_the_usual_page_but_no_email_and_never_counts(
-    client, petition, smtp_server, tasks, staff_user, kind, value, reason
+    client, petition, smtp_server, tasks, moderator, kind, value, reason
 ):
     """A signature from a domain (or its subdomains) or a hashed IP that staff blocked gets
     exactly the page anyone gets, but no email, and never counts; the block is audited."""
@@ -596,7 +590,7 @@ def test_blocked_source_gets_the_usual_page_but_no_email_and_never_counts(
     url = petition.get_absolute_url()
     normal = client.post(url, sign_data(email="jane@example.org"), REMOTE_ADDR="198.51.100.65")
     services.blocked_source_add(
-        kind=kind, value=value or client_ip_hash_of(blocked_ip), reason="a flood", actor=staff_user
+        kind=kind, value=value or client_ip_hash_of(blocked_ip), reason="a flood", actor=moderator
     )
     assert AuditEvent.objects.filter(object_type="actions.blockedsource").count() == 1
     blocked = client.post(url, sign_data(email="bot@mx.flood.example"), REMOTE_ADDR=blocked_ip)
@@ -616,12 +610,12 @@ def test_blocked_source_gets_the_usual_page_but_no_email_and_never_counts(
 
 @pytest.mark.django_db(transaction=True)
 def test_owner_of_an_address_a_blocked_source_used_can_still_sign_and_count(
-    client, petition, smtp_server, tasks, staff_user
+    client, petition, smtp_server, tasks, moderator
 ):
     """Someone signing with another person's address from a blocked IP does not lock that
     person out: when the owner signs from elsewhere they get the link, and count."""
     services.blocked_source_add(
-        kind="ip_hash", value=client_ip_hash_of("198.51.100.77"), reason="x", actor=staff_user
+        kind="ip_hash", value=client_ip_hash_of("198.51.100.77"), reason="x", actor=moderator
     )
     url = petition.get_absolute_url()
     client.post(url, sign_data(email="owner@example.org"), REMOTE_ADDR="198.51.100.77")
@@ -638,22 +632,20 @@ def test_owner_of_an_address_a_blocked_source_used_can_still_sign_and_count(
 
 @pytest.mark.django_db(transaction=True)
 def test_moderator_validation_never_counts_an_unconfirmed_address(
-    client, petition, smtp_server, tasks, staff_user
+    client, petition, smtp_server, tasks, moderator
 ):
     """Validating a flagged signature whose address nobody confirmed does not count it: it
     goes back to pending, its owner is emailed the link, and it counts once followed. A
     confirmed one is counted at once."""
     services.blocked_source_add(
-        kind="email_domain", value="held.example", reason="x", actor=staff_user
+        kind="email_domain", value="held.example", reason="x", actor=moderator
     )
     url = petition.get_absolute_url()
     client.post(url, sign_data(email="held@held.example"), REMOTE_ADDR="192.0.2.90")
     held = Signature.objects.get()
     assert held.state == Signature.State.FLAGGED
 
-    services.signatures_moderate(
-        signatures=Signature.objects.all(), validate=True, actor=staff_user
-    )
+    services.signatures_moderate(signatures=Signature.objects.all(), validate=True, actor=moderator)
     tasks.run(include_deferred=False)
     held.refresh_from_db()
     assert held.state == Signature.State.PENDING
@@ -666,7 +658,7 @@ def test_moderator_validation_never_counts_an_unconfirmed_address(
     assert counted(petition) == 1
     assert (
         services.signatures_moderate(
-            signatures=Signature.objects.all(), validate=True, actor=staff_user
+            signatures=Signature.objects.all(), validate=True, actor=moderator
         )
         == 0
     )

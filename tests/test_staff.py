@@ -2,8 +2,8 @@
 supporter's personal data is audited, and a campaigner can put a case and its petition
 online, in two languages, from the admin alone.
 
-Alice campaigns, Mona moderates, Dora handles data protection; Carl is any campaigner who
-must not reach supporters or staff accounts.
+The staff are those of tests/actors.py: Carla campaigns (and must not reach supporters or
+staff accounts), Mo moderates, Dana handles data protection.
 """
 
 import csv
@@ -13,7 +13,7 @@ import re
 from datetime import date
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -22,10 +22,10 @@ from outcry.actions.models import BlockedSource, Petition, Signature
 from outcry.cases.models import Case, CaseStatus, CaseUpdate
 from outcry.core.crypto import email_hash
 from outcry.core.models import AuditEvent
-from outcry.core.roles import CAMPAIGNER, DATA_PROTECTION, MODERATOR
 from outcry.supporters.models import ConsentRecord, Supporter
 from outcry.targets.models import Office, Target
 from outcry.targets.selectors import office_holder
+from tests import actors
 from tests.conftest import sign_data
 from tests.factories import CaseFactory, OfficeFactory
 
@@ -42,14 +42,6 @@ def _default_language():
     translation.deactivate()
     yield
     translation.deactivate()
-
-
-def staff_user(role: str | None, *, username: str) -> User:
-    """A staff login in one role group (the groups are kept by core.roles after migrate)."""
-    user = User.objects.create_user(username=username, password="not-used-here-9", is_staff=True)
-    if role is not None:
-        user.groups.add(Group.objects.get(name=role))
-    return user
 
 
 def sign(client, petition: Petition, *, ip: str, **fields) -> None:
@@ -123,7 +115,7 @@ def test_anonymous_export_is_sent_to_the_admin_login(client, signed):
 def test_campaigner_is_refused_supporters_signatures_and_staff_accounts(client, path):
     """A campaigner writes content; lists of signatures and supporters, staff accounts and
     the audit log answer 403."""
-    client.force_login(staff_user(CAMPAIGNER, username="carl"))
+    actors.logged_in(client, actors.campaigner())
     assert client.get(path).status_code == 403
 
 
@@ -131,7 +123,7 @@ def test_campaigner_can_neither_export_nor_open_a_supporter(client, signed):
     """A campaigner's export is refused, a supporter's page is refused, and neither is
     logged as a read of personal data (none took place)."""
     signature, supporter = signed
-    client.force_login(staff_user(CAMPAIGNER, username="carl"))
+    actors.logged_in(client, actors.campaigner())
 
     response = export(client, [signature])
     assert response.status_code == 403
@@ -144,7 +136,7 @@ def test_campaigner_can_neither_export_nor_open_a_supporter(client, signed):
 
 def test_campaigner_cannot_create_a_staff_account(client):
     """Posting the add-user form as a campaigner is refused and creates no login."""
-    client.force_login(staff_user(CAMPAIGNER, username="carl"))
+    actors.logged_in(client, actors.campaigner())
     response = client.post(
         "/admin/auth/user/add/",
         {"username": "mallory", "password1": "Xk3!long-pass", "password2": "Xk3!long-pass"},
@@ -157,11 +149,10 @@ def test_campaigner_cannot_create_a_staff_account(client):
 
 
 def test_data_protection_export_has_decrypted_names_and_is_audited(client, signed):
-    """Dora's CSV export holds the supporter's decrypted name and email, and one audit row
+    """Dana's CSV export holds the supporter's decrypted name and email, and one audit row
     records that she exported, and when."""
     signature, _ = signed
-    dora = staff_user(DATA_PROTECTION, username="dora")
-    client.force_login(dora)
+    dana = actors.logged_in(client, actors.data_protection_officer())
     before = timezone.now()
 
     response = export(client, [signature])
@@ -183,7 +174,7 @@ def test_data_protection_export_has_decrypted_names_and_is_audited(client, signe
     ]
     event = AuditEvent.objects.get()
     assert event.action == AuditEvent.Action.EXPORT
-    assert (event.actor, event.actor_username) == (dora, "dora")
+    assert (event.actor, event.actor_username) == (dana, "dana-dpo")
     assert event.object_type == "actions.signature"
     assert before <= event.created_at <= timezone.now()
 
@@ -198,7 +189,7 @@ def test_export_quotes_names_that_a_spreadsheet_would_run(client, petition):
         last_name="@SUM(A1:A9)",
         email="formula@example.org",
     )
-    client.force_login(staff_user(DATA_PROTECTION, username="dora"))
+    actors.logged_in(client, actors.data_protection_officer())
 
     [row] = csv.DictReader(io.StringIO(streamed_text(export(client, Signature.objects.all()))))
 
@@ -211,8 +202,7 @@ def test_viewing_a_supporter_shows_personal_data_and_is_audited(client, signed):
     """Opening a supporter's page shows the decrypted name and writes an audit row naming
     who looked at which supporter, and when; every look writes another."""
     _, supporter = signed
-    dora = staff_user(DATA_PROTECTION, username="dora")
-    client.force_login(dora)
+    dana = actors.logged_in(client, actors.data_protection_officer())
     url = reverse("admin:supporters_supporter_change", args=[supporter.pk])
     before = timezone.now()
 
@@ -223,7 +213,7 @@ def test_viewing_a_supporter_shows_personal_data_and_is_audited(client, signed):
     assert "Zelda" in page and "Quenby" in page and "Zelda.Quenby@Example.org" in page
     event = AuditEvent.objects.get()
     assert event.action == AuditEvent.Action.VIEW_PERSONAL_DATA
-    assert (event.actor, event.actor_username) == (dora, "dora")
+    assert (event.actor, event.actor_username) == (dana, "dana-dpo")
     assert (event.object_type, event.object_id) == ("supporters.supporter", str(supporter.pk))
     assert before <= event.created_at <= timezone.now()
 
@@ -233,7 +223,7 @@ def test_viewing_a_supporter_shows_personal_data_and_is_audited(client, signed):
 
 def test_opening_a_missing_supporter_is_not_logged_as_a_view(client, signed):
     """A page for a supporter who does not exist shows nothing, and logs no view."""
-    client.force_login(staff_user(DATA_PROTECTION, username="dora"))
+    actors.logged_in(client, actors.data_protection_officer())
     response = client.get(reverse("admin:supporters_supporter_change", args=[987654]))
     assert response.status_code == 302  # the admin's "doesn't exist" redirect
     assert not AuditEvent.objects.exists()
@@ -244,8 +234,7 @@ def test_search_by_email_finds_the_supporter_and_is_audited(client, signed):
     never in a URL, finds the one supporter through the blind index and writes an audit
     row with who searched; the address is not logged."""
     _, supporter = signed
-    dora = staff_user(DATA_PROTECTION, username="dora")
-    client.force_login(dora)
+    dana = actors.logged_in(client, actors.data_protection_officer())
     find = reverse("admin:supporters_supporter_find")
 
     response = client.post(find, {"email": "  ZELDA.QUENBY@example.ORG "})
@@ -257,7 +246,7 @@ def test_search_by_email_finds_the_supporter_and_is_audited(client, signed):
     )
     event = AuditEvent.objects.get()
     assert event.action == AuditEvent.Action.SEARCH_PERSONAL_DATA
-    assert (event.actor, event.actor_username) == (dora, "dora")
+    assert (event.actor, event.actor_username) == (dana, "dana-dpo")
     assert "zelda" not in event.detail.lower()
 
     response = client.post(find, {"email": "nobody@example.org"})
@@ -267,7 +256,7 @@ def test_search_by_email_finds_the_supporter_and_is_audited(client, signed):
 
 def test_supporter_list_without_search_shows_no_personal_data_and_logs_nothing(client, signed):
     """The plain supporter list shows no names or addresses, so it is not audited."""
-    client.force_login(staff_user(DATA_PROTECTION, username="dora"))
+    actors.logged_in(client, actors.data_protection_officer())
     response = client.get(SUPPORTER_LIST)
     assert response.status_code == 200
     assert "Zelda" not in response.content.decode()
@@ -275,10 +264,10 @@ def test_supporter_list_without_search_shows_no_personal_data_and_logs_nothing(c
 
 
 def test_data_protection_cannot_validate_signatures(client, petition, settings):
-    """Moderation is the moderators' job: Dora's validate action changes nothing."""
+    """Moderation is the moderators' job: Dana's validate action changes nothing."""
     settings.SIGN_RATE_BURST_PER_MINUTE = 0
     sign(client, petition, ip="198.51.100.12", challenge_fallback="on")
-    client.force_login(staff_user(DATA_PROTECTION, username="dora"))
+    actors.logged_in(client, actors.data_protection_officer())
     flagged = Signature.objects.get()
     assert flagged.state == Signature.State.FLAGGED
 
@@ -299,7 +288,7 @@ def test_moderator_validates_flagged_signatures_in_bulk_and_they_count_once_conf
     client, petition, settings
 ):
     """Signatures flagged by the rate limit (sent without the challenge) are validated by
-    Mona in one admin action, audited; a validated signature counts only once its address
+    Mo in one admin action, audited; a validated signature counts only once its address
     is confirmed, and then exactly once."""
     settings.SIGN_RATE_BURST_PER_MINUTE = 1
     for n in range(4):  # one address (IP) signing four times in a minute, without JavaScript
@@ -313,8 +302,7 @@ def test_moderator_validates_flagged_signatures_in_bulk_and_they_count_once_conf
     flagged = list(Signature.objects.filter(state=Signature.State.FLAGGED))
     assert len(flagged) == 3
     assert {s.flag_reason for s in flagged} == {"ip_burst"}
-    mona = staff_user(MODERATOR, username="mona")
-    client.force_login(mona)
+    mo = actors.logged_in(client, actors.moderator())
 
     response = client.post(
         SIGNATURE_LIST,
@@ -336,7 +324,7 @@ def test_moderator_validates_flagged_signatures_in_bulk_and_they_count_once_conf
     assert petition.count == 0
     event = AuditEvent.objects.get()
     assert event.action == AuditEvent.Action.VALIDATE
-    assert event.actor == mona
+    assert event.actor == mo
 
     for signature in flagged:
         services.signature_confirm(token=services.confirmation_token(signature))
@@ -360,7 +348,7 @@ def test_moderator_validates_flagged_signatures_in_bulk_and_they_count_once_conf
 def test_moderator_sees_flagged_signatures_grouped_by_reason_and_source_and_blocks_one(
     client, petition, settings
 ):
-    """Mona sees the flagged signatures grouped by why and where from (the ?source= and the
+    """Mo sees the flagged signatures grouped by why and where from (the ?source= and the
     hashed IP), opens one group, and blocks its IP hash in one action (audited); the next
     signature from it is flagged as blocked, and gets the usual page."""
     settings.SIGN_RATE_BURST_PER_MINUTE = 0
@@ -374,8 +362,7 @@ def test_moderator_sees_flagged_signatures_grouped_by_reason_and_source_and_bloc
             challenge_fallback="on",
         )
     sign(client, petition, ip="198.51.100.31", email="alone@example.org", challenge_fallback="on")
-    mona = staff_user(MODERATOR, username="mona")
-    client.force_login(mona)
+    mo = actors.logged_in(client, actors.moderator())
 
     page = client.get(SIGNATURE_LIST).content.decode()
     groups = page[page.index('id="flagged-groups"') :]
@@ -399,7 +386,7 @@ def test_moderator_sees_flagged_signatures_grouped_by_reason_and_source_and_bloc
         {"action": "block_ip_hashes", "index": "0", "_selected_action": sorted(wave_ids)},
     )
     assert BlockedSource.objects.filter(kind="ip_hash").count() == 1
-    assert AuditEvent.objects.filter(object_type="actions.blockedsource", actor=mona).exists()
+    assert AuditEvent.objects.filter(object_type="actions.blockedsource", actor=mo).exists()
     client.logout()
     sign(client, petition, ip="198.51.100.30", email="more@example.org")
     assert (
@@ -409,9 +396,9 @@ def test_moderator_sees_flagged_signatures_grouped_by_reason_and_source_and_bloc
 
 
 def test_moderator_cannot_export_or_see_supporters(client, signed):
-    """Mona moderates signatures but never sees who signed: no export, no supporters."""
+    """Mo moderates signatures but never sees who signed: no export, no supporters."""
     signature, supporter = signed
-    client.force_login(staff_user(MODERATOR, username="mona"))
+    actors.logged_in(client, actors.moderator())
     assert client.get(SIGNATURE_LIST).status_code == 200
     response = export(client, [signature])  # not among her actions: back to the list
     assert response.status_code == 302
@@ -509,10 +496,10 @@ def case_form(**overrides) -> dict[str, str]:
 
 
 def test_campaigner_records_a_dated_update_and_the_case_takes_its_status(client):
-    """Alice creates a case, then adds a dated update with a new status through the
+    """Carla creates a case, then adds a dated update with a new status through the
     timeline inline: the case now has that status. A back-dated update with another
     status does not override the newer news."""
-    client.force_login(staff_user(CAMPAIGNER, username="alice"))
+    actors.logged_in(client, actors.campaigner())
 
     admin_post(client, reverse("admin:cases_case_add"), case_form())
     case = Case.objects.get(slug="natalia-pavlova")
@@ -603,10 +590,10 @@ def petition_form(*, case: Case, office: Office, **overrides) -> dict[str, str]:
 
 
 def test_campaigner_publishes_a_bilingual_petition_from_the_admin(client):
-    """Alice creates a target and an open petition with English and French text: it is on
+    """Carla creates a target and an open petition with English and French text: it is on
     the English and French home pages at once, /fr/ shows the French title and ask, and
     signing it works."""
-    client.force_login(staff_user(CAMPAIGNER, username="alice"))
+    actors.logged_in(client, actors.campaigner())
     case = CaseFactory(name="Natalia Pavlova")
 
     admin_post(
@@ -675,7 +662,7 @@ def test_campaigner_publishes_a_bilingual_petition_from_the_admin(client):
 
 def test_petition_without_french_text_falls_back_to_english(client):
     """A petition written only in English shows its English title and ask on /fr/."""
-    client.force_login(staff_user(CAMPAIGNER, username="alice"))
+    actors.logged_in(client, actors.campaigner())
     case, office = CaseFactory(), OfficeFactory()
 
     admin_post(
@@ -701,7 +688,7 @@ def test_petition_without_french_text_falls_back_to_english(client):
 
 def test_draft_petition_stays_off_the_public_pages(client):
     """A petition saved as a draft is on neither home page and its page is not found."""
-    client.force_login(staff_user(CAMPAIGNER, username="alice"))
+    actors.logged_in(client, actors.campaigner())
     admin_post(
         client,
         reverse("admin:actions_petition_add"),

@@ -1,25 +1,13 @@
 """Staff set up letter and call actions in the admin; supporters' words stay sealed there."""
 
-from django.contrib.auth.models import User
 from django.urls import reverse
 
-from outcry.core import roles
-from outcry.core.roles import CAMPAIGNER
+from tests import actors
 from tests.actions_outreach.factories import CallActionFactory, LetterActionFactory
 
 
-def campaigner(client):
-    from django.contrib.auth.models import Group
-
-    roles.roles_sync()
-    user = User.objects.create_user("alice", password="pw", is_staff=True)
-    user.groups.set([Group.objects.get(name=CAMPAIGNER)])
-    client.force_login(user)
-    return user
-
-
-def test_campaigner_opens_letter_and_call_actions(client):
-    campaigner(client)
+def test_campaigner_opens_letter_and_call_actions(client, campaigner):
+    actors.logged_in(client, campaigner)
     letter, call = LetterActionFactory(), CallActionFactory()
     for name in ("letteraction", "callaction"):
         assert client.get(reverse(f"admin:actions_{name}_add")).status_code == 200
@@ -31,11 +19,12 @@ def test_campaigner_opens_letter_and_call_actions(client):
     assert page.status_code == 200
 
 
-def test_letters_in_the_admin_show_no_personal_data(client, tasks, smtp_server, write):
+def test_letters_in_the_admin_show_no_personal_data(
+    client, tasks, smtp_server, write, administrator
+):
     action = LetterActionFactory()
     write(action, body="Private words of mine.")
-    admin = User.objects.create_superuser("root", "root@example.org", "pw")
-    client.force_login(admin)
+    actors.logged_in(client, administrator)
     letter = action.letters.get()
     page = client.get(reverse("admin:actions_letter_change", args=[letter.pk])).content.decode()
     assert "Private words of mine." not in page

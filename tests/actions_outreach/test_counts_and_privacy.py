@@ -1,13 +1,13 @@
 """Counts beside each other, paper signatures in the total, what goes to the target
 (names only with consent), and erasure that keeps the counts."""
 
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from outcry.actions.models import Letter, OfflineSignatures, Petition, Signature
 from outcry.actions.selectors import action_total, delivery_rows, offline_counts
 from outcry.supporters import personal_data
 from outcry.supporters.models import Supporter
+from tests import actors
 from tests.actions_outreach.conftest import page_text
 from tests.actions_outreach.factories import CallActionFactory, LetterActionFactory
 from tests.conftest import sign_data
@@ -21,12 +21,11 @@ def confirm_signatures(tasks, petition):
     petition_count_signatures(petition_id=petition.pk)
 
 
-def test_offline_signatures_added_in_the_admin_count_in_the_total(client, tasks):
+def test_offline_signatures_added_in_the_admin_count_in_the_total(client, tasks, administrator):
     petition = PetitionFactory(goal=1000)
     client.post(petition.get_absolute_url(), sign_data())
     confirm_signatures(tasks, petition)
-    admin = get_user_model().objects.create_superuser("admin", "admin@example.org", "pw")
-    client.force_login(admin)
+    actors.logged_in(client, administrator)
     url = reverse("admin:actions_petition_change", args=[petition.pk])
     form = {
         "title_en": petition.title,
@@ -52,7 +51,7 @@ def test_offline_signatures_added_in_the_admin_count_in_the_total(client, tasks)
     assert petition.offline_count == 250
     assert action_total(action=petition) == 251
     assert offline_counts(action=petition) == [("FR", 250, "Paris stall, 8 March")]
-    assert OfflineSignatures.objects.get().added_by == "admin"
+    assert OfflineSignatures.objects.get().added_by == "ada-admin"
     client.logout()
     assert "251" in client.get(petition.get_absolute_url()).content.decode()
     assert client.get(f"/petitions/{petition.slug}/count.json").json()["count"] == 251

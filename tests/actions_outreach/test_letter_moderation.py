@@ -5,14 +5,13 @@ staff ask for it, and a flood of near-identical edits from new addresses is held
 import smtplib
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.urls import reverse
 
 from outcry.actions.models import Letter, ParticipationState
-from outcry.core import roles
 from outcry.core.mail import PermanentDeliveryFailure, deliver, refusal_of
 from outcry.core.models import AuditEvent
 from outcry.targets.models import Office
+from tests import actors
 from tests.actions_outreach.conftest import TARGET, page_text, plain
 from tests.actions_outreach.factories import LetterActionFactory
 
@@ -110,20 +109,11 @@ def test_refusals_about_the_message_are_told_from_refusals_about_the_address(
     assert isinstance(caught.value.__cause__, smtplib.SMTPException)
 
 
-def moderator(client) -> User:
-    """Mona moderates: she may approve or refuse held letters."""
-    roles.roles_sync()
-    user = User.objects.create_user("mona", password="pw", is_staff=True)
-    user.groups.set([Group.objects.get(name=roles.MODERATOR)])
-    client.force_login(user)
-    return user
-
-
 def test_edited_letters_wait_for_a_moderator_when_staff_ask_for_it(
     client, tasks, smtp_server, write
 ):
     """With review switched on, Ada's edited letter is confirmed and counted but waits;
-    Bob's unchanged model letter goes at once. Mona reads Ada's text (audited) and approves
+    Bob's unchanged model letter goes at once. Mo reads Ada's text (audited) and approves
     it: then it goes. Carl's edited letter she refuses: never sent, no longer counted."""
     action = LetterActionFactory(moderate_edited=True)
     write(action, body=edited("I taught Elena at school."))
@@ -138,12 +128,12 @@ def test_edited_letters_wait_for_a_moderator_when_staff_ask_for_it(
     action.refresh_from_db()
     assert action.count == 3
 
-    mona = moderator(client)
+    mo = actors.logged_in(client, actors.moderator())
     page = client.get(reverse("admin:actions_letter_change", args=[ada.pk]))
     assert "I taught Elena at school." in page.content.decode()
     assert "Ada" not in page_text(page)
     read = AuditEvent.objects.get(action=AuditEvent.Action.VIEW_PERSONAL_DATA)
-    assert (read.actor, read.object_id) == (mona, str(ada.pk))
+    assert (read.actor, read.object_id) == (mo, str(ada.pk))
 
     changelist = reverse("admin:actions_letter_changelist")
     client.post(changelist, {"action": "approve_held", "_selected_action": [ada.pk]})
@@ -158,18 +148,16 @@ def test_edited_letters_wait_for_a_moderator_when_staff_ask_for_it(
     assert carl.state == ParticipationState.INVALIDATED
     action.refresh_from_db()
     assert action.count == 2
-    decisions = AuditEvent.objects.filter(actor=mona).exclude(pk=read.pk)
+    decisions = AuditEvent.objects.filter(actor=mo).exclude(pk=read.pk)
     assert sorted(decisions.values_list("action", flat=True)) == ["invalidate", "validate"]
 
 
 def test_campaigners_cannot_approve_held_letters(client, tasks, smtp_server, write):
     """Reading what supporters wrote is not a campaigner's job: the approve action is not
     theirs, and a crafted request changes nothing."""
-    from tests.actions_outreach.test_admin import campaigner
-
     action = LetterActionFactory(moderate_edited=True)
     write(action, body=edited("My own words."))
-    campaigner(client)
+    actors.logged_in(client, actors.campaigner())
     letter = Letter.objects.get()
     response = client.post(
         reverse("admin:actions_letter_changelist"),

@@ -3,11 +3,11 @@ the envelope window and the numbered demands, the model letter, and the letter p
 
 import io
 
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 from pypdf import PdfReader
 
 from outcry.actions.models import Letter, LetterAction
+from tests import actors
 from tests.actions_outreach.conftest import letter_data
 from tests.actions_outreach.factories import LetterActionFactory
 
@@ -92,12 +92,11 @@ def test_model_letter_pdf_leaves_room_to_sign(client):
     assert "4. Guarantee" in text
 
 
-def test_letter_pack_puts_one_letter_per_page_for_several_actions(client):
+def test_letter_pack_puts_one_letter_per_page_for_several_actions(client, administrator):
     """Staff choose two actions, three copies each, in French: six pages to sign."""
     first = LetterActionFactory(subject="Stop the harassment", subject_fr="Cessez le harcèlement")
     second = LetterActionFactory(subject="Release him", subject_fr="Libérez-le")
-    admin = get_user_model().objects.create_superuser("admin", "admin@example.org", "pw")
-    client.force_login(admin)
+    actors.logged_in(client, administrator)
     response = client.post(
         reverse("admin:actions_letteraction_changelist"),
         {

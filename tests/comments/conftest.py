@@ -4,7 +4,8 @@ import pytest
 
 from outcry.comments.models import CommenterAddress
 from outcry.core.crypto import email_hash
-from tests.comments.factories import CommentFactory, PostFactory
+from tests.comments.factories import CommentFactory
+from tests.factories import PostFactory
 
 KNOWN_EMAIL = "alice@example.org"
 
@@ -18,7 +19,7 @@ def _comments_urls(settings):
 @pytest.fixture
 def post(db):
     """A post-moderated post: known commenters' comments show at once."""
-    return PostFactory()
+    return PostFactory(commentable=True)
 
 
 @pytest.fixture

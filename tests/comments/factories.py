@@ -1,27 +1,11 @@
-"""Factories for the comments tests: posts made directly, comments through the model."""
+"""Factories for the comments tests: comments (on a post open to post-moderated comments)
+and blocked terms."""
 
 import factory
-from django.utils import timezone
 
 from outcry.comments.models import BlockedTerm, Comment
 from outcry.core.crypto import email_hash, seal
-from outcry.news.models import Post
-
-
-class PostFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Post
-
-    slug = factory.Sequence(lambda n: f"post-{n}")
-    title = factory.Sequence(lambda n: f"Five updates, part {n}")
-    kind = Post.Kind.ARTICLE
-    is_published = True
-    published_at = factory.LazyFunction(lambda: timezone.now() - timezone.timedelta(hours=1))
-    comment_mode = Post.CommentMode.POST_MODERATED
-
-    class Params:
-        pre = factory.Trait(comment_mode=Post.CommentMode.PRE_MODERATED)
-        closed = factory.Trait(comment_mode=Post.CommentMode.CLOSED)
+from tests.factories import PostFactory
 
 
 class CommentFactory(factory.django.DjangoModelFactory):
@@ -31,7 +15,7 @@ class CommentFactory(factory.django.DjangoModelFactory):
     class Params:
         email = ""
 
-    post = factory.SubFactory(PostFactory)
+    post = factory.SubFactory(PostFactory, commentable=True)
     author_name = factory.Sequence(lambda n: f"Reader {n}")
     body = "Sad world"
     language = "en"

@@ -8,6 +8,7 @@ import pytest
 
 from outcry.comments.models import Comment, CommenterAddress
 from outcry.comments.services import comment_approve
+from tests.actors import SupporterFactory
 from tests.comments.conftest import KNOWN_EMAIL, comment_data, prove_address, submit_url
 from tests.comments.factories import CommentFactory
 
@@ -128,11 +129,9 @@ def test_reports_alone_do_not_hide_a_comment_a_moderator_approved(
 def test_erasing_a_supporter_forgets_that_their_address_was_confirmed(post):
     """Erasure removes the record that the address was proven, with the comments."""
     from outcry.comments.personal_data import comments_erase
-    from outcry.core.crypto import email_hash
-    from outcry.supporters.models import Supporter
 
     prove_address("gone@example.org")
-    comments_erase(Supporter(email_hash=email_hash("gone@example.org")))
+    comments_erase(SupporterFactory.build(email="gone@example.org"))
     assert CommenterAddress.objects.count() == 0
 
 

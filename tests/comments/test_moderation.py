@@ -1,34 +1,15 @@
 """Moderators' queue in the admin, bulk actions with audit rows, and readers' reports."""
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 
 from outcry.comments import services
 from outcry.comments.models import BlockedTerm, Comment, CommentReport
-from outcry.core import roles
 from outcry.core.models import AuditEvent
 from tests.comments.factories import CommentFactory
 
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = "/admin/comments/comment/"
-
-
-@pytest.fixture
-def moderator(db):
-    """Mo is staff with the Moderator role, and nothing else."""
-    user = get_user_model().objects.create_user("mo", password="pw-mo-123456", is_staff=True)
-    user.groups.add(Group.objects.get(name=roles.MODERATOR))
-    return user
-
-
-@pytest.fixture
-def campaigner(db):
-    """Cam is staff with the Campaigner role: no access to comments."""
-    user = get_user_model().objects.create_user("cam", password="pw-cam-123456", is_staff=True)
-    user.groups.add(Group.objects.get(name=roles.CAMPAIGNER))
-    return user
 
 
 def bulk(client, action: str, comments) -> None:

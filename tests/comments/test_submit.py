@@ -5,7 +5,8 @@ import pytest
 from outcry.comments.models import BlockedTerm, Comment
 from outcry.core.crypto import email_hash, unseal
 from tests.comments.conftest import KNOWN_EMAIL, comment_data, prove_address, submit_url
-from tests.comments.factories import BlockedTermFactory, CommentFactory, PostFactory
+from tests.comments.factories import BlockedTermFactory, CommentFactory
+from tests.factories import PostFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -249,7 +250,7 @@ def test_replies_go_one_level_deep_only(client, post, known_commenter):
 
 def test_reply_to_a_comment_of_another_post_is_refused(client, post, known_commenter):
     """The parent must be on the same post."""
-    elsewhere = CommentFactory(post=PostFactory())
+    elsewhere = CommentFactory(post=PostFactory(commentable=True))
     response = client.post(submit_url(post), comment_data(parent=str(elsewhere.pk)))
     assert response.status_code == 400
     assert not Comment.objects.filter(parent=elsewhere).exists()
@@ -290,7 +291,7 @@ def test_closed_post_takes_no_comments(client):
 
 def test_unpublished_post_is_not_found(client):
     """Draft posts have no comment URL at all."""
-    draft = PostFactory(is_published=False)
+    draft = PostFactory(commentable=True, is_published=False)
     assert client.post(submit_url(draft), comment_data()).status_code == 404
 
 

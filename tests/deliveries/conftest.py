@@ -1,17 +1,15 @@
 """Petitions with counted signatures, written straight to the database (fast, exact)."""
 
 import io
-import uuid
 from datetime import date
 
 import pytest
-from django.contrib.auth.models import Group, User
 from pypdf import PdfReader
 
 from outcry.actions.models import Petition, Signature
-from outcry.core.crypto import email_hash, seal
-from outcry.supporters.models import Supporter
+from outcry.core.crypto import seal
 from outcry.targets.services import tenure_begin
+from tests.actors import SupporterFactory
 from tests.factories import CaseFactory, OfficeFactory, PetitionFactory, TargetFactory
 
 
@@ -30,13 +28,8 @@ def _private_storage(settings, tmp_path):
 def add_signatures(petition: Petition, people: list[dict]) -> None:
     """Counted signatures; each person: first/last name, country, city, named (bool)."""
     for person in people:
-        email = f"{uuid.uuid4().hex}@example.org"
-        supporter = Supporter.objects.create(
-            email_hash=email_hash(email),
-            personal_data=seal(
-                {"email": email, "first_name": person["first"], "last_name": person["last"]}
-            ),
-            country=person["country"],
+        supporter = SupporterFactory(
+            first_name=person["first"], last_name=person["last"], country=person["country"]
         )
         Signature.objects.create(
             petition=petition,
@@ -98,13 +91,6 @@ def chechnya_petition(prosecutor_office):
         ],
     )
     return petition
-
-
-def staff_user(role: str | None, *, username: str) -> User:
-    user = User.objects.create_user(username=username, password="not-used-here-9", is_staff=True)
-    if role is not None:
-        user.groups.add(Group.objects.get(name=role))
-    return user
 
 
 def pdf_text(data: bytes) -> str:

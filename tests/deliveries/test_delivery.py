@@ -8,11 +8,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from outcry.cases.models import CaseUpdate
-from outcry.core.roles import CAMPAIGNER
 from outcry.deliveries import services
 from outcry.deliveries.models import Delivery, DeliveryPackage
 from outcry.targets.services import tenure_begin
-from tests.deliveries.conftest import staff_user
+from tests import actors
 from tests.factories import TargetFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -42,9 +41,9 @@ def admin_post(client, url: str, data: dict):
 
 
 def test_campaigner_records_a_delivery_and_it_shows_on_the_case_timeline(client, package):
-    """Alice records that the petition was handed in; the public case page tells it (with
+    """Carla records that the petition was handed in; the public case page tells it (with
     the office and the total, not who carried it), in English and in French."""
-    client.force_login(staff_user(CAMPAIGNER, username="alice"))
+    actors.logged_in(client, actors.campaigner())
     admin_post(
         client,
         reverse("admin:deliveries_delivery_add"),
@@ -61,7 +60,7 @@ def test_campaigner_records_a_delivery_and_it_shows_on_the_case_timeline(client,
     assert delivery.recipient == (
         "Prosecutor General Yury Chaika, Prosecutor General of the Russian Federation"
     )
-    assert delivery.recorded_by.username == "alice"
+    assert delivery.recorded_by.username == "carla-campaigner"
     case = package.action.case
     english = client.get(f"/en/cases/{case.slug}/").content.decode()
     assert "delivered to Prosecutor General of the Russian Federation: 6 supporters" in english
@@ -78,7 +77,7 @@ def test_the_reply_is_recorded_later_and_told_on_the_timeline_only_if_public(cli
         delivered_by="Post room",
         actor=None,
     )
-    client.force_login(staff_user(CAMPAIGNER, username="alice"))
+    actors.logged_in(client, actors.campaigner())
     url = reverse("admin:deliveries_delivery_change", args=[delivery.pk])
     admin_post(
         client,

@@ -13,11 +13,11 @@ from django.urls import reverse
 
 from outcry.actions.services import offline_signatures_add
 from outcry.core.models import AuditEvent
-from outcry.core.roles import CAMPAIGNER, MODERATOR
 from outcry.deliveries import services
 from outcry.deliveries.models import DeliveryPackage
 from outcry.targets.services import tenure_begin
-from tests.deliveries.conftest import pdf_text, staff_user
+from tests import actors
+from tests.deliveries.conftest import pdf_text
 from tests.factories import TargetFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -138,10 +138,9 @@ def test_files_are_kept_outside_public_media(chechnya_petition, tasks):
 def test_campaigner_generates_and_downloads_a_package_and_each_download_is_audited(
     client, chechnya_petition, tasks
 ):
-    """Alice (campaigner) asks for the package in the admin; the worker makes it; her
+    """Carla (campaigner) asks for the package in the admin; the worker makes it; her
     download of the PDF is recorded in the audit log as a read of personal data."""
-    alice = staff_user(CAMPAIGNER, username="alice")
-    client.force_login(alice)
+    carla = actors.logged_in(client, actors.campaigner())
     add_url = reverse("admin:deliveries_deliverypackage_add")
     form = client.get(add_url)
     assert form.status_code == 200
@@ -153,7 +152,7 @@ def test_campaigner_generates_and_downloads_a_package_and_each_download_is_audit
     response = client.post(add_url, {"action": key, "language": "en", "page_size": "A4"})
     assert response.status_code == 302
     package = DeliveryPackage.objects.get()
-    assert package.requested_by == alice
+    assert package.requested_by == carla
     tasks.run()
     package.refresh_from_db()
 
@@ -165,17 +164,17 @@ def test_campaigner_generates_and_downloads_a_package_and_each_download_is_audit
     assert download.status_code == 200
     assert hashlib.sha256(b"".join(download.streaming_content)).hexdigest() == (package.pdf_sha256)
     reads = AuditEvent.objects.filter(
-        actor=alice, action=AuditEvent.Action.VIEW_PERSONAL_DATA, object_id=str(package.pk)
+        actor=carla, action=AuditEvent.Action.VIEW_PERSONAL_DATA, object_id=str(package.pk)
     )
     assert reads.count() == 1
     assert AuditEvent.objects.filter(
-        actor=alice, action=AuditEvent.Action.EXPORT, object_id=str(package.pk)
+        actor=carla, action=AuditEvent.Action.EXPORT, object_id=str(package.pk)
     ).exists()
 
 
 def test_staff_without_the_permission_cannot_generate_or_download(client, chechnya_petition, tasks):
     package = make_package(chechnya_petition, tasks=tasks)
-    client.force_login(staff_user(MODERATOR, username="mallory"))
+    actors.logged_in(client, actors.moderator())
     assert client.get(reverse("admin:deliveries_deliverypackage_add")).status_code == 403
     url = reverse("admin:deliveries_deliverypackage_download", args=[package.pk, "csv"])
     assert client.get(url).status_code == 403

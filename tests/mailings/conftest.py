@@ -10,10 +10,10 @@ import pytest
 from django.utils import timezone
 from nacl.signing import SigningKey
 
-from outcry.core.crypto import email_hash, seal
 from outcry.mailings.models import Mailing, MailingVariant, Segment
 from outcry.subscriptions.models import Subscription
 from outcry.supporters.models import Supporter
+from tests.actors import SupporterFactory
 from tests.conftest import SMTPServer
 
 BODY_EN = """Dear {{ first_name|default:"friend" }},
@@ -44,11 +44,10 @@ def make_supporters(
         address = f"person{i}@example.org"
         made.append(
             (
-                Supporter(
-                    email_hash=email_hash(address),
-                    personal_data=seal(
-                        {"email": address, "first_name": f"First{i}", "last_name": f"Last{i}"}
-                    ),
+                SupporterFactory.build(
+                    email=address,
+                    first_name=f"First{i}",
+                    last_name=f"Last{i}",
                     country=country,
                     language=languages[i % len(languages)],
                     email_confirmed_at=now,

@@ -6,28 +6,22 @@ import json
 from urllib.parse import unquote
 
 import pytest
-from django.contrib.auth.models import Group, Permission, User
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from outcry.actions.models import Signature
 from outcry.cases.models import CaseUpdate
 from outcry.core.models import AuditEvent
-from outcry.core.roles import CAMPAIGNER, DATA_PROTECTION
 from outcry.mailings.models import Mailing, MailingRecipient
 from outcry.mailings.selectors import mailing_audience
 from outcry.subscriptions.models import Subscription
 from outcry.supporters.models import Supporter
 from outcry.supporters.services import supporter_export
+from tests import actors
 from tests.factories import PetitionFactory
 from tests.mailings.conftest import make_alert, make_supporters
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def staff(role: str, username: str) -> User:
-    user = User.objects.create_user(username=username, password="not-used-here-9", is_staff=True)
-    user.groups.add(Group.objects.get(name=role))
-    return user
 
 
 def test_campaigner_sees_the_count_then_sends_and_progress_shows(
@@ -35,7 +29,7 @@ def test_campaigner_sees_the_count_then_sends_and_progress_shows(
 ):
     make_supporters(7)
     mailing = make_alert()
-    client.force_login(staff(CAMPAIGNER, "carl"))
+    actors.logged_in(client, actors.campaigner())
 
     page = client.get(reverse("admin:mailing-send", args=[mailing.pk]))
     assert "It will go to 7 people." in page.content.decode()
@@ -49,7 +43,7 @@ def test_campaigner_sees_the_count_then_sends_and_progress_shows(
 
 
 def test_admin_reports_an_unknown_merge_field_when_saving(client, mailing_settings):
-    client.force_login(staff(CAMPAIGNER, "carl"))
+    actors.logged_in(client, actors.campaigner())
     response = client.post(
         reverse("admin:mailings_mailing_add"),
         {
@@ -69,7 +63,7 @@ def test_admin_reports_an_unknown_merge_field_when_saving(client, mailing_settin
 
 def test_send_page_refuses_an_empty_segment(client, mailing_settings):
     mailing = make_alert()
-    client.force_login(staff(CAMPAIGNER, "carl"))
+    actors.logged_in(client, actors.campaigner())
     response = client.post(reverse("admin:mailing-send", args=[mailing.pk]), {"when": "now"})
     assert "reaches nobody" in response.content.decode()
     assert Mailing.objects.get(pk=mailing.pk).status == Mailing.Status.DRAFT
@@ -80,11 +74,11 @@ def test_preview_as_a_supporter_is_audited_and_test_send_arrives(
 ):
     ((john, address),) = make_supporters(1)
     mailing = make_alert()
-    dora = staff(DATA_PROTECTION, "dora")
-    dora.user_permissions.add(
+    dana = actors.data_protection_officer()
+    dana.user_permissions.add(
         *Permission.objects.filter(codename__in=["view_mailing", "send_mailing"])
     )
-    client.force_login(dora)
+    client.force_login(dana)
     response = client.post(
         reverse("admin:mailing-preview", args=[mailing.pk]),
         {"language": "en", "supporter_email": address, "test_to": "desk@outcry.example"},
@@ -99,7 +93,7 @@ def test_preview_as_a_supporter_is_audited_and_test_send_arrives(
 def test_campaigner_cannot_preview_as_a_real_supporter(client, mailing_settings):
     ((_john, address),) = make_supporters(1)
     mailing = make_alert()
-    client.force_login(staff(CAMPAIGNER, "carl"))
+    actors.logged_in(client, actors.campaigner())
     response = client.post(
         reverse("admin:mailing-preview", args=[mailing.pk]),
         {"language": "en", "supporter_email": address},
@@ -130,7 +124,7 @@ def test_case_update_goes_to_subscribers_and_opted_in_signers_only(client, maili
             state=Signature.State.VALIDATED,
         )
     CaseUpdate.objects.create(case=case, date="2026-11-20", title="Released on bail", body="Good.")
-    client.force_login(staff(CAMPAIGNER, "carl"))
+    actors.logged_in(client, actors.campaigner())
 
     page = client.get(reverse("admin:cases_case_change", args=[case.pk]))
     assert reverse("admin:mailing-from-case", args=[case.pk]) in page.content.decode()
@@ -227,7 +221,7 @@ def test_webhooks_do_not_exist_without_a_secret(client, settings, mailing_settin
 def test_admin_pages_render_for_a_campaigner(client, mailing_settings):
     make_supporters(2)
     mailing = make_alert()
-    client.force_login(staff(CAMPAIGNER, "carl"))
+    actors.logged_in(client, actors.campaigner())
     for url in [
         reverse("admin:mailings_segment_add"),
         reverse("admin:mailings_segment_change", args=[mailing.segment.pk]),

@@ -8,12 +8,12 @@ from django_countries import countries
 
 from outcry.actions.models import Signature
 from outcry.cases.models import CaseUpdate
-from outcry.core.crypto import email_hash, seal
 from outcry.mailings import sending, services
 from outcry.mailings.models import Mailing, MailingRecipient, Segment
 from outcry.mailings.selectors import case_followers, mailing_audience, segment_supporters
 from outcry.subscriptions.models import Subscription
 from outcry.supporters.models import Supporter
+from tests.actors import SupporterFactory
 from tests.factories import PetitionFactory
 from tests.mailings.conftest import make_alert, make_supporters
 
@@ -22,12 +22,13 @@ pytestmark = pytest.mark.django_db
 
 def _person(address: str, *, language: str = "en", country: str = "RU") -> Supporter:
     """A supporter whose address is confirmed (they followed a link once)."""
-    return Supporter.objects.create(
-        email_hash=email_hash(address),
-        personal_data=seal({"email": address, "first_name": "Ivan", "last_name": ""}),
+    return SupporterFactory(
+        email=address,
+        first_name="Ivan",
+        last_name="",
         country=country,
         language=language,
-        email_confirmed_at=timezone.now(),
+        confirmed=True,
     )
 
 

@@ -7,8 +7,7 @@ import feedparser
 import pytest
 
 from outcry.cases.models import CaseUpdate
-from tests.factories import CaseFactory
-from tests.news.factories import PostFactory, TopicFactory
+from tests.factories import CaseFactory, PostFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
 

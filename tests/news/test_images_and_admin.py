@@ -4,16 +4,14 @@ over-long and control-character input with a clear message; campaigners may writ
 import io
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from outcry.core import roles
 from outcry.news import services
 from outcry.news.models import Post
 from outcry.news.search import search
+from tests import actors
 
 pytestmark = pytest.mark.django_db
 
@@ -84,11 +82,9 @@ def test_oversized_or_invalid_files_are_refused_with_a_message(settings):
 
 
 @pytest.fixture
-def campaigner(client, db):
-    user = get_user_model().objects.create_user("cam", password="pw-for-tests-only", is_staff=True)
-    user.groups.add(Group.objects.get(name=roles.CAMPAIGNER))
-    client.force_login(user)
-    return user
+def campaigner(client, campaigner):
+    """Carla (tests/conftest.py), logged in: the admin tests here post as her."""
+    return actors.logged_in(client, campaigner)
 
 
 def post_form(**overrides) -> dict:

@@ -12,8 +12,7 @@ from django.utils import timezone
 from outcry.cases.models import CaseUpdate
 from outcry.news.models import Post
 from outcry.news.selectors import PAGE_SIZE
-from tests.factories import CaseFactory, PetitionFactory
-from tests.news.factories import PostFactory, TopicFactory
+from tests.factories import CaseFactory, PetitionFactory, PostFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,7 @@ from outcry.actions.models import Petition
 from outcry.news import search
 from outcry.news.models import Post
 from outcry.news.services import petition_saved, post_create, post_saved
-from tests.factories import CaseFactory, PetitionFactory
-from tests.news.factories import PostFactory
+from tests.factories import CaseFactory, PetitionFactory, PostFactory
 
 pytestmark = pytest.mark.django_db
 

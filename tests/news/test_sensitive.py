@@ -5,14 +5,11 @@ appears in no page, feed, search result or sharing metadata."""
 from datetime import date
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 
 from outcry.cases.models import Case, CaseUpdate
-from outcry.core import roles
 from outcry.news import search
-from tests.factories import CaseFactory, PetitionFactory
-from tests.news.factories import PostFactory, TopicFactory
+from tests import actors
+from tests.factories import CaseFactory, PetitionFactory, PostFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -95,12 +92,10 @@ def test_description_of_a_named_case_is_public_and_searchable(client, db):
     assert search.search(q="secretnote", language="en") == []
 
 
-def test_case_saved_in_the_admin_keeps_sensitive_fields_out_of_search(client, db):
+def test_case_saved_in_the_admin_keeps_sensitive_fields_out_of_search(client, campaigner):
     """A campaigner who saves a pseudonymous case in the admin gets a search entry built
     from public fields only."""
-    user = get_user_model().objects.create_user("camp", password="pw-for-tests-only", is_staff=True)
-    user.groups.add(Group.objects.get(name=roles.CAMPAIGNER))
-    client.force_login(user)
+    actors.logged_in(client, campaigner)
     response = client.post(
         "/admin/cases/case/add/",
         {

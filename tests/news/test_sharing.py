@@ -5,8 +5,7 @@ import re
 
 import pytest
 
-from tests.factories import CaseFactory
-from tests.news.factories import PostFactory
+from tests.factories import CaseFactory, PostFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -4,9 +4,8 @@ post page, the lists, the case timeline, the feeds, search results or sharing me
 import pytest
 
 from outcry.news.models import Post
-from tests.factories import CaseFactory, PetitionFactory
+from tests.factories import CaseFactory, PetitionFactory, PostFactory, TopicFactory
 from tests.news.conftest import XSS_CORPUS, XSS_TEXT, active_content, feed_html_fields
-from tests.news.factories import PostFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from outcry.subscriptions.models import Subscription
 from outcry.subscriptions.selectors import subscribers
 from outcry.supporters.models import ConsentRecord, Supporter, Suppression
 from tests.conftest import press_confirm_button
-from tests.news.factories import TopicFactory
+from tests.factories import TopicFactory
 from tests.subscriptions.conftest import confirm_link, link_in, subscribe_data
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -15,8 +15,7 @@ from outcry.subscriptions.models import Subscription
 from outcry.subscriptions.selectors import subscribers
 from outcry.supporters.models import ConsentRecord, Supporter, Suppression
 from tests.conftest import sign_data
-from tests.factories import CaseFactory, PetitionFactory
-from tests.news.factories import TopicFactory
+from tests.factories import CaseFactory, PetitionFactory, TopicFactory
 from tests.subscriptions.conftest import confirm_link, subscribe_data
 from tests.test_privacy import confirm_link as signature_confirm_link
 

@@ -6,9 +6,8 @@ import pytest
 
 from outcry.supporters.models import Supporter
 from tests.comments.factories import CommentFactory
-from tests.comments.factories import PostFactory as CommentablePostFactory
 from tests.conftest import sign_data
-from tests.factories import PetitionFactory
+from tests.factories import PetitionFactory, PostFactory
 from tests.subscriptions.conftest import confirm_link, subscribe_data
 from tests.test_privacy import confirm_link as signature_confirm_link
 
@@ -70,7 +69,7 @@ def world(client, smtp_server, tasks):
     """John and Nadia each sign the same petition (John asks to be kept informed), confirm,
     subscribe to the Russian Federation and confirm, and comment with their address."""
     petition = PetitionFactory()
-    post = CommentablePostFactory()
+    post = PostFactory(commentable=True)
     for person in (JOHN, NADIA):
         response = client.post(
             petition.get_absolute_url(),

@@ -4,13 +4,12 @@ search is audited."""
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from outcry.core.crypto import email_hash
 from outcry.core.models import AuditEvent
-from outcry.core.roles import DATA_PROTECTION
-from outcry.supporters.models import Supporter, Suppression
-from tests.test_staff import staff_user
+from outcry.supporters.models import Suppression
+from tests import actors
+from tests.actors import SupporterFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -21,11 +20,11 @@ ADDRESS = "ivan.petrov@example.ru"
 def test_lists_offer_no_search_in_the_url_only_a_posted_form(client, model):
     """The supporter and suppression lists have no ``?q=`` search box and ignore one
     typed into the address bar; their "Find by email address" form is a POST."""
-    Supporter.objects.create(email_hash=email_hash(ADDRESS), email_confirmed_at=timezone.now())
-    Supporter.objects.create(email_hash=email_hash("other@example.org"))
+    SupporterFactory(email=ADDRESS, confirmed=True)
+    SupporterFactory(email="other@example.org")
     Suppression.objects.create(email_hash=email_hash(ADDRESS), reason="bounce")
     Suppression.objects.create(email_hash=email_hash("other@example.org"), reason="bounce")
-    client.force_login(staff_user(DATA_PROTECTION, username="dora"))
+    actors.logged_in(client, actors.data_protection_officer())
     changelist = reverse(f"admin:supporters_{model}_changelist")
 
     page = client.get(changelist).content.decode()
@@ -41,11 +40,11 @@ def test_lists_offer_no_search_in_the_url_only_a_posted_form(client, model):
 
 
 def test_a_suppression_is_found_by_posting_the_address_and_the_search_is_audited(client):
-    """Dora checks whether an address is on the do-not-mail list: the row is found, and
+    """Dana checks whether an address is on the do-not-mail list: the row is found, and
     the search is in the audit log under her name, without the address."""
     suppression = Suppression.objects.create(email_hash=email_hash(ADDRESS), reason="complaint")
     Suppression.objects.create(email_hash=email_hash("other@example.org"), reason="bounce")
-    client.force_login(staff_user(DATA_PROTECTION, username="dora"))
+    actors.logged_in(client, actors.data_protection_officer())
 
     response = client.post(reverse("admin:supporters_suppression_find"), {"email": ADDRESS.upper()})
 
@@ -53,13 +52,13 @@ def test_a_suppression_is_found_by_posting_the_address_and_the_search_is_audited
     assert response.context["found"] == [suppression]
     event = AuditEvent.objects.get()
     assert event.action == AuditEvent.Action.SEARCH_PERSONAL_DATA
-    assert event.actor_username == "dora" and event.object_type == "supporters.suppression"
+    assert event.actor_username == "dana-dpo" and event.object_type == "supporters.suppression"
     assert "ivan" not in event.detail.lower()
 
 
 def test_an_empty_search_is_refused_with_a_message(client):
     """Posting nothing asks for the address again; nothing is searched or logged."""
-    client.force_login(staff_user(DATA_PROTECTION, username="dora"))
+    actors.logged_in(client, actors.data_protection_officer())
     response = client.post(reverse("admin:supporters_supporter_find"), {"email": "  "})
     assert response.status_code == 200
     assert "This field is required." in response.content.decode()

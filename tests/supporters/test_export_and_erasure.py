@@ -11,7 +11,6 @@ from outcry.actions.models import Signature
 from outcry.comments.models import Comment
 from outcry.core.crypto import email_hash, normalise_email
 from outcry.core.models import AuditEvent
-from outcry.core.roles import CAMPAIGNER, DATA_PROTECTION
 from outcry.subscriptions.models import Subscription
 from outcry.subscriptions.selectors import subscribers
 from outcry.supporters.models import ConsentRecord, Supporter, Suppression
@@ -21,13 +20,14 @@ from outcry.supporters.services import (
     supporter_export,
     supporter_mark_undeliverable,
 )
+from tests import actors
 from tests.conftest import sign_data
 from tests.factories import PetitionFactory
 from tests.subscriptions.conftest import subscribe_data
 from tests.supporters.conftest import JOHN, NADIA
 from tests.test_privacy import confirm_link as signature_confirm_link
 from tests.test_privacy import database_dump, lines_containing
-from tests.test_staff import SUPPORTER_LIST, staff_user
+from tests.test_staff import SUPPORTER_LIST
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -133,19 +133,21 @@ def test_bounces_and_complaints_exclude_an_address_for_good(world):
 
 
 def test_staff_export_and_erase_from_the_admin_are_audited(client, world):
-    """Dora (data protection) downloads John's data as JSON and, after a confirmation page,
-    erases him; both are in the audit log under her name. Carl (campaigner) can do
+    """Dana (data protection) downloads John's data as JSON and, after a confirmation page,
+    erases him; both are in the audit log under her name. Carla (campaigner) can do
     neither."""
     john = JOHN.supporter
-    client.force_login(staff_user(CAMPAIGNER, username="carl"))
+    actors.logged_in(client, actors.campaigner())
     assert client.get(SUPPORTER_LIST).status_code == 403
-    client.force_login(staff_user(DATA_PROTECTION, username="dora"))
+    actors.logged_in(client, actors.data_protection_officer())
     selected = {"index": "0", "_selected_action": [john.pk]}
     response = client.post(SUPPORTER_LIST, {"action": "export_json", **selected})
     assert response["Content-Type"].startswith("application/json")
     data = json.loads(response.content)
     assert data["supporter"]["email"] == JOHN.email
-    assert AuditEvent.objects.get(action="export", actor_username="dora").object_id == str(john.pk)
+    assert AuditEvent.objects.get(action="export", actor_username="dana-dpo").object_id == str(
+        john.pk
+    )
 
     confirm = client.post(SUPPORTER_LIST, {"action": "erase", **selected})
     assert confirm.status_code == 200 and "cannot be undone" in confirm.content.decode()
@@ -153,7 +155,7 @@ def test_staff_export_and_erase_from_the_admin_are_audited(client, world):
     client.post(SUPPORTER_LIST, {"action": "erase", "confirm": "erase", **selected})
     assert Supporter.objects.get(pk=john.pk).erased_at is not None
     assert AuditEvent.objects.filter(
-        action="change", actor_username="dora", object_id=str(john.pk)
+        action="change", actor_username="dana-dpo", object_id=str(john.pk)
     ).exists()
     page = client.get(reverse("admin:supporters_supporter_change", args=[john.pk]))
     assert JOHN.first_name not in page.content.decode()

@@ -12,6 +12,7 @@ from django.urls import reverse
 from outcry.targets.models import Office, Tenure
 from outcry.targets.selectors import addressee, office_holder
 from outcry.targets.services import office_mark_email_bounced, tenure_begin
+from tests import actors
 from tests.factories import OfficeFactory, TargetFactory
 
 pytestmark = pytest.mark.django_db
@@ -111,9 +112,7 @@ def test_a_bounced_address_is_not_used_until_corrected(prosecutor):
 
 
 def test_campaigner_edits_an_office_with_its_tenures_and_searches_by_holder(client, prosecutor):
-    from tests.targets.test_import import staff
-
-    client.force_login(staff("Campaigner", "alice"))
+    actors.logged_in(client, actors.campaigner())
     found = client.get(reverse("admin:targets_office_changelist"), {"q": "Chaika"})
     assert found.status_code == 200
     assert "Prosecutor General of the Russian Federation" in found.content.decode()

@@ -5,11 +5,9 @@ import io
 from datetime import date
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from outcry.core.roles import CAMPAIGNER, MODERATOR
 from outcry.targets.imports import (
     COLUMNS,
     ImportFileError,
@@ -19,6 +17,7 @@ from outcry.targets.imports import (
 )
 from outcry.targets.models import Office, Target, Tenure
 from outcry.targets.selectors import addressee, office_holder
+from tests import actors
 
 pytestmark = pytest.mark.django_db
 
@@ -166,14 +165,8 @@ def test_fifty_thousand_rows_import_and_a_bad_last_row_stops_them_all():
     assert office_holder(office=Office.objects.get(key="office-31337")).name == "Person 31337"
 
 
-def staff(role: str, username: str) -> User:
-    user = User.objects.create_user(username=username, password="not-used-here-9", is_staff=True)
-    user.groups.add(Group.objects.get(name=role))
-    return user
-
-
 def test_campaigner_previews_then_confirms_an_import_in_the_admin(client):
-    client.force_login(staff(CAMPAIGNER, "alice"))
+    actors.logged_in(client, actors.campaigner())
     url = reverse("admin:targets_office_import")
     upload = SimpleUploadedFile("offices.csv", csv_bytes([office_row(1), office_row(2)]).read())
     preview = client.post(url, {"file": upload})
@@ -189,7 +182,7 @@ def test_campaigner_previews_then_confirms_an_import_in_the_admin(client):
 
 
 def test_admin_preview_lists_row_errors_and_offers_no_confirmation(client):
-    client.force_login(staff(CAMPAIGNER, "alice"))
+    actors.logged_in(client, actors.campaigner())
     upload = SimpleUploadedFile("offices.csv", csv_bytes([office_row(1, email="x@")]).read())
     response = client.post(reverse("admin:targets_office_import"), {"file": upload})
     page = response.content.decode()
@@ -199,7 +192,7 @@ def test_admin_preview_lists_row_errors_and_offers_no_confirmation(client):
 
 
 def test_admin_import_reports_an_encoding_problem(client):
-    client.force_login(staff(CAMPAIGNER, "alice"))
+    actors.logged_in(client, actors.campaigner())
     data = csv_bytes([office_row(1, office_title_fr="Délégué")], encoding="latin-1").read()
     response = client.post(
         reverse("admin:targets_office_import"), {"file": SimpleUploadedFile("x.csv", data)}
@@ -209,7 +202,7 @@ def test_admin_import_reports_an_encoding_problem(client):
 
 
 def test_moderators_cannot_import_targets(client):
-    client.force_login(staff(MODERATOR, "mallory"))
+    actors.logged_in(client, actors.moderator())
     assert client.get(reverse("admin:targets_office_import")).status_code == 403
 
 
@@ -233,7 +226,7 @@ def test_a_preview_never_confirmed_is_forgotten_after_a_day(client):
 
     from django.core.files.storage import storages
 
-    client.force_login(staff(CAMPAIGNER, "alice"))
+    actors.logged_in(client, actors.campaigner())
     url = reverse("admin:targets_office_import")
     upload = SimpleUploadedFile("offices.csv", csv_bytes([office_row(1)]).read())
     token = client.post(url, {"file": upload}).context["token"]
