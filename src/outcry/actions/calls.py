@@ -17,7 +17,7 @@ from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from outcry.actions import hooks
+from outcry.actions import emails, hooks
 from outcry.actions.counting import action_request_count
 from outcry.actions.models import Call, CallAction, ParticipationState
 from outcry.actions.services import (
@@ -34,7 +34,7 @@ from outcry.actions.services import (
 )
 from outcry.core.crypto import email_hash, seal
 from outcry.core.mail import send_once
-from outcry.core.queue import enqueue_with_transaction
+from outcry.core.queue import enqueue
 from outcry.supporters.models import ConsentRecord
 from outcry.supporters.services import supporter_get_or_create
 
@@ -74,8 +74,6 @@ def call_report_create(
     flag_reason = _rate_limited(ip_hash)
     now = timezone.now()
     email = email.strip()
-    from outcry.actions import tasks
-
     try:
         with transaction.atomic():
             supporter = None
@@ -120,7 +118,7 @@ def call_report_create(
                     lambda: action_request_count(kind="call", action_id=action_id)
                 )
                 if call.named_to_target or call.keep_informed:
-                    enqueue_with_transaction(tasks.send_call_confirmation, call.pk)
+                    enqueue("outcry.actions.tasks.send_call_confirmation", call.pk)
     except IntegrityError:
         if (
             not email
@@ -177,8 +175,6 @@ def call_confirm(*, token: str, resume_email: ConsentText | None = None) -> Call
 
 
 def call_send_confirmation(*, call_id: int, attempt: int = 0) -> str:
-    from outcry.actions import emails, tasks
-
     def build(call: Call):
         if call.confirmed_at is not None or call.state == ParticipationState.INVALIDATED:
             return None
@@ -192,7 +188,7 @@ def call_send_confirmation(*, call_id: int, attempt: int = 0) -> str:
         pk=call_id,
         sent_field="confirmation_sent_at",
         build=build,
-        retry_task=tasks.send_call_confirmation,
+        retry_task="outcry.actions.tasks.send_call_confirmation",
         attempt=attempt,
         on_bounce=bounced,
     )

@@ -14,6 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from outcry.actions.models import Call, CallAction, Letter, LetterAction, ParticipationState
+from outcry.core.queue import enqueue
 
 BATCH_SIZE = 5000
 # The counted action types, by the name the count task carries.
@@ -29,12 +30,14 @@ def _key(kind: str, action_id: int) -> str:
 
 def action_request_count(*, kind: str, action_id: int) -> None:
     """Ask the worker to fold this action's new participations soon (call after commit)."""
-    from outcry.actions import tasks
-
     if cache.add(_key(kind, action_id), 1, timeout=int(settings.COUNT_BATCH_DELAY) + 60):
-        tasks.count_action.using(
-            run_after=timezone.now() + timedelta(seconds=settings.COUNT_BATCH_DELAY)
-        ).enqueue(kind, action_id)
+        enqueue(
+            "outcry.actions.tasks.count_action",
+            kind,
+            action_id,
+            run_after=timezone.now() + timedelta(seconds=settings.COUNT_BATCH_DELAY),
+            with_transaction=False,
+        )
 
 
 def action_count(*, kind: str, action_id: int) -> int:

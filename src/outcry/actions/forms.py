@@ -6,6 +6,8 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from outcry.actions.models import Call
+
 # The exact wording of the "keep me informed" box; its version is recorded with each answer.
 # Change the wording → change the version.
 KEEP_INFORMED_LABEL = _(
@@ -205,8 +207,6 @@ class CallReportForm(_ParticipantForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        from outcry.actions.models import Call
-
         self.fields["outcome"].choices = Call.Outcome.choices
         for name in ("first_name", "last_name", "email"):
             self.fields[name].required = False

@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.apps import apps
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
@@ -18,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from outcry.actions import hooks
+from outcry.actions import emails, hooks
 from outcry.actions.challenge import challenge_issue, challenge_solved
 from outcry.actions.models import BlockedSource, OfflineSignatures, Petition, Signature
 from outcry.core.audit import audit_record
@@ -32,10 +33,10 @@ from outcry.core.mail import (
     send_once,
 )
 from outcry.core.models import AuditEvent
-from outcry.core.queue import enqueue_with_transaction
+from outcry.core.queue import enqueue
 from outcry.core.ratelimit import rate_limit_exceeded, sustained_bucket
 from outcry.supporters.models import ConsentRecord
-from outcry.supporters.services import consent_record, supporter_get_or_create
+from outcry.supporters.services import consent_record, supporter_get_or_create, supporter_rename
 
 logger = logging.getLogger(__name__)
 
@@ -139,18 +140,16 @@ def participation_adopt_name(*, participation) -> None:
     """The participation is confirmed: its address's owner gave this name, so the
     supporter record takes it (in the worker, which alone can open and reseal the record).
     Queued on commit by each confirm service; an unconfirmed action never renames anyone."""
-    from outcry.actions import tasks
-
     label = participation._meta.label_lower
     pk = participation.pk
-    transaction.on_commit(lambda: tasks.adopt_confirmed_name.enqueue(label, pk))
+    transaction.on_commit(
+        lambda: enqueue(
+            "outcry.actions.tasks.adopt_confirmed_name", label, pk, with_transaction=False
+        )
+    )
 
 
 def supporter_adopt_confirmed_name(*, label: str, participation_id: int) -> str:
-    from django.apps import apps
-
-    from outcry.supporters.services import supporter_rename
-
     participation = (
         apps.get_model(label).objects.select_related("supporter").get(pk=participation_id)
     )
@@ -317,8 +316,6 @@ def signature_create(
     state, flag_reason, send_email = _signing_verdict(
         petition=petition, email=email, ip_hash=ip_hash, answer=challenge_answer
     )
-    from outcry.actions import tasks  # tasks import services; keep the cycle lazy
-
     try:
         with transaction.atomic():
             supporter, _ = supporter_get_or_create(
@@ -355,7 +352,7 @@ def signature_create(
             )
             if send_email:
                 # The reminder is queued by the worker once the confirmation has gone out.
-                enqueue_with_transaction(tasks.send_signature_confirmation, signature.pk)
+                enqueue("outcry.actions.tasks.send_signature_confirmation", signature.pk)
     except IntegrityError:
         existing = Signature.objects.filter(petition=petition, email_hash=email_hash(email)).first()
         if existing is None:  # not a duplicate after all: let the error surface
@@ -369,8 +366,6 @@ def signature_create(
 
 
 def _notify_duplicate(signature: Signature) -> None:
-    from outcry.actions import tasks
-
     now = timezone.now()
     with transaction.atomic():
         claimed = (
@@ -383,7 +378,7 @@ def _notify_duplicate(signature: Signature) -> None:
             .update(duplicate_notified_at=now)
         )
         if claimed:
-            enqueue_with_transaction(tasks.send_duplicate_signature_notice, signature.pk)
+            enqueue("outcry.actions.tasks.send_duplicate_signature_notice", signature.pk)
 
 
 def confirmation_token(signature: Signature) -> str:
@@ -465,12 +460,13 @@ def petition_request_count(*, petition_id: int) -> None:
     removed by the task before it counts, so a confirmation that committed after that sees
     no key and queues the next task, and one that found the key is seen by the pending task.
     """
-    from outcry.actions import tasks
-
     if cache.add(_count_key(petition_id), 1, timeout=int(settings.COUNT_BATCH_DELAY) + 60):
-        tasks.count_petition_signatures.using(
-            run_after=timezone.now() + timedelta(seconds=settings.COUNT_BATCH_DELAY)
-        ).enqueue(petition_id)
+        enqueue(
+            "outcry.actions.tasks.count_petition_signatures",
+            petition_id,
+            run_after=timezone.now() + timedelta(seconds=settings.COUNT_BATCH_DELAY),
+            with_transaction=False,
+        )
 
 
 def _count_key(petition_id: int) -> str:
@@ -537,8 +533,6 @@ def signatures_moderate(*, signatures, validate: bool, actor) -> int:
     Validating never counts an address nobody confirmed: such a signature goes back to
     pending (emailed now if it never was) and counts once its owner follows the link.
     """
-    from outcry.actions import tasks
-
     with transaction.atomic():
         pks = list(signatures.values_list("pk", flat=True))
         if validate:
@@ -558,7 +552,7 @@ def signatures_moderate(*, signatures, validate: bool, actor) -> int:
             )
             for pk, sent_at in released:
                 if sent_at is None:
-                    enqueue_with_transaction(tasks.send_signature_confirmation, pk)
+                    enqueue("outcry.actions.tasks.send_signature_confirmation", pk)
         else:
             changed = (
                 Signature.objects.filter(pk__in=pks)
@@ -588,8 +582,6 @@ def _mark_bounced(signature: Signature, exc: Exception) -> None:
 
 
 def signature_send_confirmation(*, signature_id: int, attempt: int = 0) -> str:
-    from outcry.actions import emails, tasks
-
     def build(signature: Signature):
         # A flagged signature is emailed too (blocked ones are never queued): its owner's
         # confirmation is what makes it count.
@@ -600,16 +592,19 @@ def signature_send_confirmation(*, signature_id: int, attempt: int = 0) -> str:
     def schedule_reminder(signature: Signature) -> None:
         # Counted from when the confirmation actually went out, not from the signing: after
         # an SMTP outage the reminder must not follow a late confirmation within minutes.
-        tasks.send_signature_reminder.using(
-            run_after=timezone.now() + timedelta(seconds=settings.SIGNATURE_REMINDER_AFTER)
-        ).enqueue(signature.pk)
+        enqueue(
+            "outcry.actions.tasks.send_signature_reminder",
+            signature.pk,
+            run_after=timezone.now() + timedelta(seconds=settings.SIGNATURE_REMINDER_AFTER),
+            with_transaction=False,
+        )
 
     return send_once(
         queryset=_SIGNATURES_TO_MAIL,
         pk=signature_id,
         sent_field="confirmation_sent_at",
         build=build,
-        retry_task=tasks.send_signature_confirmation,
+        retry_task="outcry.actions.tasks.send_signature_confirmation",
         attempt=attempt,
         on_bounce=_mark_bounced,
         after_send=schedule_reminder,
@@ -619,7 +614,6 @@ def signature_send_confirmation(*, signature_id: int, attempt: int = 0) -> str:
 def signature_send_reminder(*, signature_id: int, attempt: int = 0) -> str:
     """The single reminder, SIGNATURE_REMINDER_AFTER after the confirmation went out, when
     the signature is still unconfirmed (queued by ``signature_send_confirmation``)."""
-    from outcry.actions import emails, tasks
 
     def build(signature: Signature):
         if (
@@ -635,15 +629,13 @@ def signature_send_reminder(*, signature_id: int, attempt: int = 0) -> str:
         pk=signature_id,
         sent_field="reminder_sent_at",
         build=build,
-        retry_task=tasks.send_signature_reminder,
+        retry_task="outcry.actions.tasks.send_signature_reminder",
         attempt=attempt,
         on_bounce=_mark_bounced,
     )
 
 
 def signature_send_duplicate_notice(*, signature_id: int, attempt: int = 0) -> str:
-    from outcry.actions import emails
-
     signature = Signature.objects.select_related("petition", "supporter").get(pk=signature_id)
     token = confirmation_token(signature) if signature.state in _AWAITING_CONFIRMATION else None
     try:
@@ -653,11 +645,13 @@ def signature_send_duplicate_notice(*, signature_id: int, attempt: int = 0) -> s
     except TemporaryDeliveryFailure:
         if attempt + 1 >= EMAIL_MAX_ATTEMPTS:
             return "gave up"
-        from outcry.actions import tasks
-
-        tasks.send_duplicate_signature_notice.using(
-            run_after=timezone.now() + timedelta(seconds=backoff_seconds(attempt))
-        ).enqueue(signature_id, attempt=attempt + 1)
+        enqueue(
+            "outcry.actions.tasks.send_duplicate_signature_notice",
+            signature_id,
+            attempt=attempt + 1,
+            run_after=timezone.now() + timedelta(seconds=backoff_seconds(attempt)),
+            with_transaction=False,
+        )
         return "retrying"
     return "sent"
 

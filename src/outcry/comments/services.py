@@ -18,6 +18,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from outcry.comments import emails
 from outcry.comments.models import (
     AUTHOR_NAME_MAX_LENGTH,
     BODY_MAX_LENGTH,
@@ -32,7 +33,7 @@ from outcry.core.audit import audit_record
 from outcry.core.crypto import email_hash, seal
 from outcry.core.mail import send_once
 from outcry.core.models import AuditEvent
-from outcry.core.queue import enqueue_with_transaction
+from outcry.core.queue import enqueue
 from outcry.core.ratelimit import rate_limit_exceeded, sustained_bucket
 from outcry.news.models import Post
 
@@ -217,8 +218,6 @@ def comment_submit(
 
     hashed = email_hash(email) if email else ""
     verdict = _assess(post=post, author_name=author_name, email=email, body=body, hashed=hashed)
-    from outcry.comments import tasks  # tasks import services; keep the cycle lazy
-
     with transaction.atomic():
         comment = Comment(
             post=post,
@@ -235,7 +234,7 @@ def comment_submit(
         comment.full_clean(exclude=["post", "parent"], validate_unique=False)
         comment.save()
         if email and comment.state != Comment.State.SPAM:
-            enqueue_with_transaction(tasks.send_comment_delete_link, comment.pk)
+            enqueue("outcry.comments.tasks.send_comment_delete_link", comment.pk)
     return comment
 
 
@@ -409,7 +408,6 @@ def commenter_prove_by_token(*, token: str) -> None:
 
 def comment_send_delete_link(*, comment_id: int, attempt: int = 0) -> str:
     """Email the commenter the link to delete their comment (worker only: it unseals)."""
-    from outcry.comments import emails, tasks
 
     def build(comment: Comment):
         if comment.state in {Comment.State.DELETED, Comment.State.SPAM} or not comment.email_sealed:
@@ -421,6 +419,6 @@ def comment_send_delete_link(*, comment_id: int, attempt: int = 0) -> str:
         pk=comment_id,
         sent_field="delete_link_sent_at",
         build=build,
-        retry_task=tasks.send_comment_delete_link,
+        retry_task="outcry.comments.tasks.send_comment_delete_link",
         attempt=attempt,
     )

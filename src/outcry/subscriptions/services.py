@@ -29,10 +29,10 @@ from outcry.core.mail import (
     deliver,
     send_once,
 )
-from outcry.core.queue import enqueue_with_transaction
+from outcry.core.queue import enqueue
 from outcry.core.ratelimit import rate_limit_exceeded, sustained_bucket
 from outcry.news.models import Topic
-from outcry.subscriptions import tokens
+from outcry.subscriptions import emails, tokens
 from outcry.subscriptions.models import Subscription, SubscriptionRequest
 from outcry.supporters.models import ConsentRecord, Supporter
 from outcry.supporters.selectors import email_hash_is_suppressed, supporter_personal_data
@@ -140,8 +140,6 @@ def subscription_request(
     """
     if _rate_limited(ip_hash):
         raise RateLimited
-    from outcry.subscriptions import tasks
-
     with transaction.atomic():
         request = SubscriptionRequest.objects.create(
             personal_data=seal({"email": email.strip(), "first_name": first_name}),
@@ -155,7 +153,7 @@ def subscription_request(
             consent_language=consent.language or language,
             source_url=source_url[:500],
         )
-        enqueue_with_transaction(tasks.process_subscription_request, request.pk)
+        enqueue("outcry.subscriptions.tasks.process_subscription_request", request.pk)
 
 
 def subscription_request_process(*, request_id: int) -> str:
@@ -163,8 +161,6 @@ def subscription_request_process(*, request_id: int) -> str:
     one is re-sent at most hourly, an ended one is reopened (pending again), and a
     suppressed address (erased, complained, bounced) is neither stored nor mailed. The
     request row goes either way. Returns what was done."""
-    from outcry.subscriptions import tasks
-
     now = timezone.now()
     with transaction.atomic():
         request = SubscriptionRequest.objects.select_for_update().filter(pk=request_id).first()
@@ -217,7 +213,7 @@ def subscription_request_process(*, request_id: int) -> str:
             given=True,
             source_url=request.source_url,
         )
-        enqueue_with_transaction(tasks.send_subscription_confirmation, subscription.pk)
+        enqueue("outcry.subscriptions.tasks.send_subscription_confirmation", subscription.pk)
     return "asked"
 
 
@@ -399,14 +395,12 @@ def my_data_request(*, supporter: Supporter) -> bool:
     """Email the supporter everything held about them (prepared by the worker, which alone
     can open sealed data). At most once per MY_DATA_INTERVAL; returns whether it was
     queued."""
-    from outcry.subscriptions import tasks
-
     if not cache.add(
         f"my-data:{supporter.pk}", 1, timeout=subscription_setting("MY_DATA_INTERVAL")
     ):
         return False
     with transaction.atomic():
-        enqueue_with_transaction(tasks.send_my_data, supporter.pk)
+        enqueue("outcry.subscriptions.tasks.send_my_data", supporter.pk)
     return True
 
 
@@ -414,8 +408,6 @@ def my_data_request(*, supporter: Supporter) -> bool:
 
 
 def subscription_send_confirmation(*, subscription_id: int, attempt: int = 0) -> str:
-    from outcry.subscriptions import emails, tasks
-
     def build(subscription: Subscription):
         if subscription.confirmed_at is not None or subscription.ended_at is not None:
             return None
@@ -430,7 +422,7 @@ def subscription_send_confirmation(*, subscription_id: int, attempt: int = 0) ->
         pk=subscription_id,
         sent_field="confirmation_sent_at",
         build=build,
-        retry_task=tasks.send_subscription_confirmation,
+        retry_task="outcry.subscriptions.tasks.send_subscription_confirmation",
         attempt=attempt,
     )
 
@@ -438,8 +430,6 @@ def subscription_send_confirmation(*, subscription_id: int, attempt: int = 0) ->
 def my_data_send(*, supporter_id: int, attempt: int = 0) -> str:
     """Build the export and email it, as a JSON attachment, to the supporter's own
     address (the only place it may go: the request came through a link sent there)."""
-    from outcry.subscriptions import emails, tasks
-
     supporter = Supporter.objects.filter(pk=supporter_id, erased_at__isnull=True).first()
     if supporter is None:
         return "erased"
@@ -452,9 +442,13 @@ def my_data_send(*, supporter_id: int, attempt: int = 0) -> str:
     except TemporaryDeliveryFailure:
         if attempt + 1 >= EMAIL_MAX_ATTEMPTS:
             return "gave up"
-        tasks.send_my_data.using(
-            run_after=timezone.now() + timedelta(seconds=backoff_seconds(attempt))
-        ).enqueue(supporter_id, attempt=attempt + 1)
+        enqueue(
+            "outcry.subscriptions.tasks.send_my_data",
+            supporter_id,
+            attempt=attempt + 1,
+            run_after=timezone.now() + timedelta(seconds=backoff_seconds(attempt)),
+            with_transaction=False,
+        )
         return "retrying"
     return "sent"
 
@@ -468,8 +462,6 @@ def my_data_send(*, supporter_id: int, attempt: int = 0) -> str:
 def erasure_request(*, supporter: Supporter) -> bool:
     """Email the supporter a link that confirms the erasure (at most once per
     ERASURE_REQUEST_INTERVAL); returns whether it was queued. Nothing is erased yet."""
-    from outcry.subscriptions import tasks
-
     if not cache.add(
         f"erasure-request:{supporter.pk}",
         1,
@@ -477,14 +469,12 @@ def erasure_request(*, supporter: Supporter) -> bool:
     ):
         return False
     with transaction.atomic():
-        enqueue_with_transaction(tasks.send_erasure_confirmation, supporter.pk)
+        enqueue("outcry.subscriptions.tasks.send_erasure_confirmation", supporter.pk)
     return True
 
 
 def erasure_confirmation_send(*, supporter_id: int, attempt: int = 0) -> str:
     """Worker side: open the address and send it the confirmation link."""
-    from outcry.subscriptions import emails, tasks
-
     supporter = Supporter.objects.filter(pk=supporter_id, erased_at__isnull=True).first()
     if supporter is None:
         return "erased"
@@ -496,9 +486,13 @@ def erasure_confirmation_send(*, supporter_id: int, attempt: int = 0) -> str:
     except TemporaryDeliveryFailure:
         if attempt + 1 >= EMAIL_MAX_ATTEMPTS:
             return "gave up"
-        tasks.send_erasure_confirmation.using(
-            run_after=timezone.now() + timedelta(seconds=backoff_seconds(attempt))
-        ).enqueue(supporter_id, attempt=attempt + 1)
+        enqueue(
+            "outcry.subscriptions.tasks.send_erasure_confirmation",
+            supporter_id,
+            attempt=attempt + 1,
+            run_after=timezone.now() + timedelta(seconds=backoff_seconds(attempt)),
+            with_transaction=False,
+        )
         return "retrying"
     return "sent"
 
