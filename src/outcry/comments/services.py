@@ -40,24 +40,6 @@ from outcry.news.models import Post
 logger = logging.getLogger(__name__)
 
 
-# Defaults for the settings below; each can be overridden in settings (read at call time).
-DEFAULTS = {
-    # Per hashed IP address: comments a minute, and an hour. Over either, refused (429).
-    "COMMENT_RATE_BURST_PER_MINUTE": 3,
-    "COMMENT_RATE_SUSTAINED_PER_HOUR": 20,
-    # Per hashed IP address: reports an hour.
-    "COMMENT_REPORT_RATE_PER_HOUR": 30,
-    # More links than this in one comment holds it for moderation.
-    "COMMENT_MAX_LINKS": 2,
-    # This many reports from different addresses take a comment that no moderator approved
-    # (it showed at once) back to the queue; one a moderator approved stays, reports listed.
-    "COMMENT_REPORT_HOLD_THRESHOLD": 3,
-}
-
-
-def comment_setting(name: str) -> int:
-    return int(getattr(settings, name, DEFAULTS[name]))
-
 
 class CommentsClosed(Exception):
     """The post is unpublished, or staff have closed its comments."""
@@ -111,11 +93,11 @@ def _rate_limited(*, ip_hash: str) -> bool:
         return False
     return rate_limit_exceeded(
         key=f"comment:{ip_hash}",
-        limit=comment_setting("COMMENT_RATE_BURST_PER_MINUTE"),
+        limit=settings.COMMENT_RATE_BURST_PER_MINUTE,
         window_seconds=60,
     ) or rate_limit_exceeded(
         key=f"comment:{sustained_bucket(ip_hash)}",
-        limit=comment_setting("COMMENT_RATE_SUSTAINED_PER_HOUR"),
+        limit=settings.COMMENT_RATE_SUSTAINED_PER_HOUR,
         window_seconds=3600,
     )
 
@@ -154,7 +136,7 @@ def _assess(*, post: Post, author_name: str, email: str, body: str, hashed: str)
                 verdict.hold(label)
 
     links = len(link_urls(body))
-    if links > comment_setting("COMMENT_MAX_LINKS"):
+    if links > settings.COMMENT_MAX_LINKS:
         verdict.hold(f"{links} links")
 
     # Anyone can type any address: only its owner's confirmation (through the link emailed
@@ -333,11 +315,11 @@ def comment_report(*, comment: Comment, ip_hash: str, reason: str = "") -> bool:
         raise NotReportable
     if ip_hash and rate_limit_exceeded(
         key=f"comment-report:{sustained_bucket(ip_hash)}",
-        limit=comment_setting("COMMENT_REPORT_RATE_PER_HOUR"),
+        limit=settings.COMMENT_REPORT_RATE_PER_HOUR,
         window_seconds=3600,
     ):
         raise RateLimited
-    threshold = comment_setting("COMMENT_REPORT_HOLD_THRESHOLD")
+    threshold = settings.COMMENT_REPORT_HOLD_THRESHOLD
     try:
         with transaction.atomic():
             CommentReport.objects.create(comment=comment, ip_hash=ip_hash, reason=reason[:200])

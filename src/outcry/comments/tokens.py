@@ -6,7 +6,6 @@ from django.core import signing
 from outcry.comments.models import Comment
 
 DELETE_TOKEN_SALT = "outcry.comments.delete"  # noqa: S105 - a salt, not a secret
-DEFAULT_DELETE_LINK_MAX_AGE = 365 * 86400
 
 
 class TokenInvalid(Exception):
@@ -18,7 +17,7 @@ class TokenExpired(Exception):
 
 
 def delete_link_max_age() -> int:
-    return int(getattr(settings, "COMMENT_DELETE_LINK_MAX_AGE", DEFAULT_DELETE_LINK_MAX_AGE))
+    return settings.COMMENT_DELETE_LINK_MAX_AGE
 
 
 def delete_token(comment: Comment) -> str:

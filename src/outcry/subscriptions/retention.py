@@ -43,8 +43,6 @@ from outcry.supporters.services import supporter_erase
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_RETENTION_DAYS = 180
-
 # Every action type: (action model, participation model, the participation's link to its
 # action, what "keep me informed" needs to count: the participation proven by its link).
 ACTION_TYPES = (

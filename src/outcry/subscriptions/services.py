@@ -52,20 +52,6 @@ logger = logging.getLogger(__name__)
 RESEND_INTERVAL = timedelta(hours=1)
 PREFERENCES_WORDING_VERSION = "preferences-2026-11-v1"
 
-DEFAULTS = {
-    # Per hashed IP address: subscribe requests a minute, and an hour.
-    "SUBSCRIBE_RATE_BURST_PER_MINUTE": 5,
-    "SUBSCRIBE_RATE_SUSTAINED_PER_HOUR": 30,
-    # "Email me my data" at most once per this many seconds per supporter.
-    "MY_DATA_INTERVAL": 3600,
-    # The link confirming an erasure is emailed at most once per this many seconds.
-    "ERASURE_REQUEST_INTERVAL": 3600,
-}
-
-
-def subscription_setting(name: str) -> int:
-    return int(getattr(settings, name, DEFAULTS[name]))
-
 
 class RateLimited(Exception):
     """This address has asked too often; nothing was stored."""
@@ -113,11 +99,11 @@ def _rate_limited(ip_hash: str) -> bool:
         return False
     return rate_limit_exceeded(
         key=f"subscribe:{ip_hash}",
-        limit=subscription_setting("SUBSCRIBE_RATE_BURST_PER_MINUTE"),
+        limit=settings.SUBSCRIBE_RATE_BURST_PER_MINUTE,
         window_seconds=60,
     ) or rate_limit_exceeded(
         key=f"subscribe:{sustained_bucket(ip_hash)}",
-        limit=subscription_setting("SUBSCRIBE_RATE_SUSTAINED_PER_HOUR"),
+        limit=settings.SUBSCRIBE_RATE_SUSTAINED_PER_HOUR,
         window_seconds=3600,
     )
 
@@ -396,7 +382,7 @@ def my_data_request(*, supporter: Supporter) -> bool:
     can open sealed data). At most once per MY_DATA_INTERVAL; returns whether it was
     queued."""
     if not cache.add(
-        f"my-data:{supporter.pk}", 1, timeout=subscription_setting("MY_DATA_INTERVAL")
+        f"my-data:{supporter.pk}", 1, timeout=settings.MY_DATA_INTERVAL
     ):
         return False
     with transaction.atomic():
@@ -465,7 +451,7 @@ def erasure_request(*, supporter: Supporter) -> bool:
     if not cache.add(
         f"erasure-request:{supporter.pk}",
         1,
-        timeout=subscription_setting("ERASURE_REQUEST_INTERVAL"),
+        timeout=settings.ERASURE_REQUEST_INTERVAL,
     ):
         return False
     with transaction.atomic():
