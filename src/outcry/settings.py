@@ -342,9 +342,7 @@ COMMENT_DELETE_LINK_MAX_AGE = env.int("COMMENT_DELETE_LINK_MAX_AGE", default=365
 SUBSCRIBE_RATE_BURST_PER_MINUTE = env.int("SUBSCRIBE_RATE_BURST_PER_MINUTE", default=5)
 SUBSCRIBE_RATE_SUSTAINED_PER_HOUR = env.int("SUBSCRIBE_RATE_SUSTAINED_PER_HOUR", default=30)
 # Seconds the emailed link confirming a subscription stays valid.
-SUBSCRIPTION_CONFIRMATION_MAX_AGE = env.int(
-    "SUBSCRIPTION_CONFIRMATION_MAX_AGE", default=14 * 86400
-)
+SUBSCRIPTION_CONFIRMATION_MAX_AGE = env.int("SUBSCRIPTION_CONFIRMATION_MAX_AGE", default=14 * 86400)
 # "Email me my data" at most once per this many seconds per supporter; the link confirming
 # an erasure is emailed at most once per this many seconds.
 MY_DATA_INTERVAL = env.int("MY_DATA_INTERVAL", default=3600)

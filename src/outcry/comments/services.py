@@ -40,7 +40,6 @@ from outcry.news.models import Post
 logger = logging.getLogger(__name__)
 
 
-
 class CommentsClosed(Exception):
     """The post is unpublished, or staff have closed its comments."""
 

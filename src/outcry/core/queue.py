@@ -52,16 +52,3 @@ def enqueue(
         task.enqueue(*args, **kwargs)
     else:
         transaction.on_commit(lambda: task.enqueue(*args, **kwargs))
-
-
-def enqueue_with_transaction(
-    task: Task, *args: Any, run_after: datetime | None = None, **kwargs: Any
-) -> None:
-    """Enqueue ``task`` (a Task object, for callers that may import it: ``tasks.py`` and
-    management commands) with the same guarantee as :func:`enqueue`."""
-    if run_after is not None:
-        task = task.using(run_after=run_after)
-    if _database_backend(task):
-        task.enqueue(*args, **kwargs)
-    else:
-        transaction.on_commit(lambda: task.enqueue(*args, **kwargs))

@@ -381,9 +381,7 @@ def my_data_request(*, supporter: Supporter) -> bool:
     """Email the supporter everything held about them (prepared by the worker, which alone
     can open sealed data). At most once per MY_DATA_INTERVAL; returns whether it was
     queued."""
-    if not cache.add(
-        f"my-data:{supporter.pk}", 1, timeout=settings.MY_DATA_INTERVAL
-    ):
+    if not cache.add(f"my-data:{supporter.pk}", 1, timeout=settings.MY_DATA_INTERVAL):
         return False
     with transaction.atomic():
         enqueue("outcry.subscriptions.tasks.send_my_data", supporter.pk)
