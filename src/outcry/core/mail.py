@@ -121,9 +121,9 @@ def send_once(
 
     The send is claimed with a conditional UPDATE of ``sent_field`` (so two workers never
     both send it), released when there is nothing to send or the attempt failed for now,
-    and retried through the task at dotted path ``retry_task`` (enqueued as
-    ``(pk, attempt=n)``) with backoff. A
-    permanent refusal keeps the claim (nothing will be sent again) and calls ``on_bounce``.
+    and retried with backoff through the task whose dotted path is ``retry_task`` (enqueued
+    as ``(pk, attempt=n)``). A permanent refusal keeps the claim (nothing will be sent
+    again) and calls ``on_bounce``.
     Returns what happened, for the task's result and the logs.
     """
     manager = queryset.model._default_manager
