@@ -325,6 +325,29 @@ RETENTION_DAYS_AFTER_CLOSE = env.int("RETENTION_DAYS_AFTER_CLOSE", default=180)
 # it was created: nobody is kept forever because nobody closed it.
 RETENTION_MAX_OPEN_DAYS = env.int("RETENTION_MAX_OPEN_DAYS", default=365)
 
+# Comments. Per hashed IP: comments a minute and an hour (over either, refused with 429),
+# and reports an hour.
+COMMENT_RATE_BURST_PER_MINUTE = env.int("COMMENT_RATE_BURST_PER_MINUTE", default=3)
+COMMENT_RATE_SUSTAINED_PER_HOUR = env.int("COMMENT_RATE_SUSTAINED_PER_HOUR", default=20)
+COMMENT_REPORT_RATE_PER_HOUR = env.int("COMMENT_REPORT_RATE_PER_HOUR", default=30)
+# More links than this in one comment holds it for moderation.
+COMMENT_MAX_LINKS = env.int("COMMENT_MAX_LINKS", default=2)
+# This many reports from different addresses take a comment that no moderator approved (it
+# showed at once) back to the queue; one a moderator approved stays, reports listed.
+COMMENT_REPORT_HOLD_THRESHOLD = env.int("COMMENT_REPORT_HOLD_THRESHOLD", default=3)
+# Seconds the emailed "delete my comment" link stays valid.
+COMMENT_DELETE_LINK_MAX_AGE = env.int("COMMENT_DELETE_LINK_MAX_AGE", default=365 * 86400)
+
+# Subscriptions. Per hashed IP: subscribe requests a minute and an hour.
+SUBSCRIBE_RATE_BURST_PER_MINUTE = env.int("SUBSCRIBE_RATE_BURST_PER_MINUTE", default=5)
+SUBSCRIBE_RATE_SUSTAINED_PER_HOUR = env.int("SUBSCRIBE_RATE_SUSTAINED_PER_HOUR", default=30)
+# Seconds the emailed link confirming a subscription stays valid.
+SUBSCRIPTION_CONFIRMATION_MAX_AGE = env.int("SUBSCRIPTION_CONFIRMATION_MAX_AGE", default=14 * 86400)
+# "Email me my data" at most once per this many seconds per supporter; the link confirming
+# an erasure is emailed at most once per this many seconds.
+MY_DATA_INTERVAL = env.int("MY_DATA_INTERVAL", default=3600)
+ERASURE_REQUEST_INTERVAL = env.int("ERASURE_REQUEST_INTERVAL", default=3600)
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.utils import timezone
 
+from outcry.actions import emails
 from outcry.actions.models import Call, CallAction, ParticipationState
 from outcry.actions.participation import (
     Consents,
@@ -113,8 +114,6 @@ def call_confirm(*, token: str, resume_email: ResumeEmail | None = None) -> Call
 
 
 def call_send_confirmation(*, call_id: int, attempt: int = 0) -> str:
-    from outcry.actions import emails, tasks
-
     def build(call: Call):
         if call.confirmed_at is not None or call.state == ParticipationState.INVALIDATED:
             return None
@@ -128,7 +127,7 @@ def call_send_confirmation(*, call_id: int, attempt: int = 0) -> str:
         pk=call_id,
         sent_field="confirmation_sent_at",
         build=build,
-        retry_task=tasks.send_call_confirmation,
+        retry_task="outcry.actions.tasks.send_call_confirmation",
         attempt=attempt,
         on_bounce=bounced,
     )

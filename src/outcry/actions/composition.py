@@ -15,6 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from outcry.actions.models import LetterAction
+from outcry.core.crypto import unseal
 from outcry.core.text import render_markdown
 from outcry.targets.selectors import Addressee, addressee
 
@@ -117,8 +118,6 @@ def letter_as_written(letter, *, target: Addressee | None = None) -> ComposedLet
     """A supporter's letter as it goes to the official (opens their sealed words: worker
     or staff). Signed with their name and city only if they agreed to be named to the
     official; otherwise "A supporter from <country>"."""
-    from outcry.core.crypto import unseal
-
     words = unseal(letter.personal_data)
     with translation.override(letter.language):
         country_name = str(letter.country.name) if letter.country else ""

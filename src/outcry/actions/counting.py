@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from outcry.actions.models import ParticipationState
 from outcry.actions.registry import action_type
+from outcry.core.queue import enqueue
 
 BATCH_SIZE = 5000
 
@@ -32,12 +33,15 @@ def action_request_count(*, kind: str, action_id: int) -> None:
     before it counts, so a confirmation that committed after that sees no key and queues
     the next task, and one that found the key is seen by the pending task.
     """
-    from outcry.actions import tasks
 
     if cache.add(_key(kind, action_id), 1, timeout=int(settings.COUNT_BATCH_DELAY) + 60):
-        tasks.count_action.using(
-            run_after=timezone.now() + timedelta(seconds=settings.COUNT_BATCH_DELAY)
-        ).enqueue(kind, action_id)
+        enqueue(
+            "outcry.actions.tasks.count_action",
+            kind,
+            action_id,
+            run_after=timezone.now() + timedelta(seconds=settings.COUNT_BATCH_DELAY),
+            with_transaction=False,
+        )
 
 
 def action_count(*, kind: str, action_id: int) -> int:

@@ -7,10 +7,12 @@ from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 from django.utils import translation
 
-from outcry.actions.models import Signature
+from outcry.actions.composition import letter_as_written
+from outcry.actions.models import Letter, Signature
 from outcry.core.crypto import unseal
 from outcry.core.mail import build_email
 from outcry.supporters.selectors import supporter_personal_data
+from outcry.targets.selectors import addressee
 
 
 def _absolute(language: str, name: str, **kwargs) -> str:
@@ -74,8 +76,6 @@ def signature_duplicate(signature: Signature, *, token: str | None) -> EmailMult
 
 
 def letter_confirmation(letter, *, token: str) -> EmailMultiAlternatives:
-    from outcry.targets.selectors import addressee
-
     person = supporter_personal_data(supporter=letter.supporter)
     language = letter.language or settings.LANGUAGE_CODE
     target = addressee(office=letter.action.office, language=language)
@@ -124,8 +124,6 @@ def call_confirmation(call, *, token: str) -> EmailMultiAlternatives:
 def letter_to_target(letter) -> EmailMultiAlternatives:
     """The supporter's letter to the office's address, from the organisation on their
     behalf; their address as Reply-To only when they agreed."""
-    from outcry.actions.composition import letter_as_written
-
     composed = letter_as_written(letter)
     headers = {}
     if letter.reply_to:
@@ -142,10 +140,6 @@ def letter_to_target(letter) -> EmailMultiAlternatives:
 
 def target_digest(digest) -> EmailMultiAlternatives:
     """A day's letters of one action in one email to the target (no Reply-To: many)."""
-    from outcry.actions.composition import letter_as_written
-    from outcry.actions.models import Letter
-    from outcry.targets.selectors import addressee
-
     action = digest.action
     letters = list(
         digest.letters.filter(target_status=Letter.TargetStatus.IN_DIGEST)

@@ -6,6 +6,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from outcry.actions.models import Call
 from outcry.actions.participation import Consents, ConsentText
 
 # The exact wording of the "keep me informed" box; its version is recorded with each answer.
@@ -224,8 +225,6 @@ class CallReportForm(_ParticipantForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        from outcry.actions.models import Call
-
         self.fields["outcome"].choices = Call.Outcome.choices
         for name in ("first_name", "last_name", "email"):
             self.fields[name].required = False

@@ -32,7 +32,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from outcry.actions import composition
+from outcry.actions import composition, emails
 from outcry.actions.counting import action_request_count
 from outcry.actions.models import Letter, LetterAction, ParticipationState, TargetDigest
 from outcry.actions.participation import (
@@ -51,7 +51,7 @@ from outcry.core.crypto import blind_index, unseal
 from outcry.core.errors import OutcryError
 from outcry.core.mail import refusal_of, send_once
 from outcry.core.models import AuditEvent
-from outcry.core.queue import enqueue_with_transaction
+from outcry.core.queue import enqueue
 from outcry.targets.models import Office
 from outcry.targets.services import office_mark_email_bounced
 
@@ -313,8 +313,6 @@ def letter_held_text(*, letter: Letter) -> str:
 
 
 def letter_send_confirmation(*, letter_id: int, attempt: int = 0) -> str:
-    from outcry.actions import emails, tasks
-
     def build(letter: Letter):
         if letter.state not in (ParticipationState.PENDING, ParticipationState.FLAGGED):
             return None
@@ -328,7 +326,7 @@ def letter_send_confirmation(*, letter_id: int, attempt: int = 0) -> str:
         pk=letter_id,
         sent_field="confirmation_sent_at",
         build=build,
-        retry_task=tasks.send_letter_confirmation,
+        retry_task="outcry.actions.tasks.send_letter_confirmation",
         attempt=attempt,
         on_bounce=bounced,
     )
@@ -346,16 +344,18 @@ def letter_request_dispatch(*, action_id: int) -> None:
 
     Debounced like the counts: one dispatch per few seconds however many confirmations.
     """
-    from outcry.actions import tasks
 
     delay = settings.LETTER_DISPATCH_DELAY
     if cache.add(_dispatch_key(action_id), 1, timeout=int(delay) + 60):
         if delay:
-            tasks.dispatch_letters.using(
-                run_after=timezone.now() + timedelta(seconds=delay)
-            ).enqueue(action_id)
+            enqueue(
+                "outcry.actions.tasks.dispatch_letters",
+                action_id,
+                run_after=timezone.now() + timedelta(seconds=delay),
+                with_transaction=False,
+            )
         else:
-            tasks.dispatch_letters.enqueue(action_id)
+            enqueue("outcry.actions.tasks.dispatch_letters", action_id, with_transaction=False)
 
 
 def _window_counts(email: str, now) -> tuple[int, int]:
@@ -369,7 +369,6 @@ def _window_counts(email: str, now) -> tuple[int, int]:
 def letter_dispatch(*, action_id: int) -> str:
     """Schedule as many queued letters as the target's windows allow, and come back when
     there is room again. Safe to run twice at once: the office row is locked meanwhile."""
-    from outcry.actions import tasks
 
     cache.delete(_dispatch_key(action_id))
     action = LetterAction.objects.select_related("office").get(pk=action_id)
@@ -392,7 +391,7 @@ def letter_dispatch(*, action_id: int) -> str:
             target_scheduled_at=now,
         )
         for pk in batch:
-            enqueue_with_transaction(tasks.send_letter_to_target, pk)
+            enqueue("outcry.actions.tasks.send_letter_to_target", pk)
         if queued.exists():
             _dispatch_later(action_id, _next_room(action, office.email, now))
     return f"scheduled {len(batch)}"
@@ -401,12 +400,11 @@ def letter_dispatch(*, action_id: int) -> str:
 def _dispatch_later(action_id: int, when) -> None:
     """Come back at ``when``: one deferred dispatch per action and moment, however many
     confirmations ask for it meanwhile."""
-    from outcry.actions import tasks
 
     key = f"letter-dispatch-at:{action_id}:{when.isoformat()}"
     timeout = int((when - timezone.now()).total_seconds()) + 60
     if cache.add(key, 1, timeout=max(timeout, 60)):
-        enqueue_with_transaction(tasks.dispatch_letters, action_id, run_after=when)
+        enqueue("outcry.actions.tasks.dispatch_letters", action_id, run_after=when)
 
 
 def _next_room(action: LetterAction, email: str, now):
@@ -427,7 +425,6 @@ def _next_room(action: LetterAction, email: str, now):
 def _dispatch_digest(action: LetterAction, email: str, queued, now) -> str:
     """A digest gathers a day of letters: the first goes a day after the first letter
     began to wait, the next a day after the previous one, each with what waits then."""
-    from outcry.actions import tasks
 
     last = (
         TargetDigest.objects.filter(action=action, email=email)
@@ -449,7 +446,7 @@ def _dispatch_digest(action: LetterAction, email: str, queued, now) -> str:
         target_email=email,
         target_scheduled_at=now,
     )
-    enqueue_with_transaction(tasks.send_target_digest, digest.pk)
+    enqueue("outcry.actions.tasks.send_target_digest", digest.pk)
     if len(batch) == DIGEST_MAX_LETTERS:  # more wait: the next digest in a day
         _dispatch_later(action.pk, now + DIGEST_INTERVAL)
     return f"digest of {len(batch)}"
@@ -460,8 +457,6 @@ def _office_still_takes(letter_email: str, office: Office) -> bool:
 
 
 def letter_send_to_target(*, letter_id: int, attempt: int = 0) -> str:
-    from outcry.actions import emails, tasks
-
     def build(letter: Letter):
         if letter.target_status != Letter.TargetStatus.SCHEDULED:
             return None
@@ -491,7 +486,7 @@ def letter_send_to_target(*, letter_id: int, attempt: int = 0) -> str:
         pk=letter_id,
         sent_field="target_sent_at",
         build=build,
-        retry_task=tasks.send_letter_to_target,
+        retry_task="outcry.actions.tasks.send_letter_to_target",
         attempt=attempt,
         on_bounce=bounced,
         after_send=sent,
@@ -499,8 +494,6 @@ def letter_send_to_target(*, letter_id: int, attempt: int = 0) -> str:
 
 
 def digest_send(*, digest_id: int, attempt: int = 0) -> str:
-    from outcry.actions import emails, tasks
-
     def build(digest: TargetDigest):
         office = Office.objects.get(pk=digest.action.office_id)
         letters = digest.letters.filter(target_status=Letter.TargetStatus.IN_DIGEST)
@@ -533,7 +526,7 @@ def digest_send(*, digest_id: int, attempt: int = 0) -> str:
         pk=digest_id,
         sent_field="sent_at",
         build=build,
-        retry_task=tasks.send_target_digest,
+        retry_task="outcry.actions.tasks.send_target_digest",
         attempt=attempt,
         on_bounce=bounced,
         after_send=sent,

@@ -44,10 +44,10 @@ from outcry.core.errors import (
     TokenExpired,
     TokenInvalid,
 )
-from outcry.core.queue import enqueue_with_transaction
+from outcry.core.queue import enqueue
 from outcry.core.ratelimit import rate_limit_exceeded, sustained_bucket
 from outcry.supporters.models import ConsentRecord
-from outcry.supporters.services import consent_record, supporter_get_or_create
+from outcry.supporters.services import consent_record, supporter_get_or_create, supporter_rename
 
 State = ParticipationState
 Purpose = ConsentRecord.Purpose
@@ -462,7 +462,6 @@ def _participation_follow_up(*, rules: ParticipationRules, participation, verdic
     """What goes with a new participation, in its transaction: the confirmation email (the
     task row exists if and only if the participation does) and, for a kind counted when
     made, a count soon after commit."""
-    from outcry.actions import tasks  # tasks import services; keep the cycle lazy
 
     if participation.state == State.VALIDATED:
         kind, action_id = rules.kind, _action_id(rules, participation)
@@ -473,7 +472,7 @@ def _participation_follow_up(*, rules: ParticipationRules, participation, verdic
         and rules.asks_confirmation(participation)
     ):
         # A signature's reminder is queued by the worker once the confirmation went out.
-        enqueue_with_transaction(getattr(tasks, rules.confirmation_task), participation.pk)
+        enqueue(f"outcry.actions.tasks.{rules.confirmation_task}", participation.pk)
 
 
 def _action_id(rules: ParticipationRules, participation) -> int:
@@ -576,16 +575,17 @@ def participation_adopt_name(*, participation) -> None:
     """The participation is confirmed: its address's owner gave this name, so the
     supporter record takes it (in the worker, which alone can open and reseal the record).
     Queued on commit by the confirmation; an unconfirmed action never renames anyone."""
-    from outcry.actions import tasks
 
     label = participation._meta.label_lower
     pk = participation.pk
-    transaction.on_commit(lambda: tasks.adopt_confirmed_name.enqueue(label, pk))
+    transaction.on_commit(
+        lambda: enqueue(
+            "outcry.actions.tasks.adopt_confirmed_name", label, pk, with_transaction=False
+        )
+    )
 
 
 def supporter_adopt_confirmed_name(*, label: str, participation_id: int) -> str:
-    from outcry.supporters.services import supporter_rename
-
     participation = (
         apps.get_model(label).objects.select_related("supporter").get(pk=participation_id)
     )

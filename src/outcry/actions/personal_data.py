@@ -10,6 +10,7 @@ import uuid
 
 from django.db import transaction
 
+from outcry.actions.models import Call, Letter, Signature
 from outcry.core.crypto import unseal
 from outcry.supporters.models import Supporter
 
@@ -22,16 +23,12 @@ def _erased_hash() -> str:
 
 def _participations(supporter: Supporter):
     """(model, queryset, how to describe a row) for every action type a supporter can take."""
-    from outcry.actions.models import Call, Letter, Signature
-
     yield Signature, Signature.objects.filter(supporter=supporter).select_related("petition")
     yield Letter, Letter.objects.filter(supporter=supporter).select_related("action")
     yield Call, Call.objects.filter(supporter=supporter).select_related("action")
 
 
 def _describe(row) -> dict:
-    from outcry.actions.models import Call, Letter, Signature
-
     if isinstance(row, Letter | Call):
         described = {
             "type": "letter" if isinstance(row, Letter) else "call",

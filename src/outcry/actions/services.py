@@ -14,6 +14,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from outcry.actions import emails
 from outcry.actions.counting import action_count, action_recount, action_request_count
 from outcry.actions.models import BlockedSource, OfflineSignatures, Petition, Signature
 from outcry.actions.participation import (
@@ -39,7 +40,7 @@ from outcry.core.mail import (
     send_once,
 )
 from outcry.core.models import AuditEvent
-from outcry.core.queue import enqueue_with_transaction
+from outcry.core.queue import enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +57,6 @@ class SigningPaused(OutcryError):
 
 
 def _notify_duplicate(signature: Signature) -> None:
-    from outcry.actions import tasks
 
     now = timezone.now()
     with transaction.atomic():
@@ -70,7 +70,7 @@ def _notify_duplicate(signature: Signature) -> None:
             .update(duplicate_notified_at=now)
         )
         if claimed:
-            enqueue_with_transaction(tasks.send_duplicate_signature_notice, signature.pk)
+            enqueue("outcry.actions.tasks.send_duplicate_signature_notice", signature.pk)
 
 
 SIGNATURE = ParticipationRules(
@@ -176,7 +176,6 @@ def signatures_moderate(*, signatures, validate: bool, actor) -> int:
     Validating never counts an address nobody confirmed: such a signature goes back to
     pending (emailed now if it never was) and counts once its owner follows the link.
     """
-    from outcry.actions import tasks
 
     with transaction.atomic():
         pks = list(signatures.values_list("pk", flat=True))
@@ -197,7 +196,7 @@ def signatures_moderate(*, signatures, validate: bool, actor) -> int:
             )
             for pk, sent_at in released:
                 if sent_at is None:
-                    enqueue_with_transaction(tasks.send_signature_confirmation, pk)
+                    enqueue("outcry.actions.tasks.send_signature_confirmation", pk)
         else:
             changed = (
                 Signature.objects.filter(pk__in=pks)
@@ -227,8 +226,6 @@ def _mark_bounced(signature: Signature, exc: Exception) -> None:
 
 
 def signature_send_confirmation(*, signature_id: int, attempt: int = 0) -> str:
-    from outcry.actions import emails, tasks
-
     def build(signature: Signature):
         # A flagged signature is emailed too (blocked ones are never queued): its owner's
         # confirmation is what makes it count.
@@ -239,16 +236,19 @@ def signature_send_confirmation(*, signature_id: int, attempt: int = 0) -> str:
     def schedule_reminder(signature: Signature) -> None:
         # Counted from when the confirmation actually went out, not from the signing: after
         # an SMTP outage the reminder must not follow a late confirmation within minutes.
-        tasks.send_signature_reminder.using(
-            run_after=timezone.now() + timedelta(seconds=settings.SIGNATURE_REMINDER_AFTER)
-        ).enqueue(signature.pk)
+        enqueue(
+            "outcry.actions.tasks.send_signature_reminder",
+            signature.pk,
+            run_after=timezone.now() + timedelta(seconds=settings.SIGNATURE_REMINDER_AFTER),
+            with_transaction=False,
+        )
 
     return send_once(
         queryset=_SIGNATURES_TO_MAIL,
         pk=signature_id,
         sent_field="confirmation_sent_at",
         build=build,
-        retry_task=tasks.send_signature_confirmation,
+        retry_task="outcry.actions.tasks.send_signature_confirmation",
         attempt=attempt,
         on_bounce=_mark_bounced,
         after_send=schedule_reminder,
@@ -258,7 +258,6 @@ def signature_send_confirmation(*, signature_id: int, attempt: int = 0) -> str:
 def signature_send_reminder(*, signature_id: int, attempt: int = 0) -> str:
     """The single reminder, SIGNATURE_REMINDER_AFTER after the confirmation went out, when
     the signature is still unconfirmed (queued by ``signature_send_confirmation``)."""
-    from outcry.actions import emails, tasks
 
     def build(signature: Signature):
         if (
@@ -274,15 +273,13 @@ def signature_send_reminder(*, signature_id: int, attempt: int = 0) -> str:
         pk=signature_id,
         sent_field="reminder_sent_at",
         build=build,
-        retry_task=tasks.send_signature_reminder,
+        retry_task="outcry.actions.tasks.send_signature_reminder",
         attempt=attempt,
         on_bounce=_mark_bounced,
     )
 
 
 def signature_send_duplicate_notice(*, signature_id: int, attempt: int = 0) -> str:
-    from outcry.actions import emails
-
     signature = Signature.objects.select_related("petition", "supporter").get(pk=signature_id)
     token = confirmation_token(signature) if signature.state in _AWAITING_CONFIRMATION else None
     try:
@@ -292,11 +289,14 @@ def signature_send_duplicate_notice(*, signature_id: int, attempt: int = 0) -> s
     except TemporaryDeliveryFailure:
         if attempt + 1 >= EMAIL_MAX_ATTEMPTS:
             return "gave up"
-        from outcry.actions import tasks
 
-        tasks.send_duplicate_signature_notice.using(
-            run_after=timezone.now() + timedelta(seconds=backoff_seconds(attempt))
-        ).enqueue(signature_id, attempt=attempt + 1)
+        enqueue(
+            "outcry.actions.tasks.send_duplicate_signature_notice",
+            signature_id,
+            attempt=attempt + 1,
+            run_after=timezone.now() + timedelta(seconds=backoff_seconds(attempt)),
+            with_transaction=False,
+        )
         return "retrying"
     return "sent"
 

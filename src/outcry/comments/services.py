@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from outcry.comments import emails
 from outcry.comments.models import (
     AUTHOR_NAME_MAX_LENGTH,
     BODY_MAX_LENGTH,
@@ -34,30 +35,11 @@ from outcry.core.crypto import email_hash, seal
 from outcry.core.errors import OutcryError, RateLimited
 from outcry.core.mail import send_once
 from outcry.core.models import AuditEvent
-from outcry.core.queue import enqueue_with_transaction
+from outcry.core.queue import enqueue
 from outcry.core.ratelimit import rate_limit_exceeded, sustained_bucket
 from outcry.news.models import Post
 
 logger = logging.getLogger(__name__)
-
-
-# Defaults for the settings below; each can be overridden in settings (read at call time).
-DEFAULTS = {
-    # Per hashed IP address: comments a minute, and an hour. Over either, refused (429).
-    "COMMENT_RATE_BURST_PER_MINUTE": 3,
-    "COMMENT_RATE_SUSTAINED_PER_HOUR": 20,
-    # Per hashed IP address: reports an hour.
-    "COMMENT_REPORT_RATE_PER_HOUR": 30,
-    # More links than this in one comment holds it for moderation.
-    "COMMENT_MAX_LINKS": 2,
-    # This many reports from different addresses take a comment that no moderator approved
-    # (it showed at once) back to the queue; one a moderator approved stays, reports listed.
-    "COMMENT_REPORT_HOLD_THRESHOLD": 3,
-}
-
-
-def comment_setting(name: str) -> int:
-    return int(getattr(settings, name, DEFAULTS[name]))
 
 
 class CommentsClosed(OutcryError):
@@ -128,11 +110,11 @@ def _rate_limited(*, ip_hash: str) -> bool:
         return False
     return rate_limit_exceeded(
         key=f"comment:{ip_hash}",
-        limit=comment_setting("COMMENT_RATE_BURST_PER_MINUTE"),
+        limit=settings.COMMENT_RATE_BURST_PER_MINUTE,
         window_seconds=60,
     ) or rate_limit_exceeded(
         key=f"comment:{sustained_bucket(ip_hash)}",
-        limit=comment_setting("COMMENT_RATE_SUSTAINED_PER_HOUR"),
+        limit=settings.COMMENT_RATE_SUSTAINED_PER_HOUR,
         window_seconds=3600,
     )
 
@@ -171,7 +153,7 @@ def _assess(*, post: Post, author_name: str, email: str, body: str, hashed: str)
                 verdict.hold(label)
 
     links = len(link_urls(body))
-    if links > comment_setting("COMMENT_MAX_LINKS"):
+    if links > settings.COMMENT_MAX_LINKS:
         verdict.hold(f"{links} links")
 
     # Anyone can type any address: only its owner's confirmation (through the link emailed
@@ -235,8 +217,6 @@ def comment_submit(
 
     hashed = email_hash(email) if email else ""
     verdict = _assess(post=post, author_name=author_name, email=email, body=body, hashed=hashed)
-    from outcry.comments import tasks  # tasks import services; keep the cycle lazy
-
     with transaction.atomic():
         comment = Comment(
             post=post,
@@ -253,7 +233,7 @@ def comment_submit(
         comment.full_clean(exclude=["post", "parent"], validate_unique=False)
         comment.save()
         if email and comment.state != Comment.State.SPAM:
-            enqueue_with_transaction(tasks.send_comment_delete_link, comment.pk)
+            enqueue("outcry.comments.tasks.send_comment_delete_link", comment.pk)
     return comment
 
 
@@ -352,11 +332,11 @@ def comment_report(*, comment: Comment, ip_hash: str, reason: str = "") -> bool:
         raise NotReportable
     if ip_hash and rate_limit_exceeded(
         key=f"comment-report:{sustained_bucket(ip_hash)}",
-        limit=comment_setting("COMMENT_REPORT_RATE_PER_HOUR"),
+        limit=settings.COMMENT_REPORT_RATE_PER_HOUR,
         window_seconds=3600,
     ):
         raise RateLimited
-    threshold = comment_setting("COMMENT_REPORT_HOLD_THRESHOLD")
+    threshold = settings.COMMENT_REPORT_HOLD_THRESHOLD
     try:
         with transaction.atomic():
             CommentReport.objects.create(comment=comment, ip_hash=ip_hash, reason=reason[:200])
@@ -427,7 +407,6 @@ def commenter_prove_by_token(*, token: str) -> None:
 
 def comment_send_delete_link(*, comment_id: int, attempt: int = 0) -> str:
     """Email the commenter the link to delete their comment (worker only: it unseals)."""
-    from outcry.comments import emails, tasks
 
     def build(comment: Comment):
         if comment.state in {Comment.State.DELETED, Comment.State.SPAM} or not comment.email_sealed:
@@ -439,6 +418,6 @@ def comment_send_delete_link(*, comment_id: int, attempt: int = 0) -> str:
         pk=comment_id,
         sent_field="delete_link_sent_at",
         build=build,
-        retry_task=tasks.send_comment_delete_link,
+        retry_task="outcry.comments.tasks.send_comment_delete_link",
         attempt=attempt,
     )

@@ -7,11 +7,10 @@ from outcry.comments.models import Comment
 from outcry.core.errors import TokenExpired, TokenInvalid
 
 DELETE_TOKEN_SALT = "outcry.comments.delete"  # noqa: S105 - a salt, not a secret
-DEFAULT_DELETE_LINK_MAX_AGE = 365 * 86400
 
 
 def delete_link_max_age() -> int:
-    return int(getattr(settings, "COMMENT_DELETE_LINK_MAX_AGE", DEFAULT_DELETE_LINK_MAX_AGE))
+    return settings.COMMENT_DELETE_LINK_MAX_AGE
 
 
 def delete_token(comment: Comment) -> str:

@@ -19,6 +19,8 @@ from django.conf import settings
 from django.utils import timezone
 from nacl.public import PrivateKey, PublicKey, SealedBox
 
+from outcry.core.models import IpHashKey
+
 KEY_ID_LENGTH = 8
 IP_HASH_KEY_BYTES = 32
 IP_HASH_LENGTH = 32
@@ -97,8 +99,6 @@ def email_hash(email: str) -> str:
 
 def _ip_hash_key(day: date) -> bytes:
     """That day's random key, created on its first use. Kept in memory for the day only."""
-    from outcry.core.models import IpHashKey
-
     if day not in _ip_hash_keys:
         row, _ = IpHashKey.objects.get_or_create(
             day=day, defaults={"key": secrets.token_bytes(IP_HASH_KEY_BYTES)}

@@ -18,6 +18,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.text import slugify
 
+from outcry.core.queue import enqueue
+
 logger = logging.getLogger(__name__)
 
 # A message that still fails after this many tries (about three days of backoff) is dropped.
@@ -110,7 +112,7 @@ def send_once(
     pk: int,
     sent_field: str,
     build: Callable[[models.Model], EmailMultiAlternatives | None],
-    retry_task,
+    retry_task: str,
     attempt: int,
     on_bounce: Callable[[models.Model, Exception], None] | None = None,
     after_send: Callable[[models.Model], None] | None = None,
@@ -119,8 +121,9 @@ def send_once(
 
     The send is claimed with a conditional UPDATE of ``sent_field`` (so two workers never
     both send it), released when there is nothing to send or the attempt failed for now,
-    and retried through ``retry_task`` (enqueued as ``(pk, attempt=n)``) with backoff. A
-    permanent refusal keeps the claim (nothing will be sent again) and calls ``on_bounce``.
+    and retried with backoff through the task whose dotted path is ``retry_task`` (enqueued
+    as ``(pk, attempt=n)``). A permanent refusal keeps the claim (nothing will be sent
+    again) and calls ``on_bounce``.
     Returns what happened, for the task's result and the logs.
     """
     manager = queryset.model._default_manager
@@ -153,8 +156,12 @@ def send_once(
             return "gave up"
         delay = backoff_seconds(attempt)
         logger.info("%s failed (%s); retry in %ss", label, scrub_addresses(exc), delay)
-        retry_task.using(run_after=timezone.now() + timedelta(seconds=delay)).enqueue(
-            pk, attempt=attempt + 1
+        enqueue(
+            retry_task,
+            pk,
+            attempt=attempt + 1,
+            run_after=timezone.now() + timedelta(seconds=delay),
+            with_transaction=False,
         )
         return "retrying"
     except BaseException:

@@ -57,7 +57,7 @@ _UPSERT_SQL = (
 
 @cache
 def _redis_client(url: str):
-    import redis
+    import redis  # noqa: PLC0415 - optional (the redis extra): only needed with REDIS_URL
 
     return redis.Redis.from_url(url)
 

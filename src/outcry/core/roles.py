@@ -1,5 +1,6 @@
 """Staff roles as groups. Kept in step with this table after every migrate."""
 
+from django.contrib.auth.models import Group, Permission
 from django.utils.translation import gettext_noop
 
 CAMPAIGNER = gettext_noop("Campaigner")
@@ -75,8 +76,6 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 
 def roles_sync(**kwargs) -> None:
     """Create or update the role groups (a post_migrate receiver)."""
-    from django.contrib.auth.models import Group, Permission
-
     for role, perms in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=role)
         if perms == ["*"]:

@@ -6,10 +6,10 @@ import os
 import secrets
 from pathlib import Path
 
+from nacl.public import PrivateKey
+
 
 def _generate() -> dict[str, str]:
-    from nacl.public import PrivateKey
-
     private_key = PrivateKey.generate()
     return {
         "SECRET_KEY": secrets.token_urlsafe(50),

@@ -22,24 +22,27 @@ from collections.abc import Iterable
 from datetime import UTC, date, timedelta
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.files import File
 from django.db import models, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_countries import countries
 
+from outcry.actions.models import Call, Letter, Signature
 from outcry.actions.selectors import delivery_rows, offline_counts
 from outcry.cases.services import case_update_add
 from outcry.core.audit import audit_record
 from outcry.core.errors import OutcryError
 from outcry.core.models import AuditEvent
 from outcry.core.pdf import Document
-from outcry.core.queue import enqueue_with_transaction
+from outcry.core.queue import enqueue
 from outcry.deliveries.models import Delivery, DeliveryPackage
 from outcry.targets.selectors import Addressee, addressee
 
@@ -59,8 +62,6 @@ class PackageNotReady(OutcryError):
 
 def deliverable_models() -> list[type[models.Model]]:
     """The action models a package can be made for: those addressed to an office."""
-    from django.apps import apps
-
     return [
         model
         for model in apps.get_app_config("actions").get_models()
@@ -72,8 +73,6 @@ def package_request(
     *, action: models.Model, language: str, page_size: str, actor
 ) -> DeliveryPackage:
     """Queue the generation of ``action``'s delivery package (the worker opens the names)."""
-    from outcry.deliveries import tasks
-
     with translation.override(language):
         title = action.title  # as the package will print it
     with transaction.atomic():
@@ -95,7 +94,7 @@ def package_request(
             obj=package,
             detail=f"delivery package of {action._meta.label_lower} #{action.pk}",
         )
-        enqueue_with_transaction(tasks.generate_delivery_package, package.pk)
+        enqueue("outcry.deliveries.tasks.generate_delivery_package", package.pk)
     return package
 
 
@@ -312,8 +311,6 @@ def _write_pdf(
 
 
 def _verify_path(language: str) -> str:
-    from django.urls import reverse
-
     with translation.override(language):
         return reverse("delivery-verify")
 
@@ -549,8 +546,6 @@ def packages_expire(*, now=None) -> int:
 def _participations_in_packages(supporter) -> list[tuple[ContentType, int, object]]:
     """(action type, action id, when counted) for each counted participation of
     ``supporter``: the packages made after that moment hold them."""
-    from outcry.actions.models import Call, Letter, Signature
-
     found = []
     for model, action_field in ((Signature, "petition"), (Letter, "action"), (Call, "action")):
         action_model = model._meta.get_field(action_field).related_model
@@ -568,8 +563,6 @@ def packages_erase_supporter(supporter) -> None:
     erasure has removed their name by the time the worker runs). Delivered packages cannot
     be recalled from the target: each records one more erasure after delivery, never who.
     """
-    from outcry.deliveries import tasks
-
     for content_type, action_id, validated_at in _participations_in_packages(supporter):
         packages = DeliveryPackage.objects.filter(action_type=content_type, action_id=action_id)
         if validated_at is not None:  # packages made before they were counted lack them
@@ -589,7 +582,7 @@ def packages_erase_supporter(supporter) -> None:
                 error="",
             )
             transaction.on_commit(lambda package=package: _package_files_delete(package))
-            enqueue_with_transaction(tasks.generate_delivery_package, package.pk)
+            enqueue("outcry.deliveries.tasks.generate_delivery_package", package.pk)
 
 
 def packages_export_supporter(supporter) -> list:

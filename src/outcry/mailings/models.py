@@ -5,6 +5,7 @@ from django_countries.fields import CountryField
 
 from outcry.actions.models import Petition
 from outcry.cases.models import Case, CaseUpdate
+from outcry.mailings.merge import validate_variant
 from outcry.news.models import Topic
 from outcry.supporters.models import Supporter
 
@@ -185,8 +186,6 @@ class MailingVariant(models.Model):
         return f"{self.mailing} [{self.language}]"
 
     def clean(self) -> None:
-        from outcry.mailings.merge import validate_variant
-
         validate_variant(self)
 
 

@@ -49,6 +49,8 @@ from outcry.mailings.dkim_signing import dkim_sign
 from outcry.mailings.links import recipient_links, unsubscribe_mailto
 from outcry.mailings.models import Mailing, MailingRecipient
 from outcry.mailings.selectors import consented_supporters, mailing_scope
+from outcry.mailings.transport import AcceptedButReplyLost, RecordRefused
+from outcry.mailings.transport import transport as open_transport
 from outcry.mailings.viewdata import seal_view_data
 from outcry.supporters.selectors import supporter_personal_data
 from outcry.supporters.services import supporter_mark_undeliverable
@@ -213,11 +215,9 @@ class MailingSender:
 
     def transport(self):
         """This thread's connection to the mail server (one per sending thread)."""
-        from outcry.mailings.transport import transport
-
         current = getattr(self._local, "transport", None)
         if current is None:
-            current = self._local.transport = transport()
+            current = self._local.transport = open_transport()
             self._transports.append(current)
         return current
 
@@ -355,8 +355,6 @@ class MailingSender:
                     ],
                 )
                 return cursor.rowcount == 1
-
-        from outcry.mailings.transport import AcceptedButReplyLost, RecordRefused
 
         try:
             self.transport().send(

@@ -23,7 +23,7 @@ from outcry.core.mail import (
     scrub_addresses,
 )
 from outcry.core.models import AuditEvent
-from outcry.core.queue import enqueue_with_transaction
+from outcry.core.queue import enqueue
 from outcry.mailings.basis import general_reason
 from outcry.mailings.composition import build_message, compile_variant, message_id_domain
 from outcry.mailings.dkim_signing import dkim_sign
@@ -34,6 +34,7 @@ from outcry.mailings.selectors import (
     mailing_scope,
     with_consent_basis,
 )
+from outcry.mailings.transport import transport
 from outcry.supporters.models import Supporter
 from outcry.supporters.selectors import supporter_personal_data
 from outcry.supporters.services import supporter_mark_undeliverable, supporter_unsubscribe_all
@@ -73,8 +74,6 @@ def mailing_check_ready(*, mailing: Mailing) -> int:
 
 def mailing_schedule(*, mailing: Mailing, actor: Actor, at: datetime | None = None) -> Mailing:
     """Send at ``at`` (or now). The recipients are fixed when sending starts."""
-    from outcry.mailings.tasks import mailing_start_task
-
     if not mailing.is_editable:
         raise ValidationError(_("This mailing has already started."))
     mailing_check_ready(mailing=mailing)
@@ -88,7 +87,7 @@ def mailing_schedule(*, mailing: Mailing, actor: Actor, at: datetime | None = No
         audit_record(
             actor=actor, action=AuditEvent.Action.CHANGE, obj=mailing, detail=f"scheduled {at}"
         )
-        enqueue_with_transaction(mailing_start_task, mailing.pk, run_after=at)
+        enqueue("outcry.mailings.tasks.mailing_start_task", mailing.pk, run_after=at)
     mailing.refresh_from_db()
     return mailing
 
@@ -152,8 +151,6 @@ def mailing_materialise(*, mailing: Mailing) -> int:
 
 def mailing_start(*, mailing_id: int, now: datetime | None = None) -> bool:
     """Start a scheduled mailing whose time has come: fix its recipients, then send."""
-    from outcry.mailings.tasks import mailing_send_task
-
     now = now or timezone.now()
     mailing = Mailing.objects.filter(
         pk=mailing_id, status=Mailing.Status.SCHEDULED, scheduled_at__lte=now
@@ -175,7 +172,7 @@ def mailing_start(*, mailing_id: int, now: datetime | None = None) -> bool:
             status=Mailing.Status.SENDING, started_at=now, recipient_count=count
         )
         if started:
-            enqueue_with_transaction(mailing_send_task, mailing.pk)
+            enqueue("outcry.mailings.tasks.mailing_send_task", mailing.pk)
     return bool(started)
 
 
@@ -200,8 +197,6 @@ def mailing_pause(*, mailing: Mailing, actor: Actor) -> bool:
 
 
 def mailing_resume(*, mailing: Mailing, actor: Actor) -> bool:
-    from outcry.mailings.tasks import mailing_send_task
-
     with transaction.atomic():
         resumed = _set_status(
             mailing=mailing,
@@ -211,7 +206,7 @@ def mailing_resume(*, mailing: Mailing, actor: Actor) -> bool:
             what="resumed",
         )
         if resumed:
-            enqueue_with_transaction(mailing_send_task, mailing.pk)
+            enqueue("outcry.mailings.tasks.mailing_send_task", mailing.pk)
     return resumed
 
 
@@ -297,8 +292,6 @@ def mailing_test_send(
     rendered = mailing_render_for(
         mailing=mailing, language=language, supporter=supporter, actor=actor
     )
-    from outcry.mailings.transport import transport
-
     data = build_message(
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=to,

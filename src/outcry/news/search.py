@@ -24,7 +24,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Case as When_
 from django.db.models import F, Model, QuerySet, TextField, Value, When
-from django.db.models.functions import Coalesce, NullIf
+from django.db.models.functions import Coalesce, Concat, NullIf
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -275,13 +275,13 @@ def pg_config(language: str) -> str:
 
 
 def _search_postgres(*, terms: list[str], language: str) -> list[SearchHit]:
-    from django.contrib.postgres.search import (
+    # django.contrib.postgres imports psycopg (the postgres extra), absent on SQLite installs.
+    from django.contrib.postgres.search import (  # noqa: PLC0415 - psycopg is optional
         SearchHeadline,
         SearchQuery,
         SearchRank,
         SearchVector,
     )
-    from django.db.models.functions import Concat
 
     if language not in _languages():
         language = settings.LANGUAGE_CODE

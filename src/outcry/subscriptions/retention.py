@@ -32,16 +32,16 @@ from outcry.actions.models import (
 )
 from outcry.core.audit import audit_record
 from outcry.core.models import AuditEvent
+from outcry.core.queue import enqueue
 from outcry.core.services import ip_hashes_expire
 from outcry.deliveries.services import packages_expire
 from outcry.subscriptions.models import Subscription, SubscriptionRequest
 from outcry.subscriptions.tokens import confirmation_max_age
 from outcry.supporters.models import Supporter
+from outcry.supporters.personal_data import retain_all
 from outcry.supporters.services import supporter_erase
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_RETENTION_DAYS = 180
 
 # Every action type: (action model, participation model, the participation's link to its
 # action, what "keep me informed" needs to count: the participation proven by its link).
@@ -227,13 +227,14 @@ _NEXT_RUN_KEY = "retention:next-run-queued"
 def retention_schedule_next() -> bool:
     """Queue the next daily run, unless one was queued within the day (so starting the
     chain twice does not double it). Returns whether it queued one."""
-    from outcry.subscriptions import tasks
-
     lifetime = int(RETENTION_INTERVAL.total_seconds()) - 3600
     if not cache.add(_NEXT_RUN_KEY, 1, timeout=lifetime):
         return False
-    tasks.apply_retention.using(run_after=timezone.now() + RETENTION_INTERVAL).enqueue(
-        reschedule=True
+    enqueue(
+        "outcry.subscriptions.tasks.apply_retention",
+        reschedule=True,
+        run_after=timezone.now() + RETENTION_INTERVAL,
+        with_transaction=False,
     )
     return True
 
@@ -274,8 +275,6 @@ def stale_subscription_requests_purge(*, now: datetime) -> int:
 def retention_run_all(now: datetime | None = None) -> dict:
     """The daily run: this module's retention, then every other app's (registered with the
     supporters' personal-data registry)."""
-    from outcry.supporters.personal_data import retain_all
-
     now = now or timezone.now()
     done = {
         "actions": retention_apply(now=now),

@@ -31,10 +31,10 @@ from outcry.core.mail import (
     deliver,
     send_once,
 )
-from outcry.core.queue import enqueue_with_transaction
+from outcry.core.queue import enqueue
 from outcry.core.ratelimit import rate_limit_exceeded, sustained_bucket
 from outcry.news.models import Topic
-from outcry.subscriptions import tokens
+from outcry.subscriptions import emails, tokens
 from outcry.subscriptions.models import Subscription, SubscriptionRequest
 from outcry.supporters.models import ConsentRecord, Supporter
 from outcry.supporters.selectors import email_hash_is_suppressed, supporter_personal_data
@@ -53,20 +53,6 @@ logger = logging.getLogger(__name__)
 # A pending subscription's confirmation is sent again at most this often.
 RESEND_INTERVAL = timedelta(hours=1)
 PREFERENCES_WORDING_VERSION = "preferences-2026-11-v1"
-
-DEFAULTS = {
-    # Per hashed IP address: subscribe requests a minute, and an hour.
-    "SUBSCRIBE_RATE_BURST_PER_MINUTE": 5,
-    "SUBSCRIBE_RATE_SUSTAINED_PER_HOUR": 30,
-    # "Email me my data" at most once per this many seconds per supporter.
-    "MY_DATA_INTERVAL": 3600,
-    # The link confirming an erasure is emailed at most once per this many seconds.
-    "ERASURE_REQUEST_INTERVAL": 3600,
-}
-
-
-def subscription_setting(name: str) -> int:
-    return int(getattr(settings, name, DEFAULTS[name]))
 
 
 @dataclass(frozen=True)
@@ -107,11 +93,11 @@ def _rate_limited(ip_hash: str) -> bool:
         return False
     return rate_limit_exceeded(
         key=f"subscribe:{ip_hash}",
-        limit=subscription_setting("SUBSCRIBE_RATE_BURST_PER_MINUTE"),
+        limit=settings.SUBSCRIBE_RATE_BURST_PER_MINUTE,
         window_seconds=60,
     ) or rate_limit_exceeded(
         key=f"subscribe:{sustained_bucket(ip_hash)}",
-        limit=subscription_setting("SUBSCRIBE_RATE_SUSTAINED_PER_HOUR"),
+        limit=settings.SUBSCRIBE_RATE_SUSTAINED_PER_HOUR,
         window_seconds=3600,
     )
 
@@ -134,8 +120,6 @@ def subscription_request(
     """
     if _rate_limited(ip_hash):
         raise RateLimited
-    from outcry.subscriptions import tasks
-
     with transaction.atomic():
         request = SubscriptionRequest.objects.create(
             personal_data=seal({"email": email.strip(), "first_name": first_name}),
@@ -149,7 +133,7 @@ def subscription_request(
             consent_language=consent.language or language,
             source_url=source_url[:500],
         )
-        enqueue_with_transaction(tasks.process_subscription_request, request.pk)
+        enqueue("outcry.subscriptions.tasks.process_subscription_request", request.pk)
 
 
 def subscription_request_process(*, request_id: int) -> str:
@@ -157,8 +141,6 @@ def subscription_request_process(*, request_id: int) -> str:
     one is re-sent at most hourly, an ended one is reopened (pending again), and a
     suppressed address (erased, complained, bounced) is neither stored nor mailed. The
     request row goes either way. Returns what was done."""
-    from outcry.subscriptions import tasks
-
     now = timezone.now()
     with transaction.atomic():
         request = SubscriptionRequest.objects.select_for_update().filter(pk=request_id).first()
@@ -211,7 +193,7 @@ def subscription_request_process(*, request_id: int) -> str:
             given=True,
             source_url=request.source_url,
         )
-        enqueue_with_transaction(tasks.send_subscription_confirmation, subscription.pk)
+        enqueue("outcry.subscriptions.tasks.send_subscription_confirmation", subscription.pk)
     return "asked"
 
 
@@ -400,14 +382,10 @@ def my_data_request(*, supporter: Supporter) -> bool:
     """Email the supporter everything held about them (prepared by the worker, which alone
     can open sealed data). At most once per MY_DATA_INTERVAL; returns whether it was
     queued."""
-    from outcry.subscriptions import tasks
-
-    if not cache.add(
-        f"my-data:{supporter.pk}", 1, timeout=subscription_setting("MY_DATA_INTERVAL")
-    ):
+    if not cache.add(f"my-data:{supporter.pk}", 1, timeout=settings.MY_DATA_INTERVAL):
         return False
     with transaction.atomic():
-        enqueue_with_transaction(tasks.send_my_data, supporter.pk)
+        enqueue("outcry.subscriptions.tasks.send_my_data", supporter.pk)
     return True
 
 
@@ -415,8 +393,6 @@ def my_data_request(*, supporter: Supporter) -> bool:
 
 
 def subscription_send_confirmation(*, subscription_id: int, attempt: int = 0) -> str:
-    from outcry.subscriptions import emails, tasks
-
     def build(subscription: Subscription):
         if subscription.confirmed_at is not None or subscription.ended_at is not None:
             return None
@@ -431,7 +407,7 @@ def subscription_send_confirmation(*, subscription_id: int, attempt: int = 0) ->
         pk=subscription_id,
         sent_field="confirmation_sent_at",
         build=build,
-        retry_task=tasks.send_subscription_confirmation,
+        retry_task="outcry.subscriptions.tasks.send_subscription_confirmation",
         attempt=attempt,
     )
 
@@ -439,8 +415,6 @@ def subscription_send_confirmation(*, subscription_id: int, attempt: int = 0) ->
 def my_data_send(*, supporter_id: int, attempt: int = 0) -> str:
     """Build the export and email it, as a JSON attachment, to the supporter's own
     address (the only place it may go: the request came through a link sent there)."""
-    from outcry.subscriptions import emails, tasks
-
     supporter = Supporter.objects.filter(pk=supporter_id, erased_at__isnull=True).first()
     if supporter is None:
         return "erased"
@@ -453,9 +427,13 @@ def my_data_send(*, supporter_id: int, attempt: int = 0) -> str:
     except TemporaryDeliveryFailure:
         if attempt + 1 >= EMAIL_MAX_ATTEMPTS:
             return "gave up"
-        tasks.send_my_data.using(
-            run_after=timezone.now() + timedelta(seconds=backoff_seconds(attempt))
-        ).enqueue(supporter_id, attempt=attempt + 1)
+        enqueue(
+            "outcry.subscriptions.tasks.send_my_data",
+            supporter_id,
+            attempt=attempt + 1,
+            run_after=timezone.now() + timedelta(seconds=backoff_seconds(attempt)),
+            with_transaction=False,
+        )
         return "retrying"
     return "sent"
 
@@ -469,23 +447,19 @@ def my_data_send(*, supporter_id: int, attempt: int = 0) -> str:
 def erasure_request(*, supporter: Supporter) -> bool:
     """Email the supporter a link that confirms the erasure (at most once per
     ERASURE_REQUEST_INTERVAL); returns whether it was queued. Nothing is erased yet."""
-    from outcry.subscriptions import tasks
-
     if not cache.add(
         f"erasure-request:{supporter.pk}",
         1,
-        timeout=subscription_setting("ERASURE_REQUEST_INTERVAL"),
+        timeout=settings.ERASURE_REQUEST_INTERVAL,
     ):
         return False
     with transaction.atomic():
-        enqueue_with_transaction(tasks.send_erasure_confirmation, supporter.pk)
+        enqueue("outcry.subscriptions.tasks.send_erasure_confirmation", supporter.pk)
     return True
 
 
 def erasure_confirmation_send(*, supporter_id: int, attempt: int = 0) -> str:
     """Worker side: open the address and send it the confirmation link."""
-    from outcry.subscriptions import emails, tasks
-
     supporter = Supporter.objects.filter(pk=supporter_id, erased_at__isnull=True).first()
     if supporter is None:
         return "erased"
@@ -497,9 +471,13 @@ def erasure_confirmation_send(*, supporter_id: int, attempt: int = 0) -> str:
     except TemporaryDeliveryFailure:
         if attempt + 1 >= EMAIL_MAX_ATTEMPTS:
             return "gave up"
-        tasks.send_erasure_confirmation.using(
-            run_after=timezone.now() + timedelta(seconds=backoff_seconds(attempt))
-        ).enqueue(supporter_id, attempt=attempt + 1)
+        enqueue(
+            "outcry.subscriptions.tasks.send_erasure_confirmation",
+            supporter_id,
+            attempt=attempt + 1,
+            run_after=timezone.now() + timedelta(seconds=backoff_seconds(attempt)),
+            with_transaction=False,
+        )
         return "retrying"
     return "sent"
 

@@ -3,6 +3,7 @@
 from django_tasks import task
 
 from outcry.subscriptions import services
+from outcry.subscriptions.retention import retention_run_all, retention_schedule_next
 
 
 @task()
@@ -29,8 +30,6 @@ def send_erasure_confirmation(supporter_id: int, attempt: int = 0) -> str:
 def apply_retention(reschedule: bool = False) -> dict:
     """Apply retention now; with ``reschedule``, run again in a day (a periodic task that
     needs no cron: start it once with ``outcry apply_retention --daily``)."""
-    from outcry.subscriptions.retention import retention_run_all, retention_schedule_next
-
     done = retention_run_all()
     if reschedule:
         retention_schedule_next()

@@ -16,7 +16,6 @@ from outcry.supporters.models import Supporter
 CONFIRM_SALT = "outcry.subscriptions.confirm"  # noqa: S105 - a salt, not a secret
 PREFERENCES_SALT = "outcry.subscriptions.preferences"  # noqa: S105 - a salt, not a secret
 ERASURE_SALT = "outcry.subscriptions.erasure"  # noqa: S105 - a salt, not a secret
-DEFAULT_CONFIRMATION_MAX_AGE = 14 * 86400
 # An erasure link is asked for and used at once; a day covers a slow mailbox.
 ERASURE_CONFIRMATION_MAX_AGE = 86400
 # Enough of the keyed hash to bind the link to the address (an erasure replaces the hash).
@@ -24,7 +23,7 @@ _HASH_PREFIX = 16
 
 
 def confirmation_max_age() -> int:
-    return int(getattr(settings, "SUBSCRIPTION_CONFIRMATION_MAX_AGE", DEFAULT_CONFIRMATION_MAX_AGE))
+    return settings.SUBSCRIPTION_CONFIRMATION_MAX_AGE
 
 
 def absolute_url(language: str, name: str, **kwargs) -> str:

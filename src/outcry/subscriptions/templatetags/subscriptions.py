@@ -25,6 +25,4 @@ def subscribe_box(kind: str, key: str, subject: str, form: SubscribeForm | None 
 @register.simple_tag
 def retention_days() -> int:
     """The site's default retention period, for the privacy page."""
-    from outcry.subscriptions.retention import DEFAULT_RETENTION_DAYS
-
-    return int(getattr(settings, "RETENTION_DAYS_AFTER_CLOSE", DEFAULT_RETENTION_DAYS))
+    return settings.RETENTION_DAYS_AFTER_CLOSE

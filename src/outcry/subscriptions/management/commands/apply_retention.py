@@ -10,6 +10,7 @@ from outcry.subscriptions.retention import (
     unconfirmed_subscribers,
     unconfirmed_subscribers_purge,
 )
+from outcry.subscriptions.tasks import apply_retention
 from outcry.supporters.personal_data import retain_all
 
 
@@ -33,8 +34,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, dry_run: bool = False, daily: bool = False, **options) -> None:
         if daily:
-            from outcry.subscriptions.tasks import apply_retention
-
             apply_retention.enqueue(reschedule=True)
             self.stdout.write("Retention queued: the worker runs it now, then daily.")
             return
