@@ -9,8 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from outcry.targets.imports import (
-    COLUMNS,
     ImportFileError,
+    column_names,
+    required_column_names,
     targets_import,
     targets_import_check,
     template_csv,
@@ -22,9 +23,9 @@ from tests import actors
 pytestmark = pytest.mark.django_db
 
 
-def csv_bytes(rows: list[dict], *, columns=COLUMNS, encoding="utf-8") -> io.BytesIO:
+def csv_bytes(rows: list[dict], *, columns=None, encoding="utf-8") -> io.BytesIO:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
+    writer = csv.DictWriter(out, fieldnames=columns or column_names(), extrasaction="ignore")
     writer.writeheader()
     writer.writerows(rows)
     return io.BytesIO(out.getvalue().encode(encoding))
@@ -88,7 +89,7 @@ def test_a_latin1_file_is_refused_with_a_clear_message_and_nothing_imported():
 
 
 def test_missing_and_unknown_columns_are_named():
-    columns = [c for c in COLUMNS if c != "office_title_en"] + ["offce_notes"]
+    columns = [c for c in column_names() if c != "office_title_en"] + ["offce_notes"]
     data = csv_bytes([office_row(1)], columns=columns)
     with pytest.raises(ImportFileError) as error:
         targets_import_check(file=data)
@@ -238,3 +239,78 @@ def test_a_preview_never_confirmed_is_forgotten_after_a_day(client):
     client.get(url)
     assert not os.path.exists(path)
     assert client.post(url, {"token": token}).status_code == 404
+
+
+GERMAN = [("en", "English"), ("fr", "French"), ("de", "German")]
+
+
+def test_a_language_added_to_languages_gets_its_columns():
+    """Translated columns come from LANGUAGES: adding German adds a German title,
+    organisation, office hours, honorific and salutation, in the template and in the
+    accepted header; only the default language's title is required."""
+    from django.test import override_settings
+
+    with override_settings(LANGUAGES=GERMAN):
+        columns = column_names()
+        for name in [
+            "office_title_de",
+            "organisation_de",
+            "office_hours_de",
+            "honorific_de",
+            "salutation_de",
+        ]:
+            assert name in columns, name
+        assert columns.index("office_title_de") == columns.index("office_title_fr") + 1
+        assert template_csv().splitlines()[0].split(",") == columns
+        assert required_column_names() == ["office_key", "office_title_en"]
+        report = targets_import_check(
+            file=csv_bytes([office_row(1, office_title_de="Minister Nummer 1")])
+        )
+        assert report.ok, report.errors
+        assert report.offices_new == 1
+
+
+def test_a_language_removed_from_languages_loses_its_columns():
+    from django.test import override_settings
+
+    with override_settings(LANGUAGES=[("en", "English")]):
+        assert not [name for name in column_names() if name.endswith("_fr")]
+        columns = [*column_names(), "office_title_fr"]
+        with pytest.raises(ImportFileError, match="unknown column.*office_title_fr"):
+            targets_import_check(file=csv_bytes([office_row(1)], columns=columns))
+
+
+def test_every_translated_field_has_a_column_in_every_language():
+    """A field newly registered for translation is importable in every language (or this
+    fails until it gets its column)."""
+    from django.conf import settings
+    from modeltranslation.translator import translator
+    from modeltranslation.utils import build_localized_fieldname
+
+    from outcry.targets.columns import import_columns
+
+    filled = {(column.model, column.field) for column in import_columns()}
+    for model in (Office, Target):
+        for name in translator.get_options_for_model(model).fields:
+            for code, _name in settings.LANGUAGES:
+                assert (model, build_localized_fieldname(name, code)) in filled, (model, name)
+
+
+def test_translated_columns_fill_their_language_and_the_default_fills_the_base_field():
+    """office_title_fr fills the French title only; office_title_en also the untranslated
+    column, which raw SQL and exports read."""
+    targets_import(file=csv_bytes([office_row(1)]))
+    changed = office_row(1, office_title_en="Renamed", office_title_fr="Renommé")
+    report = targets_import(file=csv_bytes([changed]))
+    assert report.ok and report.offices_changed == 1
+    values = Office.objects.values("title", "title_en", "title_fr").get()
+    assert values == {"title": "Renamed", "title_en": "Renamed", "title_fr": "Renommé"}
+
+
+def test_a_file_without_the_address_column_leaves_the_address_as_it_is():
+    targets_import(file=csv_bytes([office_row(1)]))
+    columns = [name for name in column_names() if name != "address"]
+    report = targets_import(file=csv_bytes([office_row(1, phone="+33 1 23")], columns=columns))
+    assert report.ok and report.offices_changed == 1
+    office = Office.objects.get()
+    assert (office.address, office.phone) == ("Street 1\n10000 Capital", "+33 1 23")

@@ -193,24 +193,49 @@ def _write_pdf(
     csv_path: Path,
     csv_sha256: str,
 ) -> None:
+    """The package's PDF: a cover letter, the action with its counts, then the names."""
+    doc = _pdf_document(package=package, action=action, csv_sha256=csv_sha256)
+    _pdf_cover_letter(doc, package=package, action=action, to=to, on=on, tally=tally)
+    _pdf_verification_note(doc, package=package, csv_sha256=csv_sha256)
+    doc.add_page()
+    _pdf_action_text(doc, action=action)
+    _pdf_summary(doc, tally=tally)
+    _pdf_counts_by_country(doc, tally=tally)
+    _pdf_offline_batches(doc, tally=tally)
+    doc.add_page()
+    _pdf_named_list(doc, tally=tally, csv_path=csv_path)
+    doc.save(path)
+
+
+def _pdf_document(*, package: DeliveryPackage, action, csv_sha256: str) -> Document:
+    """An empty document whose every page's footer names the package and the CSV digest."""
     organisation = settings.ORGANISATION
-    doc = Document(
+    return Document(
         page_size=package.page_size,
         title=f"{package.reference} — {action.title}",
         author=organisation["name"],
         footer=f"{organisation['name']} · {package.reference} · SHA-256 (CSV) {csv_sha256[:16]}…",
         created=package.requested_at,
     )
-    total = number_format(tally.total, force_grouping=True)
-    kind = str(action._meta.verbose_name)
 
-    # The cover letter.
+
+def _pdf_cover_letter(
+    doc: Document,
+    *,
+    package: DeliveryPackage,
+    action,
+    to: Addressee | None,
+    on: date,
+    tally: _Tally,
+) -> None:
+    """The cover letter: addressed for the envelope window, then what is delivered."""
+    organisation = settings.ORGANISATION
     doc.add_page()
     doc.return_address(f"{organisation['name']} · {organisation['address']}")
     if to is not None:
         doc.address_block(to.address_lines)
     else:
-        doc.space(60)
+        doc.space(60)  # no office: the window stays blank, the letter starts below it
     doc.date_line(date_format(on, "j F Y"))
     reference = getattr(action, "reference", "")
     doc.paragraph(
@@ -226,9 +251,9 @@ def _write_pdf(
         )
         % {
             "organisation": organisation["name"],
-            "kind": kind,
+            "kind": str(action._meta.verbose_name),
             "title": action.title,
-            "total": total,
+            "total": number_format(tally.total, force_grouping=True),
             "countries": number_format(len([c for c in tally.by_country if c])),
         }
     )
@@ -242,6 +267,11 @@ def _write_pdf(
     doc.paragraph(_("We look forward to your reply."))
     doc.paragraph(_("Yours faithfully,"))
     doc.paragraph(organisation["name"], bold=True)
+
+
+def _pdf_verification_note(doc: Document, *, package: DeliveryPackage, csv_sha256: str) -> None:
+    """The small print under the cover letter: the CSV's digest and where to check it (a PDF
+    cannot print its own digest, so that one is only recorded)."""
     doc.space(6)
     verify_url = settings.SITE_URL + _verify_path(package.language)
     doc.paragraph(
@@ -259,8 +289,10 @@ def _write_pdf(
         size=8,
     )
 
-    # The action and the counts.
-    doc.add_page()
+
+def _pdf_action_text(doc: Document, *, action) -> None:
+    """The action's title, its case (only if published: a hidden case is never named) and
+    the text supporters put their names to."""
     doc.heading(action.title)
     case = getattr(action, "case", None)
     if case is not None and case.is_published:
@@ -269,8 +301,12 @@ def _write_pdf(
     if text:
         doc.paragraph(text)
     doc.space(2)
+
+
+def _pdf_summary(doc: Document, *, tally: _Tally) -> None:
+    """The totals: all, online, named, and gathered on paper when there were any."""
     summary = [
-        (_("Total"), total),
+        (_("Total"), number_format(tally.total, force_grouping=True)),
         (_("Online"), number_format(tally.online, force_grouping=True)),
         (_("Named to you"), number_format(tally.named, force_grouping=True)),
     ]
@@ -278,22 +314,33 @@ def _write_pdf(
         offline = sum(count for _c, count, _s in tally.offline)
         summary.append((_("Gathered on paper"), number_format(offline, force_grouping=True)))
     doc.key_values(summary)
+
+
+def _pdf_counts_by_country(doc: Document, *, tally: _Tally) -> None:
+    """Supporters per country, online and on paper together, the largest first."""
     doc.space(4)
     doc.heading(_("By country"), size=12)
     columns = doc.columns([110, 40], size=9)
     columns.header_row([_("Country"), _("Supporters")])
     for code, count in sorted(tally.by_country.items(), key=lambda item: (-item[1], item[0])):
         columns.row([_country_name(code), number_format(count, force_grouping=True)])
-    if tally.offline:
-        doc.space(4)
-        doc.heading(_("Gathered on paper"), size=12)
-        columns = doc.columns([110, 40], size=9)
-        for code, count, source in tally.offline:
-            label = f"{source} ({_country_name(code)})" if code else source
-            columns.row([label, number_format(count, force_grouping=True)])
 
-    # The names.
-    doc.add_page()
+
+def _pdf_offline_batches(doc: Document, *, tally: _Tally) -> None:
+    """Each batch gathered on paper, with where it came from (nothing when there were none)."""
+    if not tally.offline:
+        return
+    doc.space(4)
+    doc.heading(_("Gathered on paper"), size=12)
+    columns = doc.columns([110, 40], size=9)
+    for code, count, source in tally.offline:
+        label = f"{source} ({_country_name(code)})" if code else source
+        columns.row([label, number_format(count, force_grouping=True)])
+
+
+def _pdf_named_list(doc: Document, *, tally: _Tally, csv_path: Path) -> None:
+    """The supporters who agreed to be named, read back from the CSV, then how many more
+    were counted without their name."""
     doc.heading(_("Supporters who agreed to be named"), size=12)
     if tally.named:
         columns = doc.columns([75, 50, 45], size=8)
@@ -307,7 +354,6 @@ def _write_pdf(
         % {"count": number_format(anonymous, force_grouping=True)},
         size=9,
     )
-    doc.save(path)
 
 
 def _verify_path(language: str) -> str:

@@ -177,6 +177,36 @@ def _retry_or_fail(recipient: MailingRecipient, error: str, now: datetime) -> st
     return "retrying"
 
 
+def _recipient_unusable(recipient: MailingRecipient) -> None:
+    """No address to send to (none, or not ASCII), or no variant in any of its languages."""
+    MailingRecipient.objects.filter(pk=recipient.pk).update(
+        status=R.FAILED, error="no usable address", claimed_by="", lease_until=None
+    )
+
+
+def _recipient_bounced(recipient: MailingRecipient, error: str) -> None:
+    """A permanent refusal: never retried, and the supporter is mailed no more."""
+    MailingRecipient.objects.filter(pk=recipient.pk).update(
+        status=R.BOUNCED,
+        error=error[:300],
+        claimed_by="",
+        lease_until=None,
+        sent_at=None,
+        view_data="",
+    )
+    supporter_mark_undeliverable(supporter=recipient.supporter, reason=error[:150], kind="bounce")
+
+
+@dataclass(frozen=True)
+class _Outgoing:
+    """One recipient's message, ready for the transport."""
+
+    address: str
+    data: bytes
+    message_id: str
+    view_data: str
+
+
 class MailingSender:
     """Sends one mailing's due recipients, batch after batch."""
 
@@ -290,21 +320,35 @@ class MailingSender:
         return None
 
     def _send_one(self, recipient: MailingRecipient, report: SendReport) -> None:
+        """Build, deliver and record one claimed recipient's message."""
         now = self.now()
-        supporter = recipient.supporter
         # Raises PersonalDataKeyMissing where no private key is held: mailings are sent by
         # the worker, never by the web tier.
-        person = supporter_personal_data(supporter=supporter)
+        person = supporter_personal_data(supporter=recipient.supporter)
         address = person.get("email", "")
         variant = self.variants.get(recipient.language) or self.variants.get(
             self.mailing.default_language
         )
         if not address or not address.isascii() or variant is None:
-            MailingRecipient.objects.filter(pk=recipient.pk).update(
-                status=R.FAILED, error="no usable address", claimed_by="", lease_until=None
-            )
+            _recipient_unusable(recipient)
             report.add("failed")
             return
+        message = self._build(recipient, person=person, address=address, variant=variant)
+        outcome = self._deliver(recipient, message, now=now)
+        if outcome is not None:
+            report.add(outcome)
+
+    def _build(
+        self,
+        recipient: MailingRecipient,
+        *,
+        person: dict,
+        address: str,
+        variant: CompiledVariant,
+    ) -> _Outgoing:
+        """The recipient's message, rendered in their variant, with its list headers and
+        DKIM signature, and the sealed proof behind its view-in-browser link."""
+        supporter = recipient.supporter
         merge = {
             "first_name": person.get("first_name", ""),
             "last_name": person.get("last_name", ""),
@@ -333,59 +377,63 @@ class MailingSender:
                 ("Auto-Submitted", "auto-generated"),
             ],
         )
-        data = dkim_sign(data)
-        # The web view greets no one (anyone may be given the link): it stores no name,
-        # only proof that the key in the link is the one this message carried.
-        view_data = seal_view_data(key=view_key, values={})
+        return _Outgoing(
+            address=address,
+            data=dkim_sign(data),
+            message_id=message_id,
+            # The web view greets no one (anyone may be given the link): it stores no name,
+            # only proof that the key in the link is the one this message carried.
+            view_data=seal_view_data(key=view_key, values={}),
+        )
 
-        def record() -> bool:
-            # Commits on its own (autocommit): the row is sent before the server takes it.
-            # Plain SQL: this runs once per message, the ORM would double its cost.
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    self._record_sql,
-                    [
-                        R.SENT,
-                        connection.ops.adapt_datetimefield_value(now),
-                        message_id,
-                        view_data,
-                        recipient.pk,
-                        R.CLAIMED,
-                        WORKER_ID,
-                    ],
-                )
-                return cursor.rowcount == 1
-
+    def _deliver(
+        self, recipient: MailingRecipient, message: _Outgoing, *, now: datetime
+    ) -> str | None:
+        """Send the message, the row recorded as sent before the server takes it; returns
+        the outcome to count (None: another worker holds the row now)."""
         try:
             self.transport().send(
-                sender=self.envelope_from, recipient=address, data=data, record=record
+                sender=self.envelope_from,
+                recipient=message.address,
+                data=message.data,
+                record=lambda: self._record_sent(recipient, message, now=now),
             )
         except RecordRefused:
             logger.warning("Recipient %s: claim lost to another worker; skipped", recipient.pk)
-            return
+            return None
         except AcceptedButReplyLost as exc:
             logger.warning(
                 "Recipient %s: no reply after DATA (%s); counted as sent", recipient.pk, exc
             )
-            report.add("sent")
-            return
+            return "sent"
         except PermanentDeliveryFailure as exc:
-            MailingRecipient.objects.filter(pk=recipient.pk).update(
-                status=R.BOUNCED,
-                error=str(exc)[:300],
-                claimed_by="",
-                lease_until=None,
-                sent_at=None,
-                view_data="",
-            )
-            supporter_mark_undeliverable(supporter=supporter, reason=str(exc)[:150], kind="bounce")
-            report.add("bounced")
-            return
+            _recipient_bounced(recipient, str(exc))
+            return "bounced"
         except TemporaryDeliveryFailure as exc:
-            outcome = _retry_or_fail(recipient, str(exc), now)
-            report.add("failed" if outcome == "failed" else "retrying")
-            return
-        report.add("sent")
+            return _retry_or_fail(recipient, str(exc), now)
+        return "sent"
+
+    def _record_sent(
+        self, recipient: MailingRecipient, message: _Outgoing, *, now: datetime
+    ) -> bool:
+        """Mark the row sent if this worker still holds its claim (called by the transport
+        just before the final "." of DATA)."""
+        # Commits on its own (autocommit): the row is sent before the server takes it.
+        # Plain SQL: this runs once per message, the ORM would double its cost.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                self._record_sql,
+                [
+                    R.SENT,
+                    connection.ops.adapt_datetimefield_value(now),
+                    message.message_id,
+                    message.view_data,
+                    recipient.pk,
+                    R.CLAIMED,
+                    WORKER_ID,
+                ],
+            )
+            return cursor.rowcount == 1
 
 
 def mailing_send_due(*, mailing_id: int, max_messages: int | None = None, now=None) -> SendReport:

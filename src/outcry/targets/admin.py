@@ -124,8 +124,8 @@ class OfficeAdmin(TranslationAdmin):
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": _("Import offices and their holders from CSV"),
-            "columns": imports.COLUMNS,
-            "required": imports.REQUIRED,
+            "columns": imports.column_names(),
+            "required": imports.required_column_names(),
         }
         form = ImportUploadForm()
         if request.method == "POST" and "token" in request.POST:

@@ -5,84 +5,43 @@ by ``office_key`` (and the person by ``holder_key``), so importing the same file
 changes nothing. The file is read as a stream twice (once to check, once to write, in one
 transaction), so a 50,000-row file needs no more memory than the set of its keys.
 
-The columns are documented in ``docs/target-import.md``; ``template_csv()`` gives a file to
-start from.
+The columns are classes in ``columns.py`` (each checks its cells and puts their values on
+the model) and are documented in ``docs/target-import.md``; ``template_csv()`` gives a file
+to start from.
 """
 
 import csv
 import io
-import zoneinfo
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator, validate_email, validate_slug
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django_countries import countries
 
+from outcry.targets.columns import (
+    Column,
+    Part,
+    TranslatedColumn,
+    default_language,
+    import_columns,
+)
 from outcry.targets.models import Office, Target, Tenure
 
 CHUNK = 1000
 MAX_ERRORS_SHOWN = 200
 
-OFFICE_COLUMNS = {
-    # column: (model field, required)
-    "office_key": ("key", True),
-    "office_title_en": ("title_en", True),
-    "office_title_fr": ("title_fr", False),
-    "organisation_en": ("organisation_en", False),
-    "organisation_fr": ("organisation_fr", False),
-    "address": ("address", False),
-    "country": ("country", False),
-    "phone": ("phone", False),
-    "fax": ("fax", False),
-    "email": ("email", False),
-    "contact_url": ("contact_url", False),
-    "timezone": ("timezone", False),
-    "office_hours_en": ("office_hours_en", False),
-    "office_hours_fr": ("office_hours_fr", False),
-    "office_languages": ("languages", False),
-    "office_notes": ("notes", False),
-}
-HOLDER_COLUMNS = {
-    "holder_key": ("key", False),
-    "holder_name": ("name", False),
-    "honorific_en": ("honorific_en", False),
-    "honorific_fr": ("honorific_fr", False),
-    "salutation_en": ("salutation_en", False),
-    "salutation_fr": ("salutation_fr", False),
-    "holder_languages": ("languages", False),
-}
-COLUMNS = [*OFFICE_COLUMNS, *HOLDER_COLUMNS, "holder_since"]
-REQUIRED = [name for name, (_f, required) in OFFICE_COLUMNS.items() if required]
 
-# Field lengths, checked here so that a long cell is a row error, not a database error.
-MAX_LENGTHS = {
-    "office_key": 100,
-    "holder_key": 100,
-    "office_title_en": 300,
-    "office_title_fr": 300,
-    "organisation_en": 300,
-    "organisation_fr": 300,
-    "phone": 50,
-    "fax": 50,
-    "email": 254,
-    "contact_url": 200,
-    "timezone": 64,
-    "office_hours_en": 200,
-    "office_hours_fr": 200,
-    "office_languages": 100,
-    "holder_name": 200,
-    "honorific_en": 100,
-    "honorific_fr": 100,
-    "salutation_en": 200,
-    "salutation_fr": 200,
-    "holder_languages": 100,
-}
+def column_names() -> list[str]:
+    """Every column a file may have, in the template's order."""
+    return [column.name for column in import_columns()]
+
+
+def required_column_names() -> list[str]:
+    return [column.name for column in import_columns() if column.required]
 
 
 class ImportFileError(Exception):
@@ -121,9 +80,15 @@ class ImportReport:
 
 @dataclass(frozen=True)
 class Row:
+    """A checked row: each column in the file with its cleaned value."""
+
     line: int
-    office: dict[str, str]
-    holder: dict[str, str]
+    office_key: str
+    office: list[tuple[Column, Any]]
+    # Empty when the row names no holder (then ``holder_key`` and ``holder_name`` are too).
+    holder: list[tuple[Column, Any]]
+    holder_key: str
+    holder_name: str
     since: date | None
 
 
@@ -133,8 +98,10 @@ def _text_stream(binary: BinaryIO) -> io.TextIOWrapper:
     return io.TextIOWrapper(binary, encoding="utf-8-sig", errors="strict", newline="")
 
 
-def _reader(binary: BinaryIO) -> Iterator[tuple[int, dict[str, str]]]:
+def _reader(binary: BinaryIO, columns: list[Column]) -> Iterator[tuple[int, dict[str, str]]]:
     """(line number, cells by column) for each data row; checks the header first."""
+    names = {column.name for column in columns}
+    required = [column.name for column in columns if column.required]
     text = _text_stream(binary)
     try:
         reader = csv.reader(text)
@@ -143,8 +110,8 @@ def _reader(binary: BinaryIO) -> Iterator[tuple[int, dict[str, str]]]:
         except StopIteration:
             raise ImportFileError(_("The file is empty.")) from None
         header = [name.strip().lower() for name in header]
-        unknown = [name for name in header if name not in COLUMNS]
-        missing = [name for name in REQUIRED if name not in header]
+        unknown = [name for name in header if name not in names]
+        missing = [name for name in required if name not in header]
         repeated = sorted({name for name in header if header.count(name) > 1})
         problems = []
         if missing:
@@ -188,104 +155,64 @@ def _reader(binary: BinaryIO) -> Iterator[tuple[int, dict[str, str]]]:
         text.detach()
 
 
-_url = URLValidator()
-_timezones = zoneinfo.available_timezones()
-
-
-def _check(line: int, cells: dict[str, str], report: ImportReport) -> Row | None:
-    errors_before = report.error_count
+def _check(
+    line: int, cells: dict[str, str], columns: list[Column], report: ImportReport
+) -> Row | None:
+    """The row's cells cleaned by their columns, or None (its errors go to ``report``)."""
     if "__width__" in cells:
         report.add_error(line, "", cells["__width__"])
         return None
-    for column in REQUIRED:
-        if not cells.get(column):
-            report.add_error(line, column, _("This column must not be empty."))
-    for column, limit in MAX_LENGTHS.items():
-        if len(cells.get(column, "")) > limit:
-            report.add_error(line, column, _("Longer than %s characters.") % limit)
-    for column in ("office_key", "holder_key"):
-        if cells.get(column):
-            try:
-                validate_slug(cells[column])
-            except ValidationError:
-                report.add_error(
-                    line, column, _("Use only letters, digits, hyphens and underscores.")
-                )
-    if cells.get("email"):
+    errors_before = report.error_count
+    cleaned: list[tuple[Column, Any]] = []
+    for column in columns:
+        if column.name not in cells:
+            continue  # a column left out of the file leaves its field as it is
         try:
-            validate_email(cells["email"])
-        except ValidationError:
-            report.add_error(line, "email", _("“%s” is not an email address.") % cells["email"])
-    if cells.get("contact_url"):
-        try:
-            _url(cells["contact_url"])
-        except ValidationError:
-            report.add_error(line, "contact_url", _("Not a web address (https://…)."))
-    country = cells.get("country", "")
-    if country:
-        code = countries.alpha2(country) or countries.by_name(country)
-        if not code:
-            report.add_error(
-                line, "country", _("“%s” is not a country (use a code such as RU).") % country
-            )
-        cells["country"] = code or ""
-    if cells.get("timezone") and cells["timezone"] not in _timezones:
-        report.add_error(line, "timezone", _("Not a time zone name such as Europe/Moscow."))
-    holder_given = any(cells.get(column) for column in [*HOLDER_COLUMNS, "holder_since"])
-    since = None
+            cleaned.append((column, column.clean(cells[column.name])))
+        except ValidationError as exc:
+            report.add_error(line, column.name, exc.messages[0])
+    holder_given = any(cells.get(column.name) for column in columns if column.part != Part.OFFICE)
     if holder_given:
-        for column in ("holder_key", "holder_name"):
-            if not cells.get(column):
-                report.add_error(line, column, _("Needed when the row names a holder."))
-        if cells.get("holder_since"):
-            try:
-                since = date.fromisoformat(cells["holder_since"])
-            except ValueError:
-                report.add_error(line, "holder_since", _("Write the date as YYYY-MM-DD."))
+        for name in ("holder_key", "holder_name"):
+            if not cells.get(name):
+                report.add_error(line, name, _("Needed when the row names a holder."))
     if report.error_count > errors_before:
         return None
-    address = "\n".join(
-        part.strip() for part in cells.get("address", "").replace("|", "\n").splitlines()
+    by_name = {column.name: value for column, value in cleaned}
+    return Row(
+        line=line,
+        office_key=by_name["office_key"],
+        office=[cell for cell in cleaned if cell[0].part == Part.OFFICE],
+        holder=[cell for cell in cleaned if cell[0].part == Part.HOLDER] if holder_given else [],
+        holder_key=by_name.get("holder_key", ""),
+        holder_name=by_name.get("holder_name", ""),
+        since=by_name.get("holder_since") or None,
     )
-    office = {
-        model_field: (address if column == "address" else cells.get(column, ""))
-        for column, (model_field, _required) in OFFICE_COLUMNS.items()
-        if column in cells or column == "address"
-    }
-    holder = (
-        {
-            model_field: cells.get(column, "")
-            for column, (model_field, _required) in HOLDER_COLUMNS.items()
-            if column in cells
-        }
-        if holder_given
-        else {}
-    )
-    return Row(line=line, office=office, holder=holder, since=since)
 
 
 def _rows(binary: BinaryIO, report: ImportReport) -> Iterator[Row]:
     """Checked rows; errors (including duplicates) go to ``report``."""
+    columns = import_columns()
     office_lines: dict[str, int] = {}
     holder_names: dict[str, tuple[str, int]] = {}
-    for line, cells in _reader(binary):
+    for line, cells in _reader(binary, columns):
         report.rows += 1
-        row = _check(line, cells, report)
+        row = _check(line, cells, columns, report)
         if row is None:
             continue
-        key = row.office["key"]
+        key = row.office_key
         if key in office_lines:
             report.add_error(line, "office_key", _("Same office as line %s.") % office_lines[key])
             continue
         office_lines[key] = line
         if row.holder:
-            seen = holder_names.setdefault(row.holder["key"], (row.holder["name"], line))
-            if seen[0] != row.holder["name"]:
+            seen = holder_names.setdefault(row.holder_key, (row.holder_name, line))
+            if seen[0] != row.holder_name:
                 report.add_error(
                     line,
                     "holder_name",
                     _("Line %(line)s gives another name for %(key)s.")
-                    % {"line": seen[1], "key": row.holder["key"]},
+                    % {"line": seen[1], "key": row.holder_key},
                 )
                 continue
         yield row
@@ -305,7 +232,9 @@ def _chunks(rows: Iterator[Row]) -> Iterator[list[Row]]:
 def targets_import_check(*, file: BinaryIO) -> ImportReport:
     """Read the whole file and say what importing it would do, with every row error."""
     report = ImportReport()
-    with translation.override("en"):
+    # Saving reads an untranslated field (``title``) through modeltranslation, which gives
+    # the active language's value: under the default language it is that language's.
+    with translation.override(default_language()):
         for chunk in _chunks(_rows(file, report)):
             _apply(chunk, report, write=False)
     return report
@@ -317,7 +246,7 @@ def targets_import(*, file: BinaryIO) -> ImportReport:
     if not report.ok:
         return report
     applied = ImportReport()
-    with transaction.atomic(), translation.override("en"):
+    with transaction.atomic(), translation.override(default_language()):
         for chunk in _chunks(_rows(file, applied)):
             _apply(chunk, applied, write=True)
         if not applied.ok:  # the file changed between the two reads: write nothing
@@ -333,54 +262,56 @@ class _New:
     pk: None = None
 
 
+def _assign(cells: list[tuple[Column, Any]], obj: Office | Target) -> set[str]:
+    """Each column's value put on ``obj``; the names of the fields that changed."""
+    changed: set[str] = set()
+    for column, value in cells:
+        changed |= column.assign(value, obj)
+    return changed
+
+
 def _apply(chunk: list[Row], report: ImportReport, *, write: bool) -> None:
-    offices = {o.key: o for o in Office.objects.filter(key__in=[r.office["key"] for r in chunk])}
-    holder_keys = [r.holder["key"] for r in chunk if r.holder]
+    offices = {o.key: o for o in Office.objects.filter(key__in=[r.office_key for r in chunk])}
+    holder_keys = [r.holder_key for r in chunk if r.holder]
     people = {t.key: t for t in Target.objects.filter(key__in=holder_keys)}
     new_offices, changed_offices, new_people, changed_people = [], [], [], []
     office_fields: set[str] = set()
     person_fields: set[str] = set()
     for row in chunk:
-        office = offices.get(row.office["key"])
+        office = offices.get(row.office_key)
         if office is None and not write:
             # A check only counts: building model instances is most of its time.
-            office = offices[row.office["key"]] = _New(key=row.office["key"])
+            office = offices[row.office_key] = _New(key=row.office_key)
             new_offices.append(office)
         elif office is None:
-            office = Office(**row.office)
-            office.title = row.office["title_en"]
-            office.organisation = row.office.get("organisation_en", "")
-            office.office_hours = row.office.get("office_hours_en", "")
+            office = Office()
+            _assign(row.office, office)
             offices[office.key] = office
             new_offices.append(office)
         else:
-            changed = {f for f, v in row.office.items() if (getattr(office, f) or "") != v}
+            changed = _assign(row.office, office)
             if changed:
-                for f in changed:
-                    setattr(office, f, row.office[f])
-                office_fields |= changed | _sync_base(office, changed)
+                office_fields |= changed
                 if "email" in changed and office.email_bounced_at is not None:
                     # A corrected address is worth trying again.
                     office.email_bounced_at, office.email_bounce_reason = None, ""
                     office_fields |= {"email_bounced_at", "email_bounce_reason"}
                 changed_offices.append(office)
         if row.holder:
-            person = people.get(row.holder["key"])
+            person = people.get(row.holder_key)
             if person is None and not write:
-                person = people[row.holder["key"]] = _New(key=row.holder["key"])
+                person = people[row.holder_key] = _New(key=row.holder_key)
                 new_people.append(person)
             elif person is None:
-                person = Target(**row.holder)
-                person.honorific = row.holder.get("honorific_en", "")
-                person.salutation = row.holder.get("salutation_en", "")
+                person = Target()
+                _assign(row.holder, person)
                 people[person.key] = person
                 new_people.append(person)
-            else:
-                changed = {f for f, v in row.holder.items() if (getattr(person, f) or "") != v}
-                if changed and person not in changed_people:
-                    for f in changed:
-                        setattr(person, f, row.holder[f])
-                    person_fields |= changed | _sync_base(person, changed)
+            elif person not in changed_people:
+                # A person changed by an earlier row keeps that row's values.
+                changed = _assign(row.holder, person)
+                if changed:
+                    person_fields |= changed
                     changed_people.append(person)
     report.offices_new += len(new_offices)
     report.offices_changed += len(changed_offices)
@@ -402,29 +333,17 @@ def _apply(chunk: list[Row], report: ImportReport, *, write: bool) -> None:
     _apply_holders(chunk, offices, people, report, write=write)
 
 
-def _sync_base(obj, changed: set[str]) -> set[str]:
-    """Keep the untranslated column equal to the English one (modeltranslation reads the
-    language columns; the base one is what raw SQL and exports see)."""
-    synced = set()
-    for name in changed:
-        if name.endswith("_en"):
-            base = name.removesuffix("_en")
-            obj.__dict__[base] = getattr(obj, name)
-            synced.add(base)
-    return synced
-
-
 def _apply_holders(chunk, offices, people, report: ImportReport, *, write: bool) -> None:
     """A row's holder takes the office from ``holder_since`` unless they hold it already."""
     rows = [r for r in chunk if r.holder]
-    office_ids = [offices[r.office["key"]].pk for r in rows if offices[r.office["key"]].pk]
+    office_ids = [offices[r.office_key].pk for r in rows if offices[r.office_key].pk]
     current = {
         t.office_id: t
         for t in Tenure.objects.filter(office_id__in=office_ids, ended_on__isnull=True)
     }
     to_close, to_open = [], []
     for row in rows:
-        office, person = offices[row.office["key"]], people[row.holder["key"]]
+        office, person = offices[row.office_key], people[row.holder_key]
         tenure = current.get(office.pk) if office.pk else None
         if tenure is not None and tenure.target_id == person.pk and person.pk is not None:
             continue
@@ -448,31 +367,49 @@ def _apply_holders(chunk, offices, people, report: ImportReport, *, write: bool)
         Tenure.objects.bulk_create(to_open, batch_size=CHUNK)
 
 
+# The template's example row: Minister Lavrov's office.
+EXAMPLE = {
+    "office_key": "ru-foreign-minister",
+    "address": "Smolenskaya-Sennaia pl. 32/34 | 119200 Moscow",
+    "country": "RU",
+    "phone": "+7 495 644 2203",
+    "timezone": "Europe/Moscow",
+    "office_languages": "ru, en",
+    "holder_key": "sergei-lavrov",
+    "holder_name": "Sergei Lavrov",
+    "holder_languages": "ru, en, fr",
+    "holder_since": "2004-03-09",
+}
+# Its translated cells, by column prefix and language; a language without one is left
+# empty (it falls back to the default language).
+EXAMPLE_TRANSLATED = {
+    "office_title": {
+        "en": "Minister of Foreign Affairs of the Russian Federation",
+        "fr": "Ministre des Affaires étrangères de la Fédération de Russie",
+    },
+    "organisation": {
+        "en": "Ministry of Foreign Affairs",
+        "fr": "Ministère des Affaires étrangères",
+    },
+    "office_hours": {"en": "Mon–Fri 09:00–18:00"},
+    "honorific": {"en": "Minister", "fr": "Ministre"},
+    "salutation": {"en": "Your Excellency", "fr": "Monsieur le Ministre"},
+}
+
+
+def _example(column: Column) -> str:
+    if not isinstance(column, TranslatedColumn):
+        return EXAMPLE.get(column.name, "")
+    texts = EXAMPLE_TRANSLATED.get(column.prefix, {})
+    # A required column is never left empty: the template must import as it is.
+    return texts.get(column.language) or (texts.get("en", "") if column.required else "")
+
+
 def template_csv() -> str:
     """The column header and one example row, to start a file from."""
+    columns = import_columns()
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(COLUMNS)
-    example = {
-        "office_key": "ru-foreign-minister",
-        "office_title_en": "Minister of Foreign Affairs of the Russian Federation",
-        "office_title_fr": "Ministre des Affaires étrangères de la Fédération de Russie",
-        "organisation_en": "Ministry of Foreign Affairs",
-        "organisation_fr": "Ministère des Affaires étrangères",
-        "address": "Smolenskaya-Sennaia pl. 32/34 | 119200 Moscow",
-        "country": "RU",
-        "phone": "+7 495 644 2203",
-        "timezone": "Europe/Moscow",
-        "office_hours_en": "Mon–Fri 09:00–18:00",
-        "office_languages": "ru, en",
-        "holder_key": "sergei-lavrov",
-        "holder_name": "Sergei Lavrov",
-        "honorific_en": "Minister",
-        "honorific_fr": "Ministre",
-        "salutation_en": "Your Excellency",
-        "salutation_fr": "Monsieur le Ministre",
-        "holder_languages": "ru, en, fr",
-        "holder_since": "2004-03-09",
-    }
-    writer.writerow([example.get(column, "") for column in COLUMNS])
+    writer.writerow([column.name for column in columns])
+    writer.writerow([_example(column) for column in columns])
     return out.getvalue()
