@@ -1,5 +1,3 @@
-from collections.abc import Callable
-from functools import wraps
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -65,19 +63,3 @@ def error_page(
         {"problem": error.code, "error": error, **context},
         status=error.status,
     )
-
-
-def errors_as_page(template: str, **context) -> Callable:
-    """A view decorator: an ``OutcryError`` the view lets through becomes ``error_page``."""
-
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        @wraps(view)
-        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            try:
-                return view(request, *args, **kwargs)
-            except OutcryError as error:
-                return error_page(request, error, template=template, **context)
-
-        return wrapper
-
-    return decorator
