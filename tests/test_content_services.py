@@ -6,7 +6,6 @@ from datetime import date
 
 import pytest
 from django.contrib import admin
-from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -20,14 +19,14 @@ from outcry.cases.admin import CaseAdmin
 from outcry.cases.models import Case, CaseStatus
 from outcry.core import content as hooks
 from outcry.core.models import AuditEvent
-from outcry.core.roles import CAMPAIGNER
 from outcry.news import search
 from outcry.news import services as news
 from outcry.news.admin import PostAdmin
 from outcry.news.models import Post
+from tests import actors
 from tests.actions_outreach.factories import office_with_email
 from tests.factories import CaseFactory, OfficeFactory, PetitionFactory
-from tests.test_staff import admin_post, case_form, petition_form, staff_user
+from tests.test_staff import admin_post, case_form, petition_form
 
 pytestmark = pytest.mark.django_db
 
@@ -57,14 +56,13 @@ def found(q: str) -> list:
 
 @pytest.fixture
 def alice():
-    return staff_user(CAMPAIGNER, username="alice")
+    """Carla, a campaigner (the fixture keeps the tests' short name)."""
+    return actors.campaigner()
 
 
 @pytest.fixture
 def root(client):
-    user = User.objects.create_superuser("root", "root@example.org", "pw-for-tests-only")
-    client.force_login(user)
-    return user
+    return actors.logged_in(client, actors.administrator())
 
 
 # Cases
@@ -84,7 +82,7 @@ def test_case_create_is_audited_with_the_actor_and_the_new_values(alice):
         actor=alice,
     )
     row, changes = only_audit(case, "cases.case.created")
-    assert (row.actor, row.actor_username, row.action) == (alice, "alice", "change")
+    assert (row.actor, row.actor_username, row.action) == (alice, actors.CAMPAIGNER, "change")
     assert changes["name"] == {"old": None, "new": "Lena"}
     assert changes["country"] == {"old": None, "new": "BY"}
     assert changes["summary_en"] == {"old": None, "new": "A lawyer."}
