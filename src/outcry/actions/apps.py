@@ -12,6 +12,11 @@ class ActionsConfig(AppConfig):
 
         register_action_types()
 
+        from outcry.actions.selectors import case_page_actions
+        from outcry.cases.hooks import case_actions_provide
+
+        case_actions_provide("actions", case_page_actions)
+
         from outcry.actions.personal_data import actions_erase, actions_export, actions_withdraw
         from outcry.supporters import personal_data
 

@@ -49,6 +49,7 @@ PETITION = ActionType(
     offline_counts=_offline_signatures,
     detail_url_name="petition-detail",
     count_url_name="petition-count-json",
+    card_template="actions/_petition_card.html",
 )
 
 LETTER = ActionType(
