@@ -40,8 +40,19 @@ class PostFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def petitions(self, create, extracted, **kwargs):
+        """Petitions (or actions of any kind) in the post's "take action" box."""
         if create and extracted:
-            self.petitions.set(extracted)
+            from outcry.news.services import post_actions_set
+
+            post_actions_set(post=self, actions=extracted)
+
+    @factory.post_generation
+    def actions(self, create, extracted, **kwargs):
+        """Actions of any kind in the post's "take action" box."""
+        if create and extracted:
+            from outcry.news.services import post_actions_set
+
+            post_actions_set(post=self, actions=extracted)
 
     @factory.post_generation
     def indexed(self, create, extracted, **kwargs):

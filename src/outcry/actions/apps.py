@@ -17,7 +17,12 @@ class ActionsConfig(AppConfig):
 
         case_actions_provide("actions", case_page_actions)
 
-        from outcry.actions.personal_data import actions_erase, actions_export, actions_withdraw
+        from outcry.actions.personal_data import (
+            actions_erase,
+            actions_export,
+            actions_withdraw,
+            personal_data_models,
+        )
         from outcry.supporters import personal_data
 
         personal_data.register(
@@ -25,5 +30,6 @@ class ActionsConfig(AppConfig):
             export=actions_export,
             erase=actions_erase,
             withdraw=actions_withdraw,
-            models=("actions.signature", "actions.letter", "actions.call"),
+            # A function: kinds other apps register later are covered too.
+            models=personal_data_models,
         )

@@ -82,6 +82,9 @@ class ActionType:
     # Kinds with one are listed in a section of their own on the home page; empty: the
     # card shows the count wording.
     card_template: str = ""
+    # The button a list of actions offers to take part (a news post's "take action" box):
+    # ``act_button(action)`` is its (label, URL), or None for no button.
+    act_button: Callable[[Any], tuple[str, str]] | None = None
 
     @property
     def label(self) -> str:

@@ -133,30 +133,42 @@ def case_actions(*, case, exclude=None) -> list:
 
 
 @dataclass(frozen=True)
-class CasePageAction:
-    """One action as a case's page lists it."""
+class ActionCard:
+    """One action as a page lists it (a case's actions, a news post's "take action" box),
+    whatever its kind."""
 
     action: object
     title: str  # the kind's invitation ("Send a message of solidarity to …"), or the title
-    card_template: str
+    card_template: str  # "" for the count in the kind's words
     case_page_template: str
+    button: tuple[str, str] | None  # (label, URL) to take part, where the kind has one
+
+    @property
+    def offers_button(self) -> bool:
+        return self.button is not None and self.action.is_open
 
 
-def case_page_actions(case) -> list[CasePageAction]:
-    """The case's public actions of every kind, for its page (registered with
-    ``outcry.cases.hooks`` from ``ActionsConfig.ready()``)."""
-    entries = []
-    for action in case_actions(case=case):
+def action_cards(actions) -> list[ActionCard]:
+    """Cards for ``actions`` (of any kinds), in their order."""
+    cards = []
+    for action in actions:
         kind = type_of(action)
-        entries.append(
-            CasePageAction(
+        cards.append(
+            ActionCard(
                 action=action,
                 title=kind.invitation(action) if kind.invitation else action.title,
                 card_template=kind.card_template,
                 case_page_template=kind.case_page_template,
+                button=kind.act_button(action) if kind.act_button else None,
             )
         )
-    return entries
+    return cards
+
+
+def case_page_actions(case) -> list[ActionCard]:
+    """The case's public actions of every kind, for its page (registered with
+    ``outcry.cases.hooks`` from ``ActionsConfig.ready()``)."""
+    return action_cards(case_actions(case=case))
 
 
 def mailto_link(*, action: LetterAction, letter) -> str:
@@ -202,6 +214,29 @@ def office_actions_open() -> list:
     """Open actions of the kinds with no card of their own (letters, emails, calls…),
     newest first, for the home page's "Write and call" beside its petitions."""
     return actions_open(listed_apart=False)
+
+
+ACTION_CHOICES_PER_KIND = 500
+
+
+def action_choices() -> list[tuple[str, str]]:
+    """("<kind>:<id>", "Letter: Free Anna") for actions of every registered kind, newest
+    first per kind, drafts too (staff link them before publishing): the staff's choice of
+    an action wherever a form picks any kind (segments, news posts)."""
+    return [
+        (f"{kind.key}:{action.pk}", f"{kind.label.capitalize()}: {action.title}")
+        for kind in action_types()
+        for action in kind.action_model.objects.order_by("-pk")[:ACTION_CHOICES_PER_KIND]
+    ]
+
+
+def action_for_choice(value: str):
+    """The action an ``action_choices`` value names, or None."""
+    kind_key, _sep, action_id = value.partition(":")
+    kind = next((kind for kind in action_types() if kind.key == kind_key), None)
+    if kind is None or not action_id.isdigit():
+        return None
+    return kind.action_model.objects.filter(pk=int(action_id)).first()
 
 
 FLAGGED_GROUPS_SHOWN = 50

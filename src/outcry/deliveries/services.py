@@ -32,6 +32,8 @@ from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django_countries import countries
 
+from outcry.actions.registry import ActionType, action_types, type_of
+from outcry.actions.registry import Addressee as DeliveredTo
 from outcry.actions.selectors import delivery_rows, offline_counts
 from outcry.cases.services import case_update_add
 from outcry.core.audit import audit_record
@@ -51,15 +53,20 @@ class PackageNotReady(Exception):
     """Only a generated package can be delivered."""
 
 
-def deliverable_models() -> list[type[models.Model]]:
-    """The action models a package can be made for: those addressed to an office."""
-    from django.apps import apps
+def deliverable_kinds() -> list[ActionType]:
+    """The registered action kinds a package can be made for (``ActionType.deliverable``)."""
+    return [kind for kind in action_types() if kind.deliverable]
 
-    return [
-        model
-        for model in apps.get_app_config("actions").get_models()
-        if {"office", "title"} <= {field.name for field in model._meta.get_fields()}
-    ]
+
+def deliverable_models() -> list[type[models.Model]]:
+    """The action models a package can be made for."""
+    return [kind.action_model for kind in deliverable_kinds()]
+
+
+def _office_of(action):
+    """The office the package goes to, for kinds addressed to an office; None for kinds
+    delivered to a person (a family is not an office in the target directory)."""
+    return action.office if type_of(action).addressee == DeliveredTo.OFFICE else None
 
 
 def package_request(
@@ -75,7 +82,7 @@ def package_request(
             action_type=ContentType.objects.get_for_model(action),
             action_id=action.pk,
             action_title=title,
-            office=action.office,
+            office=_office_of(action),
             language=language,
             page_size=page_size,
             requested_by=actor,
@@ -542,15 +549,13 @@ def packages_expire(*, now=None) -> int:
 
 def _participations_in_packages(supporter) -> list[tuple[ContentType, int, object]]:
     """(action type, action id, when counted) for each counted participation of
-    ``supporter``: the packages made after that moment hold them."""
-    from outcry.actions.models import Call, Letter, Signature
-
+    ``supporter``, of every deliverable kind: the packages made after that moment hold
+    them."""
     found = []
-    for model, action_field in ((Signature, "petition"), (Letter, "action"), (Call, "action")):
-        action_model = model._meta.get_field(action_field).related_model
-        content_type = ContentType.objects.get_for_model(action_model)
-        rows = model.objects.filter(supporter=supporter, counted=True)
-        for action_id, validated_at in rows.values_list(f"{action_field}_id", "validated_at"):
+    for kind in deliverable_kinds():
+        content_type = ContentType.objects.get_for_model(kind.action_model)
+        rows = kind.participation_model.objects.filter(supporter=supporter, counted=True)
+        for action_id, validated_at in rows.values_list(f"{kind.action_field}_id", "validated_at"):
             found.append((content_type, action_id, validated_at))
     return found
 

@@ -6,10 +6,11 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 from modeltranslation.admin import TranslationAdmin
 
+from outcry.actions.admin_forms import ActionLinkForm
 from outcry.actions.models import Petition
 from outcry.cases.models import Case
 from outcry.news import services
-from outcry.news.models import Post, Topic
+from outcry.news.models import Post, PostAction, Topic
 
 _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -45,6 +46,21 @@ class TopicAdmin(TranslationAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
+class PostActionForm(ActionLinkForm):
+    class Meta:
+        model = PostAction
+        fields = ["order"]
+
+
+class PostActionInline(admin.TabularInline):
+    """The "take action" box: actions of every kind, public ones shown, in this order."""
+
+    model = PostAction
+    form = PostActionForm
+    fields = ["chosen", "order"]
+    extra = 1
+
+
 @admin.register(Post)
 class PostAdmin(TranslationAdmin):
     form = PostAdminForm
@@ -53,13 +69,13 @@ class PostAdmin(TranslationAdmin):
     search_fields = ["title", "slug"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["title"]}
-    filter_horizontal = ["topics", "cases", "petitions"]
+    filter_horizontal = ["topics", "cases"]
+    inlines = [PostActionInline]
     fieldsets = [
         (None, {"fields": ["kind", "title", "slug", "author", "published_at", "is_published"]}),
         (_("Text"), {"fields": ["summary", "body"]}),
         (_("Image"), {"fields": ["image", "image_alt"]}),
         (_("Tags"), {"fields": ["countries", "topics", "cases"]}),
-        (_("Take action"), {"fields": ["petitions"]}),
         (_("Comments"), {"fields": ["comment_mode"]}),
     ]
 

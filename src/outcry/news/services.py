@@ -12,9 +12,10 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from outcry.actions.models import Petition
+from outcry.actions.registry import type_of
 from outcry.cases.models import Case
 from outcry.news import search
-from outcry.news.models import Post, Topic
+from outcry.news.models import Post, PostAction, Topic
 
 MAX_IMAGE_BYTES = 8 * 1024 * 1024
 MAX_IMAGE_PIXELS = 40_000_000
@@ -90,7 +91,7 @@ def post_create(
     countries: Iterable[str] = (),
     topics: Iterable[Topic] = (),
     cases: Iterable[Case] = (),
-    petitions: Iterable[Petition] = (),
+    actions: Iterable = (),
     is_published: bool = False,
     published_at: datetime | None = None,
     comment_mode: str = Post.CommentMode.CLOSED,
@@ -125,9 +126,21 @@ def post_create(
         post.save()
         post.topics.set(topics)
         post.cases.set(cases)
-        post.petitions.set(petitions)
+        post_actions_set(post=post, actions=actions)
         post_saved(post=post)
     return post
+
+
+def post_actions_set(*, post: Post, actions: Iterable) -> None:
+    """The post's "take action" box: ``actions`` of any registered kinds, in this order,
+    replacing what it had."""
+    rows = [
+        PostAction(post=post, kind=type_of(action).key, action_id=action.pk, order=order)
+        for order, action in enumerate(actions)
+    ]
+    with transaction.atomic():
+        PostAction.objects.filter(post=post).delete()
+        PostAction.objects.bulk_create(rows)
 
 
 def post_saved(*, post: Post) -> None:
