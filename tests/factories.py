@@ -8,6 +8,7 @@ from django.utils import timezone
 from outcry.actions.models import Petition
 from outcry.cases.models import Case, CaseStatus
 from outcry.news.models import Post, Topic
+from outcry.news.services import post_actions_set, post_saved
 from outcry.targets.models import Office, Target, Tenure
 
 
@@ -123,13 +124,18 @@ class PostFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def petitions(self, create, extracted, **kwargs):
+        """Petitions (or actions of any kind) in the post's "take action" box."""
         if create and extracted:
-            self.petitions.set(extracted)
+            post_actions_set(post=self, actions=extracted)
+
+    @factory.post_generation
+    def actions(self, create, extracted, **kwargs):
+        """Actions of any kind in the post's "take action" box."""
+        if create and extracted:
+            post_actions_set(post=self, actions=extracted)
 
     @factory.post_generation
     def indexed(self, create, extracted, **kwargs):
         """Posts made by the factory are indexed for search as the save paths would."""
         if create:
-            from outcry.news.services import post_saved
-
             post_saved(post=self)

@@ -39,6 +39,7 @@ from outcry.deliveries.models import DeliveryPackage
 from outcry.demo.services import demo_load
 from outcry.news.models import Post, Topic
 from outcry.news.search import search_index_case, search_index_petition, search_index_post
+from outcry.news.services import post_actions_set
 from outcry.subscriptions.models import Subscription
 from outcry.subscriptions.tokens import preference_token
 from outcry.supporters.models import Supporter
@@ -183,8 +184,8 @@ def world(client, tasks, smtp_server, settings):
     )
     post.topics.add(topic)
     post.cases.add(hidden, pseudonym)
-    post.petitions.add(hidden_petition, standing["petition"])
-    interview.petitions.add(hidden_petition)
+    post_actions_set(post=post, actions=[hidden_petition, standing["petition"]])
+    post_actions_set(post=interview, actions=[hidden_petition])
     search_index_post(post=post)
     Post.objects.create(
         slug="draft-post", title=_canary("Draft post"), body=_canary("Draft"), is_published=False

@@ -26,7 +26,7 @@ from outcry.news.models import Post
 from tests import actors
 from tests.actions_outreach.factories import office_with_email
 from tests.factories import CaseFactory, OfficeFactory, PetitionFactory
-from tests.test_staff import admin_post, case_form, petition_form
+from tests.test_staff import admin_post, case_form, inline_management, petition_form
 
 pytestmark = pytest.mark.django_db
 
@@ -459,6 +459,7 @@ def test_publishing_a_post_in_the_admin_writes_the_same_audit_row_as_the_service
             "is_published": "on",
             "comment_mode": "closed",
             "_save": "Save",
+            **inline_management("action_links"),
         },
     )
     service_row, _ = only_audit(by_service, "news.post.published")

@@ -7,6 +7,7 @@ from django.db import transaction
 from outcry.actions.models import Petition, Signature
 from outcry.deliveries.models import DeliveryPackage
 from outcry.news.models import Post
+from outcry.news.services import post_actions_set
 from outcry.subscriptions.models import Subscription
 from outcry.subscriptions.services import subscription_from_confirmation
 from tests.actions_outreach.factories import CallActionFactory, LetterActionFactory
@@ -76,7 +77,7 @@ def test_lists_leave_out_the_actions_of_an_unpublished_case(client, hidden_case)
     hidden = PetitionFactory(case=hidden_case, title="Release Hiddenov now")
     standing = PetitionFactory(case=hidden_case, stands_without_case=True, title="Stand alone")
     post = Post.objects.create(slug="belarus", title="Belarus", countries=["BY"], is_published=True)
-    post.petitions.add(hidden, standing)
+    post_actions_set(post=post, actions=[hidden, standing])
     post.cases.add(hidden_case)
     pages = {
         url: client.get(url).content.decode()

@@ -461,7 +461,7 @@ def admin_post(client, url: str, data: dict) -> None:
     if response.status_code != 302:
         context = response.context
         errors = context["adminform"].form.errors if context else {}
-        inlines = [f.errors for f in context["inline_admin_formsets"]] if context else []
+        inlines = [f.formset.errors for f in context["inline_admin_formsets"]] if context else []
         pytest.fail(f"{url} refused the form: {response.status_code} {errors} {inlines}")
 
 

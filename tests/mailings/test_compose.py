@@ -119,11 +119,11 @@ def test_segments_by_language_country_and_actions(mailing_settings):
     }
 
     took_x = Segment.objects.create(name="Took X")
-    took_x.took_action.set([petition_x])
+    took_x.actions_set(took=[petition_x])
     assert list(segment_supporters(segment=took_x)) == [signer_x]
 
     not_y = Segment.objects.create(name="Not yet Y", subscribed_countries=["RU"])
-    not_y.not_took_action.set([petition_y])
+    not_y.actions_set(not_took=[petition_y])
     assert signer_y not in set(segment_supporters(segment=not_y))
     assert segment_supporters(segment=not_y).count() == 5
 

@@ -59,7 +59,7 @@ def test_a_signer_who_declined_updates_is_in_no_segment(mailing_settings):
 
     everyone = Segment.objects.create(name="Everyone")
     took = Segment.objects.create(name="Took the petition")
-    took.took_action.set([petition])
+    took.actions_set(took=[petition])
     living_in_russia = Segment.objects.create(name="Living in Russia", countries=["RU"])
     about_the_case = Segment.objects.create(name="The case")
     about_the_case.subscribed_cases.set([petition.case])
@@ -89,18 +89,18 @@ def test_took_action_means_participants_who_hold_a_consent(mailing_settings):
     _signed(declined, petition, keep_informed=False)
 
     took = Segment.objects.create(name="Took X")
-    took.took_action.set([petition])
+    took.actions_set(took=[petition])
     assert set(segment_supporters(segment=took)) == {informed, subscribed_elsewhere}
 
     # A segment about Russia: a subscription to France does not cover it, nor does
     # "keep me informed" on an action of another case.
     took_about_russia = Segment.objects.create(name="Took X, Russia", subscribed_countries=["RU"])
-    took_about_russia.took_action.set([petition])
+    took_about_russia.actions_set(took=[petition])
     assert set(segment_supporters(segment=took_about_russia)) == set()
 
     took_about_the_case = Segment.objects.create(name="Took X, its case")
     took_about_the_case.subscribed_cases.set([petition.case])
-    took_about_the_case.took_action.set([petition])
+    took_about_the_case.actions_set(took=[petition])
     assert set(segment_supporters(segment=took_about_the_case)) == {informed}
 
 

@@ -31,7 +31,7 @@ def test_demo_country_page_has_the_seed_statements_article_and_interview(client,
 
 def test_demo_interview_links_to_the_petition_with_its_count(client, demo):
     interview = Post.objects.get(kind=Post.Kind.INTERVIEW)
-    assert list(interview.petitions.values_list("slug", flat=True)) == [
+    assert [link.action.slug for link in interview.action_links.all()] == [
         "investigate-chechnya-purge"
     ]
     content = client.get(interview.get_absolute_url()).content.decode()

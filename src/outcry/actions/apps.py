@@ -12,7 +12,17 @@ class ActionsConfig(AppConfig):
 
         register_action_types()
 
-        from outcry.actions.personal_data import actions_erase, actions_export, actions_withdraw
+        from outcry.actions.selectors import case_page_actions
+        from outcry.cases.hooks import case_actions_provide
+
+        case_actions_provide("actions", case_page_actions)
+
+        from outcry.actions.personal_data import (
+            actions_erase,
+            actions_export,
+            actions_withdraw,
+            personal_data_models,
+        )
         from outcry.supporters import personal_data
 
         personal_data.register(
@@ -20,5 +30,6 @@ class ActionsConfig(AppConfig):
             export=actions_export,
             erase=actions_erase,
             withdraw=actions_withdraw,
-            models=("actions.signature", "actions.letter", "actions.call"),
+            # A function: kinds other apps register later are covered too.
+            models=personal_data_models,
         )

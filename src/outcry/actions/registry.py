@@ -77,6 +77,14 @@ class ActionType:
     # under the action's card (with ``action`` in its context), e.g. approved messages.
     invitation: Callable[[Any], str] | None = None
     case_page_template: str = ""
+    # The template of the action's card where pages list actions (the case page, the home
+    # page), with ``action`` in its context: a petition's progress bar towards its goal.
+    # Kinds with one are listed in a section of their own on the home page; empty: the
+    # card shows the count wording.
+    card_template: str = ""
+    # The button a list of actions offers to take part (a news post's "take action" box):
+    # ``act_button(action)`` is its (label, URL), or None for no button.
+    act_button: Callable[[Any], tuple[str, str]] | None = None
 
     @property
     def label(self) -> str:

@@ -8,7 +8,8 @@ from urllib.parse import quote
 from django.db.models import Case, Count, F, Q, QuerySet, TextField, Value, When
 from django.shortcuts import get_object_or_404
 
-from outcry.actions.models import Call, CallAction, Letter, LetterAction, Petition, Signature
+from outcry.actions.models import ActionStatus, CallAction, LetterAction, Petition, Signature
+from outcry.actions.registry import action_type, action_types, actions_public, type_of
 from outcry.core.crypto import unseal
 
 DELIVERY_CHUNK_SIZE = 2000
@@ -26,16 +27,20 @@ def petitions_open() -> QuerySet[Petition]:
     )
 
 
-def petition_count(*, slug: str) -> dict:
-    petition = get_object_or_404(
-        Petition.objects.public().only("count", "offline_count", "goal", "counted_at"),
-        slug=slug,
-    )
+def action_count_data(*, kind: str, slug: str) -> dict:
+    """The public count of any kind's action, for its page's live counter: the total (paper
+    signatures included), the goal where the kind has one, and when it was last counted."""
+    action = get_object_or_404(action_type(kind).action_model.objects.public(), slug=slug)
     return {
-        "count": petition.total,
-        "goal": petition.goal,
-        "updated": petition.counted_at.isoformat() if petition.counted_at else None,
+        "count": action.total,
+        "goal": getattr(action, "goal", None),
+        "updated": action.counted_at.isoformat() if action.counted_at else None,
     }
+
+
+def petition_count(*, slug: str) -> dict:
+    """The petition page's count JSON (the view's name for ``action_count_data``)."""
+    return action_count_data(kind=type_of(Petition).key, slug=slug)
 
 
 @dataclass(frozen=True)
@@ -48,14 +53,12 @@ class DeliveryRow:
     city: str
 
 
-def _if_named(field: str):
-    return Case(
-        When(named_to_target=True, then=F(field)), default=Value(""), output_field=TextField()
-    )
+def _if_named(named: Q, field: str):
+    return Case(When(named, then=F(field)), default=Value(""), output_field=TextField())
 
 
 def _named(supporter_sealed: str, own_sealed: str) -> tuple[str, str]:
-    """The name and city sealed with the signature itself. Signatures made before the
+    """The name and city sealed with the participation itself. Signatures made before the
     name was sealed with them fall back to the supporter record's name."""
     own = unseal(own_sealed) if own_sealed else {}
     if "name" in own:
@@ -65,86 +68,43 @@ def _named(supporter_sealed: str, own_sealed: str) -> tuple[str, str]:
     return name, own.get("city", "")
 
 
-def _signature_rows(petition: Petition) -> Iterator[DeliveryRow]:
+def delivery_rows(*, action) -> Iterator[DeliveryRow]:
+    """Every counted participant of ``action`` once, streamed (memory stays flat for
+    300,000 rows). Opens sealed data for those its kind lets be named (``ActionType.named``):
+    call it in the worker or the staff admin, never on the public web tier.
+
+    Participants counted without a row (paper signatures) are not here: see ``offline_counts``.
+    """
+    kind = type_of(action)
     rows = (
-        Signature.objects.filter(petition=petition, counted=True)
+        kind.participations(action)
+        .filter(counted=True)
         .order_by("pk")
         .values_list(
             "country",
-            "named_to_target",
-            # The sealed boxes only for those who agreed: most rows carry none.
-            _if_named("supporter__personal_data"),
-            _if_named("personal_data"),
+            # The sealed boxes only for those who may be named: most rows carry none.
+            _if_named(kind.named, "supporter__personal_data"),
+            _if_named(kind.named, "personal_data"),
         )
     )
-    for country, named, supporter_sealed, own_sealed in rows.iterator(
-        chunk_size=DELIVERY_CHUNK_SIZE
-    ):
-        if named:
+    for country, supporter_sealed, own_sealed in rows.iterator(chunk_size=DELIVERY_CHUNK_SIZE):
+        if supporter_sealed or own_sealed:
             name, city = _named(supporter_sealed, own_sealed)
             yield DeliveryRow(country=country, name=name or None, city=city)
         else:
             yield DeliveryRow(country=country, name=None, city="")
 
 
-def _participant_rows(queryset, *, named=None) -> Iterator[DeliveryRow]:
-    """Letters and calls: the supporter's name as they signed it and their city are sealed
-    together on the row itself. ``named``: who may be named (default: who agreed)."""
-    rows = queryset.filter(counted=True).order_by("pk")
-    named = named if named is not None else Q(named_to_target=True)
-    sealed = Case(When(named, then=F("personal_data")), default=Value(""), output_field=TextField())
-    rows = rows.values_list("country", "named_to_target", sealed)
-    for country, named, sealed in rows.iterator(chunk_size=DELIVERY_CHUNK_SIZE):
-        if named and sealed:
-            words = unseal(sealed)
-            yield DeliveryRow(
-                country=country, name=words.get("name") or None, city=words.get("city", "")
-            )
-        else:
-            yield DeliveryRow(country=country, name=None, city="")
-
-
-def delivery_rows(*, action) -> Iterator[DeliveryRow]:
-    """Every counted participant of ``action`` once, streamed (memory stays flat for
-    300,000 rows). Opens sealed data for those who agreed to be named: call it in the
-    worker or the staff admin, never on the public web tier.
-
-    Offline (paper) signatures have no rows: see ``offline_counts``.
-    """
-    if isinstance(action, Petition):
-        return _signature_rows(action)
-    if isinstance(action, LetterAction):
-        return _participant_rows(Letter.objects.filter(action=action))
-    if isinstance(action, CallAction):
-        # A call is counted unproven; its caller is named only once their address is.
-        return _participant_rows(
-            Call.objects.filter(action=action),
-            named=Q(named_to_target=True, confirmed_at__isnull=False),
-        )
-    raise TypeError(f"Not an action: {action!r}")
-
-
 def offline_counts(*, action) -> list[tuple[str, int, str]]:
-    """Signatures gathered on paper as (country code or "", count, source), oldest first."""
-    if isinstance(action, Petition):
-        return [
-            (country, count, source)
-            for country, count, source in action.offline_signatures.order_by(
-                "created_at"
-            ).values_list("country", "count", "source")
-        ]
-    return []
+    """Participants counted without a row (paper signatures) as (country code or "", count,
+    source), oldest first: whatever the action's kind says."""
+    return list(type_of(action).offline_counts(action))
 
 
 def action_total(*, action) -> int:
-    """Everyone counted on ``action``, including offline signatures (from the batched
-    counter, so it agrees with the public page)."""
-    if isinstance(action, Petition):
-        counted, offline = Petition.objects.values_list("count", "offline_count").get(pk=action.pk)
-        return counted + offline
-    if isinstance(action, LetterAction | CallAction):
-        return type(action).objects.values_list("count", flat=True).get(pk=action.pk)
-    raise TypeError(f"Not an action: {action!r}")
+    """Everyone counted on ``action``, including those counted without a row (from the
+    batched counter, so it agrees with the public page)."""
+    return type(action).objects.get(pk=action.pk).total
 
 
 def letter_action_for_page(*, slug: str) -> LetterAction:
@@ -160,17 +120,55 @@ def call_action_for_page(*, slug: str) -> CallAction:
 
 
 def case_actions(*, case, exclude=None) -> list:
-    """Every public action on ``case`` (petitions, letters, emails, calls) with its count,
-    for "1,204 letters sent" beside the petition count. ``exclude``: the page's own."""
+    """Every public action on ``case``, of every registered kind, with its count, for
+    "1,204 letters sent" beside the petition count. ``exclude``: the page's own."""
     if case is None or not case.is_published:
         # A hidden case's actions that stand alone are not shown as belonging together.
         return []
-    found = [
-        *Petition.objects.public().filter(case=case),
-        *LetterAction.objects.public().filter(case=case),
-        *CallAction.objects.public().filter(case=case),
+    return [
+        a
+        for a in actions_public(case=case)
+        if not (type(a) is type(exclude) and a.pk == exclude.pk)
     ]
-    return [a for a in found if not (type(a) is type(exclude) and a.pk == exclude.pk)]
+
+
+@dataclass(frozen=True)
+class ActionCard:
+    """One action as a page lists it (a case's actions, a news post's "take action" box),
+    whatever its kind."""
+
+    action: object
+    title: str  # the kind's invitation ("Send a message of solidarity to …"), or the title
+    card_template: str  # "" for the count in the kind's words
+    case_page_template: str
+    button: tuple[str, str] | None  # (label, URL) to take part, where the kind has one
+
+    @property
+    def offers_button(self) -> bool:
+        return self.button is not None and self.action.is_open
+
+
+def action_cards(actions) -> list[ActionCard]:
+    """Cards for ``actions`` (of any kinds), in their order."""
+    cards = []
+    for action in actions:
+        kind = type_of(action)
+        cards.append(
+            ActionCard(
+                action=action,
+                title=kind.invitation(action) if kind.invitation else action.title,
+                card_template=kind.card_template,
+                case_page_template=kind.case_page_template,
+                button=kind.act_button(action) if kind.act_button else None,
+            )
+        )
+    return cards
+
+
+def case_page_actions(case) -> list[ActionCard]:
+    """The case's public actions of every kind, for its page (registered with
+    ``outcry.cases.hooks`` from ``ActionsConfig.ready()``)."""
+    return action_cards(case_actions(case=case))
 
 
 def mailto_link(*, action: LetterAction, letter) -> str:
@@ -192,22 +190,53 @@ def tel_link(phone: str) -> str:
 
 
 def office_action_count(*, model, slug: str) -> dict:
-    """The public count of a letter, email or call action (for the page's live counter)."""
-    action = get_object_or_404(model.objects.public().only("count", "counted_at"), slug=slug)
-    return {
-        "count": action.count,
-        "goal": None,
-        "updated": action.counted_at.isoformat() if action.counted_at else None,
-    }
+    """The public count of a letter, email or call action (the views' name for
+    ``action_count_data``)."""
+    return action_count_data(kind=type_of(model).key, slug=slug)
+
+
+def actions_open(*, listed_apart: bool | None = None) -> list:
+    """Open public actions of every registered kind, newest first. ``listed_apart``: only
+    the kinds that pages list in a section of their own (True: petitions, with a progress
+    bar), or only the others (False)."""
+    found = [
+        action
+        for kind in action_types()
+        if listed_apart is None or bool(kind.card_template) == listed_apart
+        for action in kind.action_model.objects.public()
+        .filter(status=ActionStatus.OPEN)
+        .select_related("case")
+    ]
+    return sorted((a for a in found if a.is_open), key=lambda a: a.created_at, reverse=True)
 
 
 def office_actions_open() -> list:
-    """Open letter, email and call actions, newest first (for the home page)."""
-    found = [
-        *LetterAction.objects.public().filter(status="open").select_related("case"),
-        *CallAction.objects.public().filter(status="open").select_related("case"),
+    """Open actions of the kinds with no card of their own (letters, emails, calls…),
+    newest first, for the home page's "Write and call" beside its petitions."""
+    return actions_open(listed_apart=False)
+
+
+ACTION_CHOICES_PER_KIND = 500
+
+
+def action_choices() -> list[tuple[str, str]]:
+    """("<kind>:<id>", "Letter: Free Anna") for actions of every registered kind, newest
+    first per kind, drafts too (staff link them before publishing): the staff's choice of
+    an action wherever a form picks any kind (segments, news posts)."""
+    return [
+        (f"{kind.key}:{action.pk}", f"{kind.label.capitalize()}: {action.title}")
+        for kind in action_types()
+        for action in kind.action_model.objects.order_by("-pk")[:ACTION_CHOICES_PER_KIND]
     ]
-    return sorted((a for a in found if a.is_open), key=lambda a: a.created_at, reverse=True)
+
+
+def action_for_choice(value: str):
+    """The action an ``action_choices`` value names, or None."""
+    kind_key, _sep, action_id = value.partition(":")
+    kind = next((kind for kind in action_types() if kind.key == kind_key), None)
+    if kind is None or not action_id.isdigit():
+        return None
+    return kind.action_model.objects.filter(pk=int(action_id)).first()
 
 
 FLAGGED_GROUPS_SHOWN = 50

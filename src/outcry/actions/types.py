@@ -1,7 +1,7 @@
 """The action types this app defines, registered from ``ActionsConfig.ready()``."""
 
 from django.db.models import Q
-from django.utils.translation import ngettext
+from django.utils.translation import gettext, ngettext
 
 from outcry.actions.models import (
     Call,
@@ -24,6 +24,10 @@ def _offline_signatures(petition: Petition) -> list[tuple[str, int, str]]:
 
 def _signatures_worded(petition: Petition, count: int) -> str:
     return ngettext("%(count)s signature", "%(count)s signatures", count)
+
+
+def _sign_button(petition: Petition) -> tuple[str, str]:
+    return gettext("Sign the petition"), f"{petition.get_absolute_url()}#sign"
 
 
 def _calls_worded(action: CallAction, count: int) -> str:
@@ -49,6 +53,8 @@ PETITION = ActionType(
     offline_counts=_offline_signatures,
     detail_url_name="petition-detail",
     count_url_name="petition-count-json",
+    card_template="actions/_petition_card.html",
+    act_button=_sign_button,
 )
 
 LETTER = ActionType(

@@ -5,37 +5,36 @@ import re
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
+from outcry.actions.registry import Addressee as DeliveredTo
 from outcry.deliveries.models import DeliveryPackage
-from outcry.deliveries.services import HASH_CHUNK, deliverable_models
+from outcry.deliveries.services import HASH_CHUNK, deliverable_kinds
 
 DIGEST_RE = re.compile(r"^[0-9a-f]{64}$")
 
 
 def deliverable_actions() -> list[tuple[str, str]]:
-    """(key, label) for every action addressed to an office, newest first per type."""
+    """(key, label) for every action of a deliverable kind, newest first per kind; those
+    addressed to an office only once they name one."""
     choices = []
-    for model in deliverable_models():
-        content_type = ContentType.objects.get_for_model(model)
-        for action in model.objects.exclude(office__isnull=True).order_by("-pk")[:500]:
-            label = f"{model._meta.verbose_name.capitalize()}: {action.title}"
-            choices.append((f"{content_type.pk}:{action.pk}", label))
+    for kind in deliverable_kinds():
+        actions = kind.action_model.objects.order_by("-pk")
+        if kind.addressee == DeliveredTo.OFFICE:
+            actions = actions.exclude(office__isnull=True)
+        for action in actions[:500]:
+            label = f"{kind.label.capitalize()}: {action.title}"
+            choices.append((f"{kind.key}:{action.pk}", label))
     return choices
 
 
 def action_for_key(key: str) -> models.Model | None:
-    """The action a ``deliverable_actions`` key names, or None."""
-    try:
-        type_id, action_id = (int(part) for part in key.split(":"))
-        content_type = ContentType.objects.get_for_id(type_id)
-    except (ValueError, ContentType.DoesNotExist):
+    """The action a ``deliverable_actions`` key ("<kind>:<id>") names, or None."""
+    kind_key, _, action_id = key.partition(":")
+    kind = next((kind for kind in deliverable_kinds() if kind.key == kind_key), None)
+    if kind is None or not action_id.isdigit():
         return None
-    model = content_type.model_class()
-    if model not in deliverable_models():
-        return None
-    return model.objects.filter(pk=action_id).first()
+    return kind.action_model.objects.filter(pk=int(action_id)).first()
 
 
 @dataclass(frozen=True)

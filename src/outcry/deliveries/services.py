@@ -22,7 +22,6 @@ from collections.abc import Iterable
 from datetime import UTC, date, timedelta
 from pathlib import Path
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.files import File
@@ -35,7 +34,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_countries import countries
 
-from outcry.actions.models import Call, Letter, Signature
+from outcry.actions.registry import ActionType, action_types, type_of
+from outcry.actions.registry import Addressee as DeliveredTo
 from outcry.actions.selectors import delivery_rows, offline_counts
 from outcry.cases.services import case_update_add
 from outcry.core.audit import audit_record
@@ -60,13 +60,20 @@ class PackageNotReady(OutcryError):
     default_message = gettext_lazy("Only a package that is ready can be recorded as delivered.")
 
 
+def deliverable_kinds() -> list[ActionType]:
+    """The registered action kinds a package can be made for (``ActionType.deliverable``)."""
+    return [kind for kind in action_types() if kind.deliverable]
+
+
 def deliverable_models() -> list[type[models.Model]]:
-    """The action models a package can be made for: those addressed to an office."""
-    return [
-        model
-        for model in apps.get_app_config("actions").get_models()
-        if {"office", "title"} <= {field.name for field in model._meta.get_fields()}
-    ]
+    """The action models a package can be made for."""
+    return [kind.action_model for kind in deliverable_kinds()]
+
+
+def _office_of(action):
+    """The office the package goes to, for kinds addressed to an office; None for kinds
+    delivered to a person (a family is not an office in the target directory)."""
+    return action.office if type_of(action).addressee == DeliveredTo.OFFICE else None
 
 
 def package_request(
@@ -80,7 +87,7 @@ def package_request(
             action_type=ContentType.objects.get_for_model(action),
             action_id=action.pk,
             action_title=title,
-            office=action.office,
+            office=_office_of(action),
             language=language,
             page_size=page_size,
             requested_by=actor,
@@ -591,13 +598,13 @@ def packages_expire(*, now=None) -> int:
 
 def _participations_in_packages(supporter) -> list[tuple[ContentType, int, object]]:
     """(action type, action id, when counted) for each counted participation of
-    ``supporter``: the packages made after that moment hold them."""
+    ``supporter``, of every deliverable kind: the packages made after that moment hold
+    them."""
     found = []
-    for model, action_field in ((Signature, "petition"), (Letter, "action"), (Call, "action")):
-        action_model = model._meta.get_field(action_field).related_model
-        content_type = ContentType.objects.get_for_model(action_model)
-        rows = model.objects.filter(supporter=supporter, counted=True)
-        for action_id, validated_at in rows.values_list(f"{action_field}_id", "validated_at"):
+    for kind in deliverable_kinds():
+        content_type = ContentType.objects.get_for_model(kind.action_model)
+        rows = kind.participation_model.objects.filter(supporter=supporter, counted=True)
+        for action_id, validated_at in rows.values_list(f"{kind.action_field}_id", "validated_at"):
             found.append((content_type, action_id, validated_at))
     return found
 

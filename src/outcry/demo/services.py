@@ -19,6 +19,7 @@ from outcry.core import roles
 from outcry.mailings.models import Mailing, MailingVariant, Segment
 from outcry.news.models import Post, Topic
 from outcry.news.search import search_reindex_all
+from outcry.news.services import post_actions_set
 from outcry.subscriptions.demo import demo_load_subscribers
 from outcry.targets.models import Office, Target
 from outcry.targets.services import tenure_begin
@@ -196,7 +197,9 @@ def demo_load_posts() -> int:
         post.save()
         post.topics.set([topics[slug] for slug in row.get("topics", [])])
         post.cases.set(Case.objects.filter(slug__in=row.get("cases", [])))
-        post.petitions.set(Petition.objects.filter(slug__in=row.get("petitions", [])))
+        post_actions_set(
+            post=post, actions=Petition.objects.filter(slug__in=row.get("petitions", []))
+        )
     return len(data["posts"])
 
 

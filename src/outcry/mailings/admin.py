@@ -17,18 +17,35 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from outcry.actions.admin_forms import ActionLinkForm
 from outcry.cases.models import Case
 from outcry.core.crypto import email_hash
 from outcry.mailings import selectors, services
-from outcry.mailings.models import Mailing, MailingVariant, Segment
+from outcry.mailings.models import Mailing, MailingVariant, Segment, SegmentAction
 from outcry.supporters.models import Supporter
+
+
+class SegmentActionForm(ActionLinkForm):
+    class Meta:
+        model = SegmentAction
+        fields = ["took"]
+
+
+class SegmentActionInline(admin.TabularInline):
+    model = SegmentAction
+    form = SegmentActionForm
+    fields = ["chosen", "took"]
+    extra = 1
+    verbose_name = _("action")
+    verbose_name_plural = _("What they did")
 
 
 @admin.register(Segment)
 class SegmentAdmin(admin.ModelAdmin):
     list_display = ["name", "created_at"]
     search_fields = ["name"]
-    filter_horizontal = ["subscribed_topics", "subscribed_cases", "took_action", "not_took_action"]
+    filter_horizontal = ["subscribed_topics", "subscribed_cases"]
+    inlines = [SegmentActionInline]
     readonly_fields = ["reach"]
     fieldsets = [
         (None, {"fields": ["name", "reach"]}),
@@ -37,7 +54,6 @@ class SegmentAdmin(admin.ModelAdmin):
             {"fields": ["subscribed_countries", "subscribed_topics", "subscribed_cases"]},
         ),
         (_("Who they are"), {"fields": ["countries", "languages"]}),
-        (_("What they did"), {"fields": ["took_action", "not_took_action"]}),
         (_("When they signed up"), {"fields": ["signed_up_after", "signed_up_before"]}),
     ]
 

@@ -1,9 +1,11 @@
+from collections.abc import Iterable
+
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from outcry.actions.models import Petition
+from outcry.actions.registry import action_type, type_of
 from outcry.cases.models import Case, CaseUpdate
 from outcry.mailings.merge import validate_variant
 from outcry.news.models import Topic
@@ -40,20 +42,8 @@ class Segment(models.Model):
         blank=True,
         help_text=_('Language codes separated by commas, e.g. "fr" or "en,fr". Empty: any.'),
     )
-    took_action = models.ManyToManyField(
-        Petition,
-        blank=True,
-        related_name="+",
-        verbose_name=_("took action on"),
-        help_text=_("People who signed (and confirmed) any of these petitions."),
-    )
-    not_took_action = models.ManyToManyField(
-        Petition,
-        blank=True,
-        related_name="+",
-        verbose_name=_("did not yet take action on"),
-        help_text=_("Leave out people who signed any of these petitions."),
-    )
+    # "Took action on" and "did not yet take action on", for actions of every kind: the
+    # segment's ``actions`` (SegmentAction rows).
     signed_up_after = models.DateField(_("signed up on or after"), null=True, blank=True)
     signed_up_before = models.DateField(_("signed up before"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -69,6 +59,56 @@ class Segment(models.Model):
     @property
     def language_list(self) -> list[str]:
         return [code.strip() for code in self.languages.split(",") if code.strip()]
+
+    def actions_set(self, *, took: Iterable = (), not_took: Iterable = ()) -> None:
+        """Select the participants of ``took`` and leave out those of ``not_took``
+        (actions of any registered kind), replacing what the segment had."""
+        rows = [
+            SegmentAction(segment=self, took=flag, kind=type_of(action).key, action_id=action.pk)
+            for flag, actions in ((True, took), (False, not_took))
+            for action in actions
+        ]
+        with transaction.atomic():
+            self.actions.all().delete()
+            SegmentAction.objects.bulk_create(rows)
+
+
+class SegmentAction(models.Model):
+    """An action a segment selects on, of any registered kind (by its registry key, so a
+    kind added later needs no change here): its participants are in the segment ("took
+    action on") or left out of it ("did not yet take action on")."""
+
+    segment = models.ForeignKey(
+        Segment, on_delete=models.CASCADE, related_name="actions", verbose_name=_("segment")
+    )
+    took = models.BooleanField(
+        _("took action"),
+        default=True,
+        help_text=_(
+            "Ticked: people who took this action (and confirmed). Not ticked: leave out "
+            "people who took it."
+        ),
+    )
+    kind = models.CharField(_("kind of action"), max_length=40)
+    action_id = models.PositiveIntegerField(_("action"))
+
+    class Meta:
+        verbose_name = _("action")
+        verbose_name_plural = _("actions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["segment", "kind", "action_id"], name="segment_action_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        action = self.action
+        return str(action) if action is not None else f"{self.kind} #{self.action_id}"
+
+    @property
+    def action(self):
+        """The action, or None once it is deleted."""
+        return action_type(self.kind).action_model.objects.filter(pk=self.action_id).first()
 
 
 class Mailing(models.Model):

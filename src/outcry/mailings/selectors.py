@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
 from outcry.actions.models import Letter, ParticipationState, Signature
+from outcry.actions.registry import action_type, action_types
 from outcry.cases.models import Case
 from outcry.mailings.models import Mailing, MailingRecipient, Segment
 from outcry.subscriptions.models import Subscription
@@ -158,6 +159,31 @@ def basis_of_subscriptions(subscription_ids: Iterable[int]) -> dict[int, str]:
     return keys
 
 
+def _took_action(segment: Segment, *, took: bool) -> Q | None:
+    """Whether a supporter took part in the segment's "took action on" actions (``took``)
+    or in its "did not yet take action on" ones, of every kind; None when it has none.
+
+    Taking action is a validated participation; to be left out, any participation that
+    staff did not invalidate is enough (even one not yet confirmed: they have acted)."""
+    ids_by_kind: dict[str, list[int]] = {}
+    for kind_key, action_id in segment.actions.filter(took=took).values_list("kind", "action_id"):
+        ids_by_kind.setdefault(kind_key, []).append(action_id)
+    if not ids_by_kind:
+        return None
+    condition = Q()
+    for kind_key, ids in ids_by_kind.items():
+        kind = action_type(kind_key)
+        rows = kind.participation_model.objects.filter(
+            supporter=OuterRef("pk"), **{f"{kind.action_field}_id__in": ids}
+        )
+        if took:
+            rows = rows.filter(state=ParticipationState.VALIDATED)
+        else:
+            rows = rows.exclude(state=ParticipationState.INVALIDATED)
+        condition |= Q(Exists(rows))
+    return condition
+
+
 def segment_supporters(*, segment: Segment) -> QuerySet[Supporter]:
     """Everyone the segment's criteria select, among those whose consent covers it.
 
@@ -172,27 +198,11 @@ def segment_supporters(*, segment: Segment) -> QuerySet[Supporter]:
         supporters = supporters.filter(country__in=list(segment.countries))
     if segment.language_list:
         supporters = supporters.filter(language__in=segment.language_list)
-    took = list(segment.took_action.values_list("pk", flat=True))
-    if took:
-        supporters = supporters.filter(
-            Exists(
-                Signature.objects.filter(
-                    supporter=OuterRef("pk"),
-                    petition__in=took,
-                    state=Signature.State.VALIDATED,
-                )
-            )
-        )
-    not_took = list(segment.not_took_action.values_list("pk", flat=True))
-    if not_took:
-        # Anyone who signed at all (even if not yet confirmed) has acted: leave them out.
-        supporters = supporters.exclude(
-            Exists(
-                Signature.objects.filter(supporter=OuterRef("pk"), petition__in=not_took).exclude(
-                    state=Signature.State.INVALIDATED
-                )
-            )
-        )
+    took, not_took = _took_action(segment, took=True), _took_action(segment, took=False)
+    if took is not None:
+        supporters = supporters.filter(took)
+    if not_took is not None:
+        supporters = supporters.exclude(not_took)
     if segment.signed_up_after:
         supporters = supporters.filter(created_at__date__gte=segment.signed_up_after)
     if segment.signed_up_before:
@@ -242,7 +252,11 @@ def mailing_results(*, mailing: Mailing) -> dict[str, int]:
     unsubscribed = MailingRecipient.objects.filter(
         mailing=mailing, unsubscribed_at__isnull=False
     ).count()
-    actions = Signature.objects.filter(source=mailing.source).count()
+    # Participations of every kind that came through the mailing's links.
+    actions = sum(
+        kind.participation_model.objects.filter(source=mailing.source).count()
+        for kind in action_types()
+    )
     return {
         "recipients": progress["total"],
         "sent": progress["sent"],

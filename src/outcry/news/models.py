@@ -4,7 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from outcry.actions.models import Petition
+from outcry.actions.registry import action_type
 from outcry.cases.models import Case
 
 
@@ -56,9 +56,7 @@ class Post(models.Model):
         Topic, blank=True, related_name="posts", verbose_name=_("topics")
     )
     cases = models.ManyToManyField(Case, blank=True, related_name="posts", verbose_name=_("cases"))
-    petitions = models.ManyToManyField(
-        Petition, blank=True, related_name="posts", verbose_name=_("take-action petitions")
-    )
+    # The "take action" box: actions of every kind, as PostAction rows (``action_links``).
     comment_mode = models.CharField(
         _("comments"), max_length=8, choices=CommentMode, default=CommentMode.CLOSED
     )
@@ -78,3 +76,33 @@ class Post(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("post-detail", kwargs={"slug": self.slug})
+
+
+class PostAction(models.Model):
+    """An action a post asks its readers to take, of any registered kind (named by its
+    registry key, so a kind added later needs no change here), in the order staff chose.
+    Pages show it only while it is public (``Action.objects.public()``)."""
+
+    post = models.ForeignKey(
+        Post, on_delete=models.CASCADE, related_name="action_links", verbose_name=_("post")
+    )
+    kind = models.CharField(_("kind of action"), max_length=40)
+    action_id = models.PositiveIntegerField(_("action"))
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("take-action link")
+        verbose_name_plural = _("take action")
+        constraints = [
+            models.UniqueConstraint(fields=["post", "kind", "action_id"], name="post_action_once"),
+        ]
+
+    def __str__(self) -> str:
+        action = self.action
+        return str(action) if action is not None else f"{self.kind} #{self.action_id}"
+
+    @property
+    def action(self):
+        """The action (public or not), or None once it is deleted."""
+        return action_type(self.kind).action_model.objects.filter(pk=self.action_id).first()

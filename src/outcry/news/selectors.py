@@ -10,9 +10,11 @@ from django_countries import countries
 from django_countries.fields import Country
 
 from outcry.actions.models import Petition
+from outcry.actions.registry import action_type, type_of
+from outcry.actions.selectors import ActionCard, action_cards
 from outcry.cases.models import Case
 from outcry.news import search
-from outcry.news.models import Post, Topic
+from outcry.news.models import Post, PostAction, Topic
 
 PAGE_SIZE = 20
 FEED_SIZE = 30
@@ -55,10 +57,19 @@ def posts_for_country(*, code: str) -> QuerySet[Post]:
     return posts_published().filter(countries__contains=code)
 
 
+def _linked_from_posts(posts: QuerySet[Post]) -> Q:
+    """Petitions that one of ``posts`` (published) links in its "take action" box."""
+    return Q(
+        pk__in=PostAction.objects.filter(
+            kind=type_of(Petition).key, post__in=posts.filter(is_published=True)
+        ).values("action_id")
+    )
+
+
 def petitions_open_for_country(*, code: str) -> QuerySet[Petition]:
     return _petitions_open().filter(
         Q(case__country=code, case__is_published=True)
-        | Q(posts__is_published=True, posts__countries__contains=code)
+        | _linked_from_posts(Post.objects.filter(countries__contains=code))
     )
 
 
@@ -92,7 +103,7 @@ def posts_for_topic(*, topic: Topic) -> QuerySet[Post]:
 
 
 def petitions_open_for_topic(*, topic: Topic) -> QuerySet[Petition]:
-    return _petitions_open().filter(posts__topics=topic, posts__is_published=True)
+    return _petitions_open().filter(_linked_from_posts(Post.objects.filter(topics=topic)))
 
 
 def cases_for_topic(*, topic: Topic) -> QuerySet[Case]:
@@ -106,27 +117,28 @@ def cases_for_topic(*, topic: Topic) -> QuerySet[Case]:
 
 
 def post_for_page(*, slug: str) -> Post:
-    """A published post with its tags and its take-action petitions (with their counts)."""
+    """A published post with its tags."""
     return get_object_or_404(
         Post.objects.published().prefetch_related(
             "topics",
             Prefetch("cases", queryset=Case.objects.published().only("id", "slug", "name")),
-            Prefetch(
-                "petitions",
-                queryset=Petition.objects.public().only(
-                    "id",
-                    "slug",
-                    "title",
-                    "count",
-                    "offline_count",
-                    "goal",
-                    "status",
-                    "closes_at",
-                ),
-            ),
         ),
         slug=slug,
     )
+
+
+def post_actions(*, post: Post) -> list[ActionCard]:
+    """The post's "take action" box: its linked actions of every kind that are public
+    (an action of a hidden case that does not stand alone is left out), in staff's order,
+    each with its count in its kind's words. One query per kind linked."""
+    links = list(post.action_links.values_list("kind", "action_id"))
+    found = {}
+    for kind_key in {kind for kind, _id in links}:
+        kind = action_type(kind_key)
+        ids = [action_id for key, action_id in links if key == kind_key]
+        for action in kind.action_model.objects.public().filter(pk__in=ids):
+            found[kind_key, action.pk] = action
+    return action_cards(found[link] for link in links if link in found)
 
 
 def case_for_feed(*, slug: str) -> Case:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from outcry.actions.models import Petition
+from outcry.actions.registry import type_of
 from outcry.cases.models import Case
 from outcry.core.content import (
     Changes,
@@ -28,7 +29,7 @@ from outcry.core.content import (
     written_fields,
 )
 from outcry.news import search
-from outcry.news.models import Post, Topic
+from outcry.news.models import Post, PostAction, Topic
 
 MAX_IMAGE_BYTES = 8 * 1024 * 1024
 MAX_IMAGE_PIXELS = 40_000_000
@@ -106,7 +107,7 @@ def post_create(
     countries: Iterable[str] = (),
     topics: Iterable[Topic] = (),
     cases: Iterable[Case] = (),
-    petitions: Iterable[Petition] = (),
+    actions: Iterable = (),
     is_published: bool = False,
     published_at: datetime | None = None,
     comment_mode: str = Post.CommentMode.CLOSED,
@@ -137,7 +138,7 @@ def post_create(
             fields[f"{field}_{language}"] = value
     if image is not None:
         fields["image"] = post_image_clean(upload=image)
-    return post_add(fields=fields, topics=topics, cases=cases, petitions=petitions, actor=actor)
+    return post_add(fields=fields, topics=topics, cases=cases, actions=actions, actor=actor)
 
 
 def post_add(
@@ -145,7 +146,7 @@ def post_add(
     fields: dict[str, Any],
     topics: Iterable[Topic] = (),
     cases: Iterable[Case] = (),
-    petitions: Iterable[Petition] = (),
+    actions: Iterable = (),
     actor: Actor,
 ) -> Post:
     """Create a post from model field values (``title_fr`` for a translation), audited;
@@ -160,7 +161,7 @@ def post_add(
         post.save()
         post.topics.set(topics)
         post.cases.set(cases)
-        post.petitions.set(petitions)
+        post_actions_set(post=post, actions=actions)
         changes = field_changes(None, post)
         changes.update(_tag_changes(before=None, post=post))
         content_audit(actor=actor, event="news.post.created", obj=post, changes=changes)
@@ -177,7 +178,7 @@ def post_update(
     actor: Actor,
     topics: Iterable[Topic] | None = None,
     cases: Iterable[Case] | None = None,
-    petitions: Iterable[Petition] | None = None,
+    actions: Iterable | None = None,
 ) -> Post:
     """Change a post's fields and, when given, its tags; a change of ``is_published`` is
     a publication (or its withdrawal), audited as one."""
@@ -192,9 +193,11 @@ def post_update(
         if changes:
             post.full_clean()
             post.save(update_fields=written_fields(Post))
-        for name, values in (("topics", topics), ("cases", cases), ("petitions", petitions)):
+        for name, values in (("topics", topics), ("cases", cases)):
             if values is not None:
                 getattr(post, name).set(values)
+        if actions is not None:
+            post_actions_set(post=post, actions=actions)
         changes.update(_tag_changes(before=tags_before, post=post))
         if changes:
             content_audit(actor=actor, event="news.post.updated", obj=post, changes=changes)
@@ -238,14 +241,22 @@ def _clean_image(fields: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
-def _tags(post: Post) -> dict[str, list[int]]:
-    return {
+def _tags(post: Post) -> dict[str, list]:
+    tags = {
         name: sorted(getattr(post, name).values_list("pk", flat=True))
-        for name in ("topics", "cases", "petitions")
+        for name in ("topics", "cases")
     }
+    # Take-action links name their kind: "letter:3".
+    tags["actions"] = [
+        f"{kind}:{action_id}"
+        for kind, action_id in PostAction.objects.filter(post=post)
+        .order_by("order")
+        .values_list("kind", "action_id")
+    ]
+    return tags
 
 
-def _tag_changes(*, before: dict[str, list[int]] | None, post: Post) -> Changes:
+def _tag_changes(*, before: dict[str, list] | None, post: Post) -> Changes:
     after = _tags(post)
     if before is None:
         return {name: (None, ids) for name, ids in after.items() if ids}
@@ -288,6 +299,18 @@ def content_unindex(model: type[Model], ids: list[Any]) -> None:
         case_deleted(case_ids=ids)
     elif issubclass(model, Petition):
         petition_deleted(petition_ids=ids)
+
+
+def post_actions_set(*, post: Post, actions: Iterable) -> None:
+    """The post's "take action" box: ``actions`` of any registered kinds, in this order,
+    replacing what it had."""
+    rows = [
+        PostAction(post=post, kind=type_of(action).key, action_id=action.pk, order=order)
+        for order, action in enumerate(actions)
+    ]
+    with transaction.atomic():
+        PostAction.objects.filter(post=post).delete()
+        PostAction.objects.bulk_create(rows)
 
 
 def post_saved(*, post: Post) -> None:

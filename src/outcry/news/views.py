@@ -89,6 +89,7 @@ def post_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "news/post_detail.html",
         {
             "post": post,
+            "actions": selectors.post_actions(post=post),
             "feeds": _feeds("site"),
             "share_links": sharing.share_links(url=url, title=post.title),
             "meta": sharing.share_metadata(

@@ -9,6 +9,7 @@ class SubscriptionsConfig(AppConfig):
 
     def ready(self) -> None:
         from outcry.actions import hooks
+        from outcry.actions.personal_data import personal_data_models
         from outcry.subscriptions import personal_data as subscriptions_data
         from outcry.subscriptions import retention, services
         from outcry.supporters import personal_data
@@ -24,12 +25,10 @@ class SubscriptionsConfig(AppConfig):
             # Participants of every action type, never-confirmed subscribers, the files of
             # delivered packages; the other apps' own retention runs with it.
             retain=retention.retention_run_all,
-            retains=(
+            retains=lambda: (
                 "supporters.supporter",
                 "supporters.consentrecord",
-                "actions.signature",
-                "actions.letter",
-                "actions.call",
+                *personal_data_models(),  # every registered action kind's participations
                 "subscriptions.subscription",
                 "subscriptions.subscriptionrequest",
                 "deliveries.deliverypackage",

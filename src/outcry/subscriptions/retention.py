@@ -1,7 +1,7 @@
 """Retention: a set time after an action closes (per action, or the site default), its
 participants who did not ask to hear more are anonymised (as alphagov/e-petitions does six
-months after a petition closes). Every action type is covered: petitions, letters and
-emails, calls.
+months after a petition closes). Every registered action type is covered
+(``outcry.actions.registry``): petitions, letters and emails, calls, and any kind added.
 
 An action with no closing date is treated as closing ``RETENTION_MAX_OPEN_DAYS`` after it
 was opened, so no one is kept forever because nobody closed it; and while such an action is
@@ -21,15 +21,8 @@ from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from outcry.actions.models import (
-    Call,
-    CallAction,
-    Letter,
-    LetterAction,
-    ParticipationState,
-    Petition,
-    Signature,
-)
+from outcry.actions.models import Petition
+from outcry.actions.registry import action_types, type_of
 from outcry.core.audit import audit_record
 from outcry.core.models import AuditEvent
 from outcry.core.queue import enqueue
@@ -42,21 +35,6 @@ from outcry.supporters.personal_data import retain_all
 from outcry.supporters.services import supporter_erase
 
 logger = logging.getLogger(__name__)
-
-# Every action type: (action model, participation model, the participation's link to its
-# action, what "keep me informed" needs to count: the participation proven by its link).
-ACTION_TYPES = (
-    (Petition, Signature, "petition", Q(state=Signature.State.VALIDATED)),
-    (LetterAction, Letter, "action", Q(state=ParticipationState.VALIDATED)),
-    (CallAction, Call, "action", Q(confirmed_at__isnull=False)),
-)
-
-
-def _action_type(action):
-    for action_model, model, link, proven in ACTION_TYPES:
-        if isinstance(action, action_model):
-            return model, link, proven
-    raise TypeError(f"Not an action: {action!r}")
 
 
 def retention_days(action) -> int:
@@ -83,8 +61,8 @@ def actions_due(*, now: datetime | None = None) -> list:
     now = now or timezone.now()
     return [
         action
-        for action_model, *_ in ACTION_TYPES
-        for action in action_model.objects.filter(
+        for kind in action_types()
+        for action in kind.action_model.objects.filter(
             Q(closes_at__lte=now)
             | Q(
                 closes_at__isnull=True,
@@ -96,13 +74,13 @@ def actions_due(*, now: datetime | None = None) -> list:
 
 
 def petitions_due(*, now: datetime | None = None) -> list[Petition]:
-    return [action for action in actions_due(now=now) if isinstance(action, Petition)]
+    petition = type_of(Petition)
+    return [action for action in actions_due(now=now) if type_of(action) is petition]
 
 
 def _participants(action, now: datetime):
     """The action's participations that are due."""
-    model, link, _proven = _action_type(action)
-    rows = model.objects.filter(**{link: action}, supporter__isnull=False)
+    rows = type_of(action).participations(action).filter(supporter__isnull=False)
     if action.closes_at is None:
         rows = rows.filter(created_at__lte=now - timedelta(days=retention_days(action)))
     return rows
@@ -114,7 +92,8 @@ def _still_needed(action, now: datetime) -> Q:
     due = {(type(a), a.pk) for a in actions_due(now=now)}
     needed = Q()
     longest = timedelta(days=max(int(settings.RETENTION_DAYS_AFTER_CLOSE), 0))
-    for action_model, model, link, _proven in ACTION_TYPES:
+    for kind in action_types():
+        action_model, link = kind.action_model, kind.action_field
         live = [
             pk
             for pk in action_model.objects.values_list("pk", flat=True)
@@ -129,7 +108,7 @@ def _still_needed(action, now: datetime) -> Q:
                 .distinct()
             ]
         )
-        rows = model.objects.filter(supporter=OuterRef("pk")).filter(
+        rows = kind.participation_model.objects.filter(supporter=OuterRef("pk")).filter(
             Q(**{f"{link}_id__in": live})
             | Q(**{f"{link}__closes_at__isnull": True}, created_at__gt=now - longest_here)
         )
@@ -140,9 +119,13 @@ def _still_needed(action, now: datetime) -> Q:
 def _opted_in() -> Q:
     """An active subscription, or a proven "keep me informed" on any action."""
     opted_in = Q(Exists(Subscription.objects.active().filter(supporter=OuterRef("pk"))))
-    for _action_model, model, _link, proven in ACTION_TYPES:
+    for kind in action_types():
         opted_in |= Q(
-            Exists(model.objects.filter(proven, supporter=OuterRef("pk"), keep_informed=True))
+            Exists(
+                kind.participation_model.objects.filter(
+                    kind.proven, supporter=OuterRef("pk"), keep_informed=True
+                )
+            )
         )
     return opted_in
 
@@ -193,15 +176,14 @@ def unconfirmed_subscribers(*, now: datetime | None = None):
     and did nothing else: whoever typed the address may not have owned it."""
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=confirmation_max_age()) - timedelta(days=1)
-    return (
-        Supporter.objects.filter(
-            erased_at__isnull=True, email_confirmed_at__isnull=True, created_at__lt=cutoff
+    supporters = Supporter.objects.filter(
+        erased_at__isnull=True, email_confirmed_at__isnull=True, created_at__lt=cutoff
+    ).filter(Exists(Subscription.objects.filter(supporter=OuterRef("pk"))))
+    for kind in action_types():
+        supporters = supporters.exclude(
+            Exists(kind.participation_model.objects.filter(supporter=OuterRef("pk")))
         )
-        .filter(Exists(Subscription.objects.filter(supporter=OuterRef("pk"))))
-        .exclude(Exists(Signature.objects.filter(supporter=OuterRef("pk"))))
-        .exclude(Exists(Letter.objects.filter(supporter=OuterRef("pk"))))
-        .exclude(Exists(Call.objects.filter(supporter=OuterRef("pk"))))
-    )
+    return supporters
 
 
 def unconfirmed_subscribers_purge(*, now: datetime | None = None) -> int:
@@ -240,8 +222,9 @@ def retention_schedule_next() -> bool:
 
 
 def action_key(action) -> str:
-    """A petition by its slug; other actions by kind and slug (slugs are unique per type)."""
-    if isinstance(action, Petition):
+    """A petition by its slug (the key reports had before other kinds existed); other
+    actions by their model and slug (slugs are unique per kind)."""
+    if type_of(action) is type_of(Petition):
         return action.slug
     return f"{action._meta.model_name}:{action.slug}"
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from outcry.actions.models import Letter, Signature
+from outcry.actions.registry import type_of
 from outcry.cases.models import Case
 from outcry.core.confirmation import ResumeEmail
 from outcry.core.crypto import email_hash, seal, unseal
@@ -295,8 +296,7 @@ def subscription_from_confirmation(
     """
     if not participation.keep_informed:
         return
-    is_signature = isinstance(participation, Signature)
-    action = participation.petition if is_signature else participation.action
+    action = getattr(participation, type_of(participation).action_field)
     # A hidden case's action may stand alone: its signers follow the country, not the case.
     if action.case_id and action.case.is_published:
         scope = Scope.for_case(action.case)

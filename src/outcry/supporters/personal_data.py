@@ -12,12 +12,18 @@ it is no longer needed (``retains``: the models it covers). A test walks every m
 fails when one holding personal data is covered by no eraser or no retention.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from outcry.supporters.models import Supporter
+
+ModelLabels = tuple[str, ...] | Callable[[], Iterable[str]]
+
+
+def _labels(labels: ModelLabels) -> tuple[str, ...]:
+    return tuple(labels() if callable(labels) else labels)
 
 
 @dataclass(frozen=True)
@@ -29,12 +35,22 @@ class PersonalDataHolder:
     erase: Callable[[Supporter], None]
     # Stop any email this app would send them (unsubscribe from everything); optional.
     withdraw: Callable[[Supporter], bool] | None = None
-    # The models ("app_label.modelname") whose personal data ``erase`` removes.
-    models: tuple[str, ...] = ()
+    # The models ("app_label.modelname") whose personal data ``erase`` removes: a tuple,
+    # or a function giving them when asked (an app whose models other apps add to, such as
+    # the action types' registry, knows them only once every app is ready).
+    erases: ModelLabels = ()
     # Run daily: remove what is no longer needed; returns how many rows or people it did.
     retain: Callable[[datetime], Any] | None = None
-    # The models whose personal data ``retain`` lets go in time.
-    retains: tuple[str, ...] = ()
+    # The models whose personal data ``retain`` lets go in time (a tuple or a function).
+    retained: ModelLabels = ()
+
+    @property
+    def models(self) -> tuple[str, ...]:
+        return _labels(self.erases)
+
+    @property
+    def retains(self) -> tuple[str, ...]:
+        return _labels(self.retained)
 
 
 # Erased by ``supporter_erase`` itself, whatever the apps register.
@@ -54,9 +70,9 @@ def register(
     export: Callable[[Supporter], Any],
     erase: Callable[[Supporter], None],
     withdraw: Callable[[Supporter], bool] | None = None,
-    models: tuple[str, ...] = (),
+    models: ModelLabels = (),
     retain: Callable[[datetime], Any] | None = None,
-    retains: tuple[str, ...] = (),
+    retains: ModelLabels = (),
 ) -> None:
     """Declare an app's personal data (call from ``AppConfig.ready()``; idempotent).
 
@@ -68,9 +84,9 @@ def register(
         export=export,
         erase=erase,
         withdraw=withdraw,
-        models=models,
+        erases=models,
         retain=retain,
-        retains=retains,
+        retained=retains,
     )
 
 
