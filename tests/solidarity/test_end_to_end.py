@@ -164,9 +164,7 @@ def test_a_pack_cannot_be_recorded_as_handed_over_to_an_official(client, campaig
     assert pack.handed_over_to == ""
 
 
-def test_rejected_message_is_not_counted_nor_shown(
-    client, smtp_server, tasks, action, moderator
-):
+def test_rejected_message_is_not_counted_nor_shown(client, smtp_server, tasks, action, moderator):
     """A rejected message is invalidated: it never counts, and an approved one rejected
     later leaves the count and the page."""
     write_and_confirm(client, smtp_server, tasks, action)

@@ -61,9 +61,7 @@ def test_too_many_links_hold_the_message_with_the_reason(client, action, setting
     assert message.held_reason == "2 links"
 
 
-def test_blocked_spam_term_refuses_the_message_without_an_email(
-    client, action, smtp_server, tasks
-):
+def test_blocked_spam_term_refuses_the_message_without_an_email(client, action, smtp_server, tasks):
     """A comments' blocked term set to "spam": rejected at once, never emailed or counted,
     and the writer sees the same page as anyone."""
     BlockedTerm.objects.create(
@@ -114,9 +112,7 @@ def test_over_the_rate_limit_nothing_is_stored(client, action, settings):
     assert SolidarityMessage.objects.count() == 1
 
 
-def test_second_message_from_an_address_writes_nothing_and_shows_the_same_page(
-    client, action
-):
+def test_second_message_from_an_address_writes_nothing_and_shows_the_same_page(client, action):
     first = client.post(url(action), message_data())
     second = client.post(url(action), message_data(message="Again"))
     assert first["Location"] == second["Location"]
