@@ -12,6 +12,7 @@ from outcry.actions.counting import action_count
 from outcry.actions.models import ParticipationState
 from outcry.actions.registry import Addressee, action_type, type_of
 from outcry.core.models import AuditEvent
+from outcry.solidarity import services
 from outcry.solidarity.models import Moderation, SolidarityMessage, SolidarityPack
 from tests.solidarity.conftest import message_data, write_and_confirm
 
@@ -251,3 +252,40 @@ def test_case_page_invites_and_shows_approved_messages_once_it_asks_the_registry
     assert "Your courage gives us strength." in page
     assert "— Alice, Canada" in page
     assert "alice.smith" not in page
+
+
+def test_keep_informed_becomes_a_subscription_to_the_case_once_confirmed(
+    client, smtp_server, tasks, action
+):
+    """As for signatures: the emailed link proves the address, and the case is followed."""
+    from outcry.subscriptions.models import Subscription
+
+    write_and_confirm(client, smtp_server, tasks, action, keep_informed="on")
+    subscription = Subscription.objects.get()
+    assert subscription.case == action.case
+    assert subscription.supporter == SolidarityMessage.objects.get().supporter
+
+
+def test_case_page_template_shows_the_invitation_and_approved_messages_only(
+    client, smtp_server, tasks, action, moderator
+):
+    """What the registry's ``case_page_template`` gives the case page: the invitation, the
+    count, and approved messages with a first name and a country, nothing else."""
+    from django.template.loader import render_to_string
+
+    write_and_confirm(client, smtp_server, tasks, action)
+    write_and_confirm(
+        client, smtp_server, tasks, action, email="held@example.org", message="Still held."
+    )
+    held = SolidarityMessage.objects.latest("pk")
+    services.messages_approve(
+        messages=SolidarityMessage.objects.exclude(pk=held.pk), actor=moderator
+    )
+    html = render_to_string(action_type("solidarity").case_page_template, {"action": action})
+    assert "Send a message of solidarity to Elena Milashina" in html
+    assert f'href="/en/solidarity/{action.slug}/"' in html
+    assert "1 message of solidarity" in html
+    assert "Your courage gives us strength." in html
+    assert "— Alice, Canada" in html
+    assert "Still held." not in html
+    assert "@" not in html
