@@ -281,6 +281,7 @@ def test_case_page_template_shows_the_invitation_and_approved_messages_only(
     services.messages_approve(
         messages=SolidarityMessage.objects.exclude(pk=held.pk), actor=moderator
     )
+    action.refresh_from_db()
     html = render_to_string(action_type("solidarity").case_page_template, {"action": action})
     assert "Send a message of solidarity to Elena Milashina" in html
     assert f'href="/en/solidarity/{action.slug}/"' in html
