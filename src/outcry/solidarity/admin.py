@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
 from outcry.core.audit import audit_record
-from outcry.core.crypto import unseal
+from outcry.core.crypto import can_unseal, unseal
 from outcry.core.models import AuditEvent
 from outcry.solidarity import packs, services
 from outcry.solidarity.models import (
@@ -152,7 +152,8 @@ class SolidarityMessageAdmin(admin.ModelAdmin):
 
     @staticmethod
     def _words(obj: SolidarityMessage) -> dict:
-        return unseal(obj.personal_data) if obj.personal_data else {}
+        # A server without the private key lists the queue without the words.
+        return unseal(obj.personal_data) if obj.personal_data and can_unseal() else {}
 
     @admin.display(description=_("message"))
     def excerpt(self, obj: SolidarityMessage) -> str:

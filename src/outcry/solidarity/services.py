@@ -58,8 +58,6 @@ KIND = "solidarity"
 
 State = ParticipationState
 
-__all__ = ["AlreadyConfirmed", "RateLimited", "TokenInvalid"]
-
 
 class ActionClosed(Exception):
     """The action is not taking messages (draft, closed, or past its closing date)."""
