@@ -139,3 +139,8 @@ class PostFactory(factory.django.DjangoModelFactory):
         """Posts made by the factory are indexed for search as the save paths would."""
         if create:
             post_saved(post=self)
+
+
+# The registered action kinds this module makes (see tests/test_action_registry.py): the
+# action's factory, and what a participation needs beyond what every participation has.
+ACTION_KIND_FACTORIES = {"petition": (PetitionFactory, {})}

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "outcry.news",
     "outcry.comments",
     "outcry.subscriptions",
+    "outcry.solidarity",
     "outcry.mailings",
     "anymail",
     "outcry.demo",

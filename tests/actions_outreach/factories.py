@@ -49,3 +49,10 @@ class CallActionFactory(factory.django.DjangoModelFactory):
     case = factory.SubFactory(CaseFactory)
     office = factory.LazyFunction(office_with_email)
     status = ActionStatus.OPEN
+
+
+# The registered action kinds this module makes (see tests/test_action_registry.py).
+ACTION_KIND_FACTORIES = {
+    "letter": (LetterActionFactory, {}),
+    "call": (CallActionFactory, {"outcome": "answered"}),
+}

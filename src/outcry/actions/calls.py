@@ -45,7 +45,7 @@ def _has_a_wish_to_confirm(call: Call) -> bool:
 CALL = ParticipationRules(
     kind="call",
     token_salt=CONFIRM_TOKEN_SALT,
-    confirmation_task="send_call_confirmation",
+    confirmation_task="outcry.actions.tasks.send_call_confirmation",
     counted_when_made=True,
     asks_confirmation=_has_a_wish_to_confirm,
     confirm_related=("action", "action__office", "action__case", "supporter"),

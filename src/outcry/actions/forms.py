@@ -33,7 +33,7 @@ def clean_source(value: str | None) -> str:
     return value if SOURCE_PATTERN.fullmatch(value) else ""
 
 
-def _reject_control_characters(value: str) -> str:
+def reject_control_characters(value: str) -> str:
     if any(unicodedata.category(ch) in {"Cc", "Cf", "Co", "Cs"} for ch in value):
         raise forms.ValidationError(_("Please remove the invisible or control characters."))
     return value
@@ -69,19 +69,19 @@ class SignatureForm(forms.Form):
         return [field for field in self if field.name not in self.CHALLENGE_FIELDS]
 
     def clean_first_name(self) -> str:
-        return _reject_control_characters(self.cleaned_data["first_name"])
+        return reject_control_characters(self.cleaned_data["first_name"])
 
     def clean_last_name(self) -> str:
-        return _reject_control_characters(self.cleaned_data["last_name"])
+        return reject_control_characters(self.cleaned_data["last_name"])
 
     def clean_city(self) -> str:
-        return _reject_control_characters(self.cleaned_data["city"].strip())
+        return reject_control_characters(self.cleaned_data["city"].strip())
 
     def clean_source(self) -> str:
         return clean_source(self.cleaned_data.get("source"))
 
     def clean_email(self) -> str:
-        return _reject_control_characters(self.cleaned_data["email"].strip())
+        return reject_control_characters(self.cleaned_data["email"].strip())
 
     @property
     def is_bot(self) -> bool:
@@ -107,7 +107,7 @@ def normalise_letter(text: str) -> str:
 
 def _reject_control_characters_in_text(value: str) -> str:
     """As for names, but a letter keeps its line breaks and tabs."""
-    return _reject_control_characters(value.replace("\n", "").replace("\t", "")) and value
+    return reject_control_characters(value.replace("\n", "").replace("\t", "")) and value
 
 
 def consents_answered(data: dict) -> Consents:

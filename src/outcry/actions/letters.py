@@ -66,7 +66,7 @@ DIGEST_MAX_LETTERS = 2000
 LETTER = ParticipationRules(
     kind="letter",
     token_salt=CONFIRM_TOKEN_SALT,
-    confirmation_task="send_letter_confirmation",
+    confirmation_task="outcry.actions.tasks.send_letter_confirmation",
     confirm_related=("action", "action__office", "action__case", "supporter"),
 )
 

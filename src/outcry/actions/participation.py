@@ -155,7 +155,7 @@ class ParticipationRules:
     kind: str
     # Signs the emailed confirmation link; a link for one kind never confirms another.
     token_salt: str
-    # The task in ``outcry.actions.tasks`` that emails the confirmation link (by pk).
+    # The dotted path of the task that emails the confirmation link (by pk).
     confirmation_task: str
     # What the person reads when the action is not open.
     closed_message: str | Promise = _("This action is closed.")
@@ -173,6 +173,12 @@ class ParticipationRules:
     on_duplicate: Callable[[Any], None] | None = None
     # Loaded with the participation a confirmation link names (its pages show them).
     confirm_related: tuple[str, ...] = ("supporter",)
+    # False when following the link proves only the address and something else validates
+    # the participation later (a moderator approving a message of solidarity).
+    validated_on_confirm: bool = True
+    # False when the kind asks for a first name only: its confirmation must not rename
+    # the supporter record (it would drop the surname another action gave).
+    adopts_name: bool = True
 
     @property
     def action_type(self) -> ActionType:
@@ -358,13 +364,16 @@ def participation_create(
     challenge_answer: ChallengeAnswer | None = None,
     own_fields: Mapping[str, Any] | None = None,
     own_words: Mapping[str, str] | None = None,
+    screened_out: bool = False,
 ) -> Outcome:
     """Record that ``participant`` takes part in ``action``; the caller shows the same page
     whatever the outcome.
 
     ``own_fields`` are the kind's own columns (a letter's route), ``own_words`` what it
     seals beside the person's name and city (an edited letter). ``source`` must be
-    validated already (``forms.clean_source``). The same address taking part twice in one
+    validated already (``forms.clean_source``). ``screened_out``: the kind's own screening
+    found it unwanted (a message with a term staff mark as spam): it is kept invalidated,
+    for the moderators, and never emailed nor counted. The same address taking part twice in one
     action writes nothing (a database constraint): see ``ParticipationRules.on_duplicate``.
     Raises ActionClosed, or ChallengeRequired (see ``participation_verdict``).
     """
@@ -376,6 +385,8 @@ def participation_create(
     verdict = participation_verdict(
         rules=rules, action=action, email=email, ip_hash=ip_hash, answer=challenge_answer
     )
+    if screened_out:
+        verdict = Verdict(State.INVALIDATED, verdict.flag_reason, send_email=False)
     row = {
         "country": participant.country,
         "language": participant.language,
@@ -472,7 +483,7 @@ def _participation_follow_up(*, rules: ParticipationRules, participation, verdic
         and rules.asks_confirmation(participation)
     ):
         # A signature's reminder is queued by the worker once the confirmation went out.
-        enqueue(f"outcry.actions.tasks.{rules.confirmation_task}", participation.pk)
+        enqueue(rules.confirmation_task, participation.pk)
 
 
 def _action_id(rules: ParticipationRules, participation) -> int:
@@ -502,7 +513,8 @@ def confirmation_uuid(*, token: str, salt: str) -> uuid.UUID:
 def _already_confirmed(rules: ParticipationRules, participation) -> bool:
     if participation.confirmed_at is not None:
         return True
-    return not rules.counted_when_made and participation.state == State.VALIDATED
+    validates = rules.validated_on_confirm and not rules.counted_when_made
+    return validates and participation.state == State.VALIDATED
 
 
 def participation_to_confirm(*, rules: ParticipationRules, token: str):
@@ -543,7 +555,8 @@ def participation_confirm(
     """
     now = timezone.now()
     changes = {"confirmed_at": now, **(also_set or {})}
-    if not rules.counted_when_made:
+    validates = rules.validated_on_confirm and not rules.counted_when_made
+    if validates:
         changes.update(state=State.VALIDATED, validated_at=now)
     model = rules.action_type.participation_model
     with transaction.atomic():
@@ -557,10 +570,11 @@ def participation_confirm(
                 pk=participation.supporter_id, email_confirmed_at__isnull=True
             ).update(email_confirmed_at=now)
             hooks.confirmed(participation, resume_email=resume_email)
-            participation_adopt_name(participation=participation)
+            if rules.adopts_name:
+                participation_adopt_name(participation=participation)
             if then is not None:
                 then(participation)
-            if not rules.counted_when_made:
+            if validates:
                 kind, action_id = rules.kind, _action_id(rules, participation)
                 transaction.on_commit(lambda: action_request_count(kind=kind, action_id=action_id))
     if not confirmed:

@@ -76,7 +76,7 @@ def _notify_duplicate(signature: Signature) -> None:
 SIGNATURE = ParticipationRules(
     kind="petition",
     token_salt=CONFIRM_TOKEN_SALT,
-    confirmation_task="send_signature_confirmation",
+    confirmation_task="outcry.actions.tasks.send_signature_confirmation",
     closed_message=_("This petition is closed."),
     # The petition page offers the challenge; a signature past a limit must solve it (or,
     # without JavaScript, accept being flagged).

@@ -157,7 +157,7 @@ def _stopped_on(supporter) -> str:
     return date_format(localtime(supporter.unsubscribed_at), "DATE_FORMAT")
 
 
-def _participation_page(participation, *, heading: str, lead: str, button: str, note: str):
+def participation_page(participation, *, heading: str, lead: str, button: str, note: str):
     """What a signature's or a letter's confirmation page says: what it confirms, what the
     person asked for on the form, and, if they had asked us to stop every email, whether
     their "keep me informed" may start it again (a box left unticked: it does not)."""
@@ -183,7 +183,7 @@ def _participation_page(participation, *, heading: str, lead: str, button: str, 
 
 
 def _signature_page(signature) -> ConfirmationPage:
-    return _participation_page(
+    return participation_page(
         signature,
         heading=_("Confirm your signature"),
         lead=_("You are signing “%(title)s”.") % {"title": signature.petition.title},
@@ -192,7 +192,7 @@ def _signature_page(signature) -> ConfirmationPage:
     )
 
 
-def _confirm_participation(request, token, *, find, page_of, confirm, confirmed):
+def confirm_participation(request, token, *, find, page_of, confirm, confirmed):
     """What every emailed confirmation link of a participation does: opening it only shows
     the page with the button (mail scanners open every link); the button's POST confirms,
     with the page's "email me again" answer; a bad link gets the plain problem page."""
@@ -214,7 +214,7 @@ def _confirm_participation(request, token, *, find, page_of, confirm, confirmed)
 
 @confirmation_link
 def signature_confirm(request: HttpRequest, token: str) -> HttpResponse:
-    return _confirm_participation(
+    return confirm_participation(
         request,
         token,
         find=services.signature_to_confirm,
@@ -377,7 +377,7 @@ def letter_check_email(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _letter_page(letter) -> ConfirmationPage:
     to_target = letter.route == letter.Route.EMAIL and letter.action.route_email
-    return _participation_page(
+    return participation_page(
         letter,
         heading=_("Confirm your letter"),
         lead=(
@@ -393,7 +393,7 @@ def _letter_page(letter) -> ConfirmationPage:
 
 @confirmation_link
 def letter_confirm(request: HttpRequest, token: str) -> HttpResponse:
-    return _confirm_participation(
+    return confirm_participation(
         request,
         token,
         find=letters.letter_to_confirm,
@@ -458,7 +458,7 @@ def call_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _call_page(call) -> ConfirmationPage:
-    return _participation_page(
+    return participation_page(
         call,
         heading=_("Confirm your email address"),
         lead=_("You reported a call for “%(title)s”. It is counted already.")
@@ -470,7 +470,7 @@ def _call_page(call) -> ConfirmationPage:
 
 @confirmation_link
 def call_confirm(request: HttpRequest, token: str) -> HttpResponse:
-    return _confirm_participation(
+    return confirm_participation(
         request,
         token,
         find=calls.call_to_confirm,

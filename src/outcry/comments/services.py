@@ -105,7 +105,7 @@ def _post_open(post: Post) -> bool:
     )
 
 
-def _rate_limited(*, ip_hash: str) -> bool:
+def comment_rate_limited(*, ip_hash: str) -> bool:
     if not ip_hash:
         return False
     return rate_limit_exceeded(
@@ -119,11 +119,11 @@ def _rate_limited(*, ip_hash: str) -> bool:
     )
 
 
-def _word_matches(term: str, text: str) -> bool:
+def word_matches(term: str, text: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(term)}(?!\w)", text, re.IGNORECASE) is not None
 
 
-def _domain_matches(term: str, hosts: set[str]) -> bool:
+def domain_matches(term: str, hosts: set[str]) -> bool:
     return any(host == term or host.endswith("." + term) for host in hosts)
 
 
@@ -141,10 +141,10 @@ def _assess(*, post: Post, author_name: str, email: str, body: str, hashed: str)
         if not needle:
             continue
         if term.kind == BlockedTerm.Kind.DOMAIN:
-            matched = _domain_matches(needle, hosts)
+            matched = domain_matches(needle, hosts)
             label = f"blocked domain “{needle}”"
         else:
-            matched = _word_matches(needle, f"{author_name}\n{body}")
+            matched = word_matches(needle, f"{author_name}\n{body}")
             label = f"blocked word “{needle}”"
         if matched:
             if term.effect == BlockedTerm.Effect.SPAM:
@@ -193,7 +193,7 @@ def comment_submit(
     """
     if not _post_open(post):
         raise CommentsClosed
-    if _rate_limited(ip_hash=ip_hash):
+    if comment_rate_limited(ip_hash=ip_hash):
         raise RateLimited
     author_name = author_name.strip()
     email = email.strip()

@@ -74,11 +74,29 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
+# What apps registered later add to a role (an action type's moderation, its packs), from
+# their ``AppConfig.ready()``, so that a new kind needs no edit of this table.
+_GRANTED: dict[str, set[str]] = {}
+
+
+def grant(role: str, perms: list[str]) -> None:
+    """Give ``role`` these permissions too (``app_label.codename``), at the next sync."""
+    if role not in ROLE_PERMISSIONS:
+        raise ValueError(f"Unknown role: {role}")
+    _GRANTED.setdefault(role, set()).update(perms)
+
+
+def role_permissions(role: str) -> list[str]:
+    """Everything ``role`` holds: the table's permissions and those apps granted."""
+    return [*ROLE_PERMISSIONS[role], *sorted(_GRANTED.get(role, ()))]
+
+
 def roles_sync(**kwargs) -> None:
     """Create or update the role groups (a post_migrate receiver)."""
-    for role, perms in ROLE_PERMISSIONS.items():
+    for role in ROLE_PERMISSIONS:
+        perms = role_permissions(role)
         group, _ = Group.objects.get_or_create(name=role)
-        if perms == ["*"]:
+        if "*" in perms:
             group.permissions.set(Permission.objects.all())
             continue
         wanted = []

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from outcry.actions.models import CallAction, LetterAction, Petition
@@ -16,11 +17,16 @@ from outcry.cases.models import Case, CaseUpdate
 from outcry.cases.services import case_sync_status
 from outcry.comments.demo import demo_load_comments
 from outcry.core import roles
+from outcry.core.crypto import seal
 from outcry.mailings.models import Mailing, MailingVariant, Segment
 from outcry.news.models import Post, Topic
 from outcry.news.search import search_reindex_all
 from outcry.news.services import post_actions_set
+from outcry.solidarity.models import SolidarityAction, SolidarityMessage
+from outcry.solidarity.packs import pack_generate, pack_request
+from outcry.solidarity.services import messages_approve
 from outcry.subscriptions.demo import demo_load_subscribers
+from outcry.supporters.services import supporter_get_or_create
 from outcry.targets.models import Office, Target
 from outcry.targets.services import tenure_begin
 
@@ -81,6 +87,7 @@ def demo_load() -> dict[str, int]:
         petition.full_clean()
         petition.save()
     demo_load_actions(cases=cases, offices=targets)
+    demo_load_solidarity(cases=cases)
     posts = demo_load_posts()
     demo_load_comments()
     demo_load_subscribers()
@@ -107,6 +114,58 @@ def demo_load_actions(*, cases: dict, offices: dict) -> None:
                     setattr(action, field, value)
             action.full_clean()
             action.save()
+
+
+def demo_load_solidarity(*, cases: dict) -> None:
+    """ "Send a message of solidarity to Elena Milashina" (English and French): a few
+    approved messages in several languages (shown on her case page), one held for a
+    moderator, and a pack of the approved ones. The writers' addresses are the demo's own
+    (example.org); their words are sealed as any writer's are."""
+    for row in _load("solidarity.json")["actions"]:
+        action = SolidarityAction.objects.filter(slug=row["slug"]).first() or SolidarityAction(
+            slug=row["slug"]
+        )
+        action.case = cases[row["case"]]
+        for field, value in row.items():
+            if field in {"title", "recipient", "background"}:
+                _translated(action, field, value)
+            elif field not in {"slug", "case", "messages"}:
+                setattr(action, field, value)
+        action.full_clean()
+        action.save()
+        now = timezone.now()
+        to_approve = []
+        for number, item in enumerate(row["messages"], start=1):
+            email = f"solidarity-{number}@example.org"
+            supporter, _ = supporter_get_or_create(
+                email=email,
+                first_name=item["first_name"],
+                last_name="",
+                country=item["country"],
+                language=item["language"] if item["language"] in ("en", "fr") else "en",
+            )
+            message, created = SolidarityMessage.objects.get_or_create(
+                action=action,
+                email_hash=supporter.email_hash,
+                defaults={
+                    "supporter": supporter,
+                    "country": item["country"],
+                    "language": "en",
+                    "message_language": item["language"],
+                    "personal_data": seal(
+                        {"first_name": item["first_name"], "message": item["text"]}
+                    ),
+                    "held_reason": item.get("held_reason", ""),
+                    "confirmed_at": now,
+                },
+            )
+            if created and item["approved"]:
+                to_approve.append(message)
+        if to_approve:
+            messages_approve(messages=to_approve, actor=None)
+        if not action.packs.exists():
+            pack = pack_request(action=action, language="en", actor=None)
+            pack_generate(pack_id=pack.pk)
 
 
 def demo_load_offices() -> dict[str, Office]:

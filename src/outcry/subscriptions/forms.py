@@ -13,7 +13,7 @@ SUBSCRIBE_CONSENT = _(
 SUBSCRIBE_CONSENT_VERSION = "subscribe-2026-11-v1"
 
 
-def _reject_control_characters(value: str) -> str:
+def reject_control_characters(value: str) -> str:
     if any(unicodedata.category(ch) in {"Cc", "Cf", "Co", "Cs"} for ch in value):
         raise forms.ValidationError(_("Please remove the invisible or control characters."))
     return value
@@ -40,10 +40,10 @@ class SubscribeForm(forms.Form):
         self.fields["first_name"].widget.attrs["autocomplete"] = "given-name"
 
     def clean_email(self) -> str:
-        return _reject_control_characters(self.cleaned_data["email"].strip())
+        return reject_control_characters(self.cleaned_data["email"].strip())
 
     def clean_first_name(self) -> str:
-        return _reject_control_characters(self.cleaned_data["first_name"].strip())
+        return reject_control_characters(self.cleaned_data["first_name"].strip())
 
     @property
     def is_bot(self) -> bool:

@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from outcry.actions.models import Letter, Signature
+from outcry.actions.models import Participation
 from outcry.actions.registry import type_of
 from outcry.cases.models import Case
 from outcry.core.confirmation import ResumeEmail
@@ -284,7 +284,7 @@ def subscription_confirm(*, token: str, resume_email: ResumeEmail | None = None)
 
 
 def subscription_from_confirmation(
-    participation: Signature | Letter, *, resume_email: ResumeEmail | None = None
+    participation: Participation, *, resume_email: ResumeEmail | None = None
 ) -> None:
     """ "Keep me informed" when signing or writing, once the address is confirmed (which
     proved it: that is the double opt-in): a subscription to the action's case, or, for an
@@ -300,7 +300,8 @@ def subscription_from_confirmation(
     # A hidden case's action may stand alone: its signers follow the country, not the case.
     if action.case_id and action.case.is_published:
         scope = Scope.for_case(action.case)
-    elif action.office_id and action.office.country:
+    elif getattr(action, "office_id", None) and action.office.country:
+        # Kinds addressed to a person have no office: with no public case, nothing to follow.
         scope = Scope.for_country(str(action.office.country))
     else:
         return
