@@ -238,7 +238,7 @@ def test_approved_messages_are_not_shown_when_staff_do_not_choose_to(
     assert message.shown_text == ""
 
 
-def test_case_page_invites_and_shows_approved_messages_once_it_asks_the_registry(
+def test_case_page_invites_and_shows_approved_messages(
     client, smtp_server, tasks, action, moderator
 ):
     """Passes once the case page asks the registry for its actions (the invitation and

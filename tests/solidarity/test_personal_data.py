@@ -38,7 +38,7 @@ def test_pack_erasure_discards_a_pack_that_prints_the_writer(approved, tasks, ca
     assert not os.path.exists(path)
 
 
-def test_erasure_removes_the_message_words_and_its_public_copy_through_the_registry(
+def test_erasure_removes_the_message_words_and_its_public_copy(
     approved,
 ):
     """Passes once erasure asks the registry (``erase_values``): the sealed words, the
@@ -52,7 +52,7 @@ def test_erasure_removes_the_message_words_and_its_public_copy_through_the_regis
     assert approved.country.code == "CA"
 
 
-def test_export_includes_the_message_through_the_registry(approved):
+def test_export_includes_the_message(approved):
     """Passes once the export asks the registry (``export_fields``)."""
     exported = repr(supporter_export(supporter=approved.supporter))
     assert "Elena, we stand with you. Your courage gives us strength." in exported
