@@ -4,7 +4,6 @@ consent value recorded with the words shown."""
 
 import re
 
-from django.contrib.auth.models import User
 from django.test import RequestFactory
 
 from outcry.actions import services
@@ -64,11 +63,10 @@ def test_an_invalid_source_is_not_stored_on_letters_nor_calls(client):
     assert Call.objects.get().source == ""
 
 
-def test_a_call_from_a_blocked_address_is_flagged_and_not_counted(client, tasks):
+def test_a_call_from_a_blocked_address_is_flagged_and_not_counted(client, tasks, moderator):
     """Calls are screened like signatures: a report from a staff-blocked address gets the
     usual page but is flagged, emailed nothing and never counted."""
     action = CallActionFactory()
-    moderator = User.objects.create_user(username="moderator", is_staff=True)
     services.blocked_source_add(
         kind="ip_hash",
         value=client_ip_hash(RequestFactory().get("/", REMOTE_ADDR="198.51.100.9")),

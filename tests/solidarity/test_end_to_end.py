@@ -241,14 +241,17 @@ def test_approved_messages_are_not_shown_when_staff_do_not_choose_to(
 def test_case_page_invites_and_shows_approved_messages(
     client, smtp_server, tasks, action, moderator
 ):
-    """Passes once the case page asks the registry for its actions (the invitation and
-    the kind's case-page template): first name and country only."""
+    """The case page asks the registry for its actions: the invitation links to the
+    action's page, the kind's case-page template shows the count and the approved
+    messages, first name and country only."""
     write_and_confirm(client, smtp_server, tasks, action)
     client.force_login(moderator)
     bulk(client, MESSAGES, "approve", SolidarityMessage.objects.all())
     client.logout()
     page = client.get(f"/en/cases/{action.case.slug}/").content.decode()
     assert "Send a message of solidarity to Elena Milashina" in page
+    assert f'href="/en/solidarity/{action.slug}/"' in page
+    assert page.count("Send a message of solidarity to Elena Milashina") == 1
     assert "Your courage gives us strength." in page
     assert "— Alice, Canada" in page
     assert "alice.smith" not in page
@@ -269,8 +272,9 @@ def test_keep_informed_becomes_a_subscription_to_the_case_once_confirmed(
 def test_case_page_template_shows_the_invitation_and_approved_messages_only(
     client, smtp_server, tasks, action, moderator
 ):
-    """What the registry's ``case_page_template`` gives the case page: the invitation, the
-    count, and approved messages with a first name and a country, nothing else."""
+    """What the registry's ``case_page_template`` gives the case page's card (under the
+    invitation, which the page itself shows): the count, and approved messages with a
+    first name and a country, nothing else."""
     from django.template.loader import render_to_string
 
     write_and_confirm(client, smtp_server, tasks, action)
@@ -283,8 +287,6 @@ def test_case_page_template_shows_the_invitation_and_approved_messages_only(
     )
     action.refresh_from_db()
     html = render_to_string(action_type("solidarity").case_page_template, {"action": action})
-    assert "Send a message of solidarity to Elena Milashina" in html
-    assert f'href="/en/solidarity/{action.slug}/"' in html
     assert "1 message of solidarity" in html
     assert "Your courage gives us strength." in html
     assert "— Alice, Canada" in html

@@ -12,11 +12,11 @@ call site, and not fired by a bare ``save()``.
 from collections.abc import Callable
 from typing import Any
 
-from outcry.actions.models import Call, Letter, Signature
+from outcry.actions.models import Participation
 
-# A call report is counted without an email round trip, but comes here only when the
-# address it gave is confirmed: only then is its "keep me informed" the owner's.
-Confirmed = Signature | Letter | Call
+# A participation of any kind comes here once its address is confirmed (a call report,
+# counted without that round trip, too): only then is its "keep me informed" the owner's.
+Confirmed = Participation
 # Called as ``receiver(participation, resume_email=...)``: ``resume_email`` is the wording
 # (``wording``, ``version``) of the box ticked on the confirmation page to hear from us
 # again after an "unsubscribe from everything", or None.
@@ -27,7 +27,7 @@ _on_confirmed: dict[str, ConfirmationReceiver] = {}
 
 def on_confirmed(label: str, receiver: ConfirmationReceiver) -> None:
     """Call ``receiver(participation)`` whenever one is confirmed (idempotent per label).
-    ``participation.action`` is its letter or call action (a signature's is ``petition``)."""
+    Its action is ``getattr(participation, type_of(participation).action_field)``."""
     _on_confirmed[label] = receiver
 
 

@@ -73,8 +73,9 @@ class ActionType:
     # root URLconf (``outcry.urls``), so a kind in its own app needs no edit there.
     urls: str = ""
     # The case page's invitation to act ("Send a message of solidarity to Elena
-    # Milashina"), or None for the action's title; and a template the case page includes
-    # under the action's card (with ``action`` in its context), e.g. approved messages.
+    # Milashina"), or None for the action's title; and the body of the action's card on
+    # the case page (with ``action`` in its context; in place of ``card_template`` there),
+    # e.g. the count and the approved messages.
     invitation: Callable[[Any], str] | None = None
     case_page_template: str = ""
     # The template of the action's card where pages list actions (the case page, the home
