@@ -269,7 +269,7 @@ def test_keep_informed_becomes_a_subscription_to_the_case_once_confirmed(
     assert subscription.supporter == SolidarityMessage.objects.get().supporter
 
 
-def test_case_page_template_shows_the_invitation_and_approved_messages_only(
+def test_case_page_card_shows_the_count_and_approved_messages_only(
     client, smtp_server, tasks, action, moderator
 ):
     """What the registry's ``case_page_template`` gives the case page's card (under the
