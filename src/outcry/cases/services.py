@@ -7,7 +7,6 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from outcry.cases.models import Case, CaseUpdate
@@ -17,6 +16,7 @@ from outcry.core.content import (
     content_deleted,
     content_saved,
     field_changes,
+    publication_set,
     written_fields,
 )
 
@@ -46,7 +46,7 @@ def case_create(*, fields: dict[str, Any], actor: Actor) -> Case:
             withheld=WITHHELD,
         )
         if publish:
-            _set_published(case=case, published=True, actor=actor)
+            publication_set(obj=case, published=True, actor=actor)
         content_saved(case)
     return case
 
@@ -78,7 +78,7 @@ def case_update(*, case: Case, fields: dict[str, Any], actor: Actor) -> Case:
             )
         published = False
         if publish is not None:
-            published = _set_published(case=case, published=bool(publish), actor=actor)
+            published = publication_set(obj=case, published=bool(publish), actor=actor)
         if changes or published:
             content_saved(case)
     return case
@@ -87,7 +87,7 @@ def case_update(*, case: Case, fields: dict[str, Any], actor: Actor) -> Case:
 def case_publish(*, case: Case, actor: Actor) -> Case:
     """Publish a case (nothing happens if it already is)."""
     with transaction.atomic():
-        if _set_published(case=case, published=True, actor=actor):
+        if publication_set(obj=case, published=True, actor=actor):
             content_saved(case)
     return case
 
@@ -95,7 +95,7 @@ def case_publish(*, case: Case, actor: Actor) -> Case:
 def case_unpublish(*, case: Case, actor: Actor) -> Case:
     """Withdraw a case from the public pages (nothing happens if it is not published)."""
     with transaction.atomic():
-        if _set_published(case=case, published=False, actor=actor):
+        if publication_set(obj=case, published=False, actor=actor):
             content_saved(case)
     return case
 
@@ -113,24 +113,6 @@ def case_delete(*, case: Case, actor: Actor) -> None:
         )
         case.delete()
         content_deleted(Case, [case_id])
-
-
-def _set_published(*, case: Case, published: bool, actor: Actor) -> bool:
-    """Write the publication flag and its audit row; False when it already had that value."""
-    current = Case.objects.select_for_update().values_list("is_published", flat=True)
-    old = current.get(pk=case.pk)
-    case.is_published = published
-    if old == published:
-        return False
-    case.updated_at = timezone.now()
-    Case.objects.filter(pk=case.pk).update(is_published=published, updated_at=case.updated_at)
-    content_audit(
-        actor=actor,
-        event="cases.case.published" if published else "cases.case.unpublished",
-        obj=case,
-        changes={"is_published": (old, published)},
-    )
-    return True
 
 
 def _timeline_sets_status(case: Case) -> bool:

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils import timezone
 
 from outcry.core.audit import audit_record
 from outcry.core.models import AuditEvent
@@ -119,6 +120,29 @@ def content_audit(
     if recorded:
         detail += " " + json.dumps(recorded, cls=DjangoJSONEncoder, ensure_ascii=False)
     return audit_record(actor=actor, action=AuditEvent.Action.CHANGE, obj=obj, detail=detail)
+
+
+def publication_set(
+    *, obj: models.Model, published: bool, actor: AbstractBaseUser | AnonymousUser | None
+) -> bool:
+    """Write ``obj``'s ``is_published`` (and ``updated_at``) and its audit row
+    (``<app>.<model>.published`` / ``.unpublished``), the row locked meanwhile; False when
+    it already had that value. Call inside the service's transaction."""
+    model = type(obj)
+    old = model.objects.select_for_update().values_list("is_published", flat=True).get(pk=obj.pk)
+    obj.is_published = published
+    if old == published:
+        return False
+    obj.updated_at = timezone.now()
+    model.objects.filter(pk=obj.pk).update(is_published=published, updated_at=obj.updated_at)
+    event = "published" if published else "unpublished"
+    content_audit(
+        actor=actor,
+        event=f"{obj._meta.label_lower}.{event}",
+        obj=obj,
+        changes={"is_published": (old, published)},
+    )
+    return True
 
 
 def apply_fields(obj: models.Model, fields: dict[str, Any]) -> None:

@@ -12,7 +12,6 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Model
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -26,6 +25,7 @@ from outcry.core.content import (
     content_deleted,
     content_saved,
     field_changes,
+    publication_set,
     written_fields,
 )
 from outcry.news import search
@@ -166,7 +166,7 @@ def post_add(
         changes.update(_tag_changes(before=None, post=post))
         content_audit(actor=actor, event="news.post.created", obj=post, changes=changes)
         if publish:
-            _set_published(post=post, published=True, actor=actor)
+            publication_set(obj=post, published=True, actor=actor)
         content_saved(post)
     return post
 
@@ -203,7 +203,7 @@ def post_update(
             content_audit(actor=actor, event="news.post.updated", obj=post, changes=changes)
         published = False
         if publish is not None:
-            published = _set_published(post=post, published=bool(publish), actor=actor)
+            published = publication_set(obj=post, published=bool(publish), actor=actor)
         if changes or published:
             content_saved(post)
     return post
@@ -212,7 +212,7 @@ def post_update(
 def post_publish(*, post: Post, actor: Actor) -> Post:
     """Publish a post (nothing happens if it already is)."""
     with transaction.atomic():
-        if _set_published(post=post, published=True, actor=actor):
+        if publication_set(obj=post, published=True, actor=actor):
             content_saved(post)
     return post
 
@@ -220,7 +220,7 @@ def post_publish(*, post: Post, actor: Actor) -> Post:
 def post_unpublish(*, post: Post, actor: Actor) -> Post:
     """Withdraw a post from the public pages (nothing happens if it is not published)."""
     with transaction.atomic():
-        if _set_published(post=post, published=False, actor=actor):
+        if publication_set(obj=post, published=False, actor=actor):
             content_saved(post)
     return post
 
@@ -261,24 +261,6 @@ def _tag_changes(*, before: dict[str, list] | None, post: Post) -> Changes:
     if before is None:
         return {name: (None, ids) for name, ids in after.items() if ids}
     return {name: (before[name], ids) for name, ids in after.items() if before[name] != ids}
-
-
-def _set_published(*, post: Post, published: bool, actor: Actor) -> bool:
-    """Write the publication flag and its audit row; False when it already had that value."""
-    current = Post.objects.select_for_update().values_list("is_published", flat=True)
-    old = current.get(pk=post.pk)
-    post.is_published = published
-    if old == published:
-        return False
-    post.updated_at = timezone.now()
-    Post.objects.filter(pk=post.pk).update(is_published=published, updated_at=post.updated_at)
-    content_audit(
-        actor=actor,
-        event="news.post.published" if published else "news.post.unpublished",
-        obj=post,
-        changes={"is_published": (old, published)},
-    )
-    return True
 
 
 def content_index(obj: Model) -> None:
