@@ -16,7 +16,8 @@ urlpatterns = [
     path("dev/outbox/<str:name>/", core_views.dev_outbox, name="dev-outbox-message"),
     path(
         "petitions/<slug:slug>/count.json",
-        action_views.petition_count_json,
+        action_views.action_count_json,
+        {"kind": "petition"},
         name="petition-count-json",
     ),
     path("admin/", admin.site.urls),

@@ -30,17 +30,17 @@ def petitions_open() -> QuerySet[Petition]:
 def action_count_data(*, kind: str, slug: str) -> dict:
     """The public count of any kind's action, for its page's live counter: the total (paper
     signatures included), the goal where the kind has one, and when it was last counted."""
-    action = get_object_or_404(action_type(kind).action_model.objects.public(), slug=slug)
+    model = action_type(kind).action_model
+    # Only what the count needs: this is read by every open page every few seconds.
+    wanted = ("count", "counted_at", "offline_count", "goal")
+    present = {field.name for field in model._meta.concrete_fields}
+    fields = [name for name in wanted if name in present]
+    action = get_object_or_404(model.objects.public().only(*fields), slug=slug)
     return {
         "count": action.total,
         "goal": getattr(action, "goal", None),
         "updated": action.counted_at.isoformat() if action.counted_at else None,
     }
-
-
-def petition_count(*, slug: str) -> dict:
-    """The petition page's count JSON (the view's name for ``action_count_data``)."""
-    return action_count_data(kind=type_of(Petition).key, slug=slug)
 
 
 @dataclass(frozen=True)
@@ -187,12 +187,6 @@ def tel_link(phone: str) -> str:
     """``tel:+74956442203`` from "+7 495 644 2203"; "" when there is no number."""
     digits = re.sub(r"[^\d+]", "", phone or "")
     return f"tel:{digits}" if digits.strip("+") else ""
-
-
-def office_action_count(*, model, slug: str) -> dict:
-    """The public count of a letter, email or call action (the views' name for
-    ``action_count_data``)."""
-    return action_count_data(kind=type_of(model).key, slug=slug)
 
 
 def actions_open(*, listed_apart: bool | None = None) -> list:

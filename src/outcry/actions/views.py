@@ -19,7 +19,6 @@ from outcry.actions.forms import (
     clean_source,
     consents_answered,
 )
-from outcry.actions.models import CallAction, LetterAction
 from outcry.actions.participation import ChallengeAnswer, ChallengeRequired, Outcome
 from outcry.actions.pdf import letter_pdf, model_letter_pdf
 from outcry.cases.selectors import cases_published
@@ -227,22 +226,9 @@ def signature_confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_GET
-def petition_count_json(request: HttpRequest, slug: str) -> JsonResponse:
-    return _public_count(selectors.petition_count(slug=slug))
-
-
-@require_GET
-def letter_count_json(request: HttpRequest, slug: str) -> JsonResponse:
-    return _public_count(selectors.office_action_count(model=LetterAction, slug=slug))
-
-
-@require_GET
-def call_count_json(request: HttpRequest, slug: str) -> JsonResponse:
-    return _public_count(selectors.office_action_count(model=CallAction, slug=slug))
-
-
-def _public_count(data: dict) -> JsonResponse:
-    response = JsonResponse(data)
+def action_count_json(request: HttpRequest, slug: str, kind: str) -> JsonResponse:
+    """The live count of an action of any kind (``kind`` comes from its URL pattern)."""
+    response = JsonResponse(selectors.action_count_data(kind=kind, slug=slug))
     patch_cache_control(
         response,
         public=True,

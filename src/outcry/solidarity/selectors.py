@@ -14,18 +14,6 @@ def action_for_page(*, slug: str) -> SolidarityAction:
     return get_object_or_404(SolidarityAction.objects.public().select_related("case"), slug=slug)
 
 
-def action_count(*, slug: str) -> dict:
-    """The public count (for the page's live counter), shaped like the other kinds'."""
-    action = get_object_or_404(
-        SolidarityAction.objects.public().only("count", "counted_at"), slug=slug
-    )
-    return {
-        "count": action.total,
-        "goal": None,
-        "updated": action.counted_at.isoformat() if action.counted_at else None,
-    }
-
-
 def messages_shown(*, action: SolidarityAction, limit: int = SHOWN_ON_PAGE) -> QuerySet:
     """The approved messages the public may read: the display copy only (first name,
     country, text), never the sealed words, the address or anything else."""

@@ -1,7 +1,5 @@
-from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.cache import patch_cache_control
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -79,20 +77,6 @@ def action_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def check_email(request: HttpRequest, slug: str) -> HttpResponse:
     action = selectors.action_for_page(slug=slug)
     return render(request, "solidarity/check_email.html", {"action": action})
-
-
-@require_GET
-def count_json(request: HttpRequest, slug: str) -> JsonResponse:
-    response = JsonResponse(selectors.action_count(slug=slug))
-    patch_cache_control(
-        response,
-        public=True,
-        max_age=settings.COUNT_CACHE_MAX_AGE,
-        stale_while_revalidate=settings.COUNT_CACHE_MAX_AGE * 6,
-        stale_if_error=86400,
-    )
-    response["Access-Control-Allow-Origin"] = "*"
-    return response
 
 
 def _message_page(message) -> ConfirmationPage:
