@@ -12,6 +12,10 @@ class Command(BaseCommand):
         parser.add_argument("--addrport", default="127.0.0.1:8000")
 
     def handle(self, *args, addrport: str, **options) -> None:
+        # Stopped by a signal rather than Ctrl-C (a terminal closed, a timeout, kill), the
+        # server and the worker must stop too, or they keep the port and the database.
+        signal.signal(signal.SIGTERM, _interrupt)
+        signal.signal(signal.SIGHUP, _interrupt)
         manage = [sys.executable, "-m", "outcry.manage"]
         processes = [
             subprocess.Popen([*manage, "runserver", addrport, "--noreload"]),  # noqa: S603
@@ -37,3 +41,7 @@ class Command(BaseCommand):
                 except subprocess.TimeoutExpired:
                     p.kill()
         self.stdout.write("Stopped.")
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
