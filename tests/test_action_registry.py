@@ -9,11 +9,13 @@ from pathlib import Path
 
 import pytest
 from django.apps import apps
+from django.contrib import admin
 from django.db import models
 from django.template import Context, Template
 from django.utils import timezone
 
 from outcry.actions import counting
+from outcry.actions.admin import ActionWrites
 from outcry.actions.models import ParticipationState
 from outcry.actions.registry import action_type, action_types, type_of
 from outcry.actions.selectors import action_total, delivery_rows
@@ -261,3 +263,11 @@ def test_every_model_holding_a_supporter_s_personal_data_is_covered_by_erasure()
     assert holding - erased == set()
     # Every kind's participations, whichever app registers the kind.
     assert {kind.participation_model._meta.label_lower for kind in action_types()} <= erased
+
+
+def test_every_kind_s_admin_writes_through_the_audited_content_services():
+    """Staff create, edit, publish and close actions of every kind through
+    ``actions.content`` (audited, indexed), never by a bare ``save()`` in the admin."""
+    for kind in action_types():
+        model_admin = admin.site.get_model_admin(kind.action_model)
+        assert isinstance(model_admin, ActionWrites), kind.key

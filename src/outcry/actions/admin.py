@@ -42,7 +42,7 @@ class OfflineSignaturesInline(admin.TabularInline):
         return False
 
 
-class _ActionWrites:
+class ActionWrites:
     """The admin builds the form; the write, its audit row and the search index are
     ``actions.content``'s, the same for every kind of action."""
 
@@ -64,7 +64,7 @@ class _ActionWrites:
 
 
 @admin.register(Petition)
-class PetitionAdmin(_ActionWrites, TranslationAdmin):
+class PetitionAdmin(ActionWrites, TranslationAdmin):
     list_display = [
         "title",
         "case",
@@ -339,7 +339,7 @@ class LetterPackForm(ActionForm):
 
 
 @admin.register(LetterAction)
-class LetterActionAdmin(_ActionWrites, TranslationAdmin):
+class LetterActionAdmin(ActionWrites, TranslationAdmin):
     list_display = ["title", "kind", "case", "office", "status", "count", "target_address"]
     list_filter = ["kind", "status", "digest"]
     search_fields = ["title", "slug", "reference"]
@@ -548,7 +548,7 @@ class CallAdmin(_ParticipationAdmin):
 
 
 @admin.register(CallAction)
-class CallActionAdmin(_ActionWrites, TranslationAdmin):
+class CallActionAdmin(ActionWrites, TranslationAdmin):
     list_display = ["title", "case", "office", "status", "count"]
     list_filter = ["status"]
     search_fields = ["title", "slug", "reference"]

@@ -18,6 +18,7 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
+from outcry.actions.admin import ActionWrites
 from outcry.core.audit import audit_record
 from outcry.core.crypto import can_unseal, unseal
 from outcry.core.models import AuditEvent
@@ -33,7 +34,7 @@ MODERATE = "solidarity.moderate_solidarity_message"
 
 
 @admin.register(SolidarityAction)
-class SolidarityActionAdmin(TranslationAdmin):
+class SolidarityActionAdmin(ActionWrites, TranslationAdmin):
     list_display = ["title", "case", "recipient", "status", "count", "show_on_case_page"]
     list_filter = ["status", "show_on_case_page"]
     search_fields = ["title", "recipient", "reference", "slug"]
@@ -58,7 +59,7 @@ class SolidarityActionAdmin(TranslationAdmin):
     actions = ["make_pack"]
 
     def save_model(self, request: HttpRequest, obj, form, change) -> None:
-        super().save_model(request, obj, form, change)
+        super().save_model(request, obj, form, change)  # the audited content services
         if "show_on_case_page" in form.changed_data:
             services.action_display_sync(action=obj, actor=request.user)
 
