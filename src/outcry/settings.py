@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "outcry.mailings",
     "anymail",
     "outcry.demo",
+    # Failed staff logins, counted and locked out (see the AXES_ settings below).
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -86,9 +88,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Right after authentication: a timed-out staff session is anonymous for all below.
+    "outcry.core.middleware.StaffSessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "outcry.core.middleware.PrivacyHeadersMiddleware",
+    # Last, as django-axes asks: turns a refused login into its lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "outcry.urls"
@@ -217,6 +223,36 @@ DKIM_ALGORITHM = env.str("DKIM_ALGORITHM", default="rsa-sha256")
 # Bounce and complaint webhooks of email services (django-anymail): /anymail/<service>/
 # tracking/, protected by HTTP basic auth with this "user:password".
 ANYMAIL = {"WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET", default="")}
+
+# Staff logins. django-axes' backend comes first: once a username or a client address has
+# failed LOGIN_FAILURE_LIMIT times, it refuses the attempt before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+# Either counter locks: one username from many addresses, or many usernames from one.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Minutes a lockout lasts (each attempt during it starts it again); 0: until an
+# administrator deletes its access attempts in the admin. Failures older than this no
+# longer count either. A lockout that never ends would let anyone lock staff out for good.
+_LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=60)
+AXES_COOLOFF_TIME = _LOGIN_LOCKOUT_MINUTES / 60 if _LOGIN_LOCKOUT_MINUTES else None
+AXES_RESET_ON_SUCCESS = True
+# Outcry's client address (CLIENT_IP_HEADER, CLIENT_IP_PROXY_COUNT), hashed under the day's
+# key: axes stores and shows that hash, never the address (core.logins explains).
+AXES_CLIENT_IP_CALLABLE = "outcry.core.logins.login_client_address"
+# The same plain answer (429) for every locked-out attempt, whether the username exists.
+AXES_HTTP_RESPONSE_CODE = 429
+
+# Staff sessions end after this many seconds without a request, and this many after the
+# login however active. The session key changes at login (Django) and when a staff
+# member's groups, permissions or staff status change (their sessions are ended).
+STAFF_SESSION_IDLE_TIMEOUT = env.int("STAFF_SESSION_IDLE_TIMEOUT", default=30 * 60)
+STAFF_SESSION_ABSOLUTE_TIMEOUT = env.int("STAFF_SESSION_ABSOLUTE_TIMEOUT", default=12 * 3600)
+# Only staff have sessions (public pages set no cookie): the cookie dies with the
+# absolute limit.
+SESSION_COOKIE_AGE = STAFF_SESSION_ABSOLUTE_TIMEOUT
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

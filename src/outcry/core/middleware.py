@@ -1,9 +1,14 @@
 from collections.abc import Callable
+from datetime import datetime
 
 from django.conf import settings
+from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
+
+from outcry.core.logins import SESSION_LOGIN_AT, SESSION_SEEN_AT
 
 # Public pages load nothing from another host: no CDN, font, analytics or pixel.
 PUBLIC_CSP = (
@@ -94,3 +99,53 @@ def _refusal(message: str, status: int) -> HttpResponse:
     """A plain page: nothing about it may need the body that was refused."""
     body = f"<!doctype html><title>{escape(message)}</title><p>{escape(message)}</p>"
     return HttpResponse(body, status=status, content_type="text/html; charset=utf-8")
+
+
+class StaffSessionTimeoutMiddleware:
+    """Log a staff member out after STAFF_SESSION_IDLE_TIMEOUT seconds without a request,
+    or STAFF_SESSION_ABSOLUTE_TIMEOUT seconds after logging in, however active.
+
+    A stolen laptop or cookie is worth a working day at most, and an unattended session
+    half an hour. Only requests that carry a session cookie are looked at, so a public
+    page never reads (nor sets) a session. The last-seen time is written at most once a
+    minute, so an active admin does not save its session on every request.
+    """
+
+    # Seconds between two writes of the last-seen time.
+    SEEN_RESOLUTION = 60
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if settings.SESSION_COOKIE_NAME in request.COOKIES and request.user.is_authenticated:
+            self._check(request)
+        return self.get_response(request)
+
+    def _check(self, request: HttpRequest) -> None:
+        now = timezone.now()
+        session = request.session
+        login_at = _session_time(session.get(SESSION_LOGIN_AT))
+        seen_at = _session_time(session.get(SESSION_SEEN_AT))
+        if login_at is None or seen_at is None:
+            # A session from before the limits existed: its clocks start now.
+            session[SESSION_LOGIN_AT] = session[SESSION_SEEN_AT] = now.isoformat()
+            return
+        idle = (now - seen_at).total_seconds()
+        if (
+            idle > settings.STAFF_SESSION_IDLE_TIMEOUT
+            or (now - login_at).total_seconds() > settings.STAFF_SESSION_ABSOLUTE_TIMEOUT
+        ):
+            # Flushes the session (a new, empty key) and makes request.user anonymous: the
+            # admin then answers with its login page.
+            logout(request)
+            return
+        if idle >= self.SEEN_RESOLUTION:
+            session[SESSION_SEEN_AT] = now.isoformat()
+
+
+def _session_time(value: object) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
