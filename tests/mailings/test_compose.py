@@ -62,7 +62,7 @@ def test_markdown_with_script_and_event_handlers_renders_inert(mailing_settings)
     mailing = make_alert()
     MailingVariant.objects.filter(mailing=mailing, language="en").update(
         body=(
-            "Hello <script>alert(1)</script> <img src=x onerror=alert(2)>\n\n"
+            "Hello <script>alert(1)</script> <img src=/media/x.png onerror=alert(2)>\n\n"
             '<a href="javascript:alert(3)" onclick="alert(4)">click</a> '
             "[link](javascript:alert(5)) <svg onload=alert(6)></svg>"
         )

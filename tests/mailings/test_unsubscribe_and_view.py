@@ -135,3 +135,11 @@ def test_signatures_through_a_mailing_link_are_counted_in_its_results(
 
     assert response.status_code == 302
     assert mailing_results(mailing=mailing)["actions"] == 1
+
+
+def test_view_in_browser_of_a_message_now_refused_is_not_found(sent):
+    mailing, _people, messages = sent
+    url = _path(_view_url(next(m for m in messages if m["Content-Language"] == "en")))
+    assert Client().get(url).status_code == 200
+    mailing.variants.filter(language="en").update(body="![](https://evil.example/pixel.gif)")
+    assert Client().get(url).status_code == 404

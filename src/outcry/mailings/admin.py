@@ -344,7 +344,12 @@ class MailingAdmin(admin.ModelAdmin):
             if update is None:
                 self.message_user(request, _("This case has no update to send."), messages.ERROR)
             return redirect(reverse("admin:cases_case_change", args=[case.pk]))
-        mailing = services.mailing_from_case_update(update=update, actor=request.user)
+        try:
+            mailing = services.mailing_from_case_update(update=update, actor=request.user)
+        except ValidationError as exc:
+            for message in exc.messages:
+                self.message_user(request, message, messages.ERROR)
+            return redirect(reverse("admin:cases_case_change", args=[case.pk]))
         self.message_user(
             request,
             _("A draft mailing of the latest update is ready: check it, preview it and send it."),

@@ -19,21 +19,26 @@ from html import unescape
 from urllib.parse import quote
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.template import Context, Template
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from django_countries import countries
 
 from outcry.core.text import render_markdown
 from outcry.mailings.merge import (
     LINK_FIELDS,
     MERGE_FIELDS,
+    URL_FIELDS,
     compile_merge,
     escape_template_source,
+    merge_tags_in_attributes,
     protect_merge_tags,
     restore_merge_tags,
+    validate_variant,
 )
 
 ALL_FIELDS = frozenset(MERGE_FIELDS) | LINK_FIELDS
@@ -52,6 +57,7 @@ _TAG_STYLES = {
 _LINK_STYLE = "color:#0b57d0;text-decoration:underline;"
 _OPEN_TAG_RE = re.compile(r"<(p|h1|h2|h3|blockquote|ul|ol|li)>")
 _HREF_RE = re.compile(r'<a href="([^"]*)"')
+_IMG_SRC_RE = re.compile(r'(<img\b[^>]*?\ssrc=")(/[^/"][^"]*)"')
 _MD_LINK_RE = re.compile(r"(?<!!)\[([^\]]+)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 _TEXT_URL_RE = re.compile(r"(?<![\w/])(https?://[^\s<>()\"']+)")
 
@@ -83,6 +89,11 @@ def body_html_source(body: str, *, source: str) -> str:
             f'<a style="{_LINK_STYLE}" href="{escape(_with_source(unescape(m.group(1)), source))}"'
         ),
         html,
+    )
+    # Images are Outcry's own media (merge.validate_variant); a mail client needs their
+    # address in full.
+    html = _IMG_SRC_RE.sub(
+        lambda m: f'{m.group(1)}{escape(_absolute(unescape(m.group(2))))}"', html
     )
     return restore_merge_tags(html, tags)
 
@@ -138,6 +149,9 @@ def compile_variant(variant, *, mailing, web_view: bool = False) -> CompiledVari
     may open: no link to the recipient's preferences or unsubscribe, no word of their
     consent (the caller fills in no name either).
     """
+    # Checked again here, not only when the variant was saved: whatever path a variant took
+    # into the database, it is never sent with a merge field in a link or a remote image.
+    validate_variant(variant)
     source = mailing.source
     context = {
         "language": variant.language,
@@ -162,6 +176,12 @@ def compile_variant(variant, *, mailing, web_view: bool = False) -> CompiledVari
     with translation.override(variant.language):
         html_source = render_to_string("mailings/email.html", context)
         text_source = render_to_string("mailings/email.txt", text_context)
+    # Only the layout's own links stand in attributes, and they carry the token alone.
+    if misplaced := merge_tags_in_attributes(html_source, allowed=URL_FIELDS):
+        raise ValidationError(
+            _("Merge fields may not stand inside an HTML attribute: %(tags)s"),
+            params={"tags": ", ".join(misplaced)},
+        )
     return CompiledVariant(
         language=variant.language,
         subject=compile_merge(variant.subject, autoescape=False),

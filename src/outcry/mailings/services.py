@@ -380,7 +380,9 @@ def delivery_problem_apply(*, kind: str, email: str, message_id: str, detail: st
 
 def mailing_from_case_update(*, update: CaseUpdate, actor: Actor) -> Mailing:
     """A draft mailing of a case update, in every language the update is written in, to
-    the case's subscribers and its signers who opted in. The campaigner reviews and sends."""
+    the case's subscribers and its signers who opted in. The campaigner reviews and sends.
+
+    Raises ValidationError if the update's text could not be mailed (see merge)."""
     case = update.case
     with transaction.atomic():
         mailing = Mailing.objects.create(
@@ -401,13 +403,17 @@ def mailing_from_case_update(*, update: CaseUpdate, actor: Actor) -> Mailing:
             )
             with translation.override(language):
                 link = settings.SITE_URL + case.get_absolute_url()
-            MailingVariant.objects.create(
+            variant = MailingVariant(
                 mailing=mailing,
                 language=language,
                 subject=f"{case.name}: {title}"[:300],
                 preheader=title[:300],
                 body=f"{greeting}\n\n## {title}\n\n{body}\n\n[{case.name}]({link})\n",
             )
+            # The update's text is checked like a campaigner's (a remote image, a merge
+            # field in a link): refused here, the whole draft is rolled back.
+            variant.full_clean()
+            variant.save()
         audit_record(
             actor=actor,
             action=AuditEvent.Action.CHANGE,
