@@ -27,6 +27,8 @@ CONTROLLED = {
     "DATABASE_URL",
     "REDIS_URL",
     "TASK_BACKEND",
+    # Set by the browser tests in this process; check --deploy warns of it, rightly.
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
 }
 # A production environment: every secret set (placeholders: nothing here seals or signs).
 PRODUCTION = {
