@@ -6,6 +6,14 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: demo install install-dev test lint bench messages clean
 
+# A production environment for `check --deploy` (DEBUG off, HTTPS, every secret set; the
+# values are placeholders the check never uses), run as each tier.
+DEPLOY_CHECK_ENV := env -u DATABASE_URL DEBUG=0 HTTPS=1 SITE_URL=https://outcry.example \
+	ALLOWED_HOSTS=outcry.example CLIENT_IP_HEADER=HTTP_X_FORWARDED_FOR \
+	SECRET_KEY=deploy-check-placeholder-0123456789abcdefghijklmnopqrstuvwxyz \
+	PERSONAL_DATA_PUBLIC_KEY=deploy-check-placeholder BLIND_INDEX_KEY=deploy-check-placeholder \
+	IP_HASH_KEY=deploy-check-placeholder
+
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -31,6 +39,10 @@ lint: install-dev
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/lint-imports
 	env -u DATABASE_URL DEBUG=1 $(BIN)/outcry makemigrations --check --dry-run -v0
+	$(DEPLOY_CHECK_ENV) OUTCRY_TIER=staff PERSONAL_DATA_PRIVATE_KEYS=deploy-check-placeholder \
+		$(BIN)/outcry check --deploy --fail-level WARNING
+	$(DEPLOY_CHECK_ENV) OUTCRY_TIER=public PERSONAL_DATA_PRIVATE_KEYS= ADMIN_ENABLED=0 \
+		$(BIN)/outcry check --deploy --fail-level WARNING
 
 test: install-dev
 	bash scripts/ensure-chromium.sh

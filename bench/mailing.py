@@ -27,6 +27,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from outcry.core.secrets import dev_secrets_environ
+
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks.md"
 BIN = Path(sys.executable).parent
@@ -177,6 +179,8 @@ def main() -> None:
         MAILING_BATCH_SIZE="500",
         LOG_LEVEL="WARNING",
     )
+    # DEBUG is off: the secrets must come from the environment.
+    env.update(dev_secrets_environ(var / "secrets.json"))
     sink = None
     try:
         subprocess.run([BIN / "outcry", "migrate", "--no-input", "-v0"], env=env, check=True)

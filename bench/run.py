@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from outcry.core.secrets import dev_secrets_environ
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "bench"
 DOC = ROOT / "docs" / "benchmarks.md"
@@ -162,6 +164,8 @@ def bench_env(var_dir: Path, port: int) -> dict[str, str]:
         OUTCRY_BENCH_COUNTS_DIR=str(var_dir / "counts"),
         PYTHONUNBUFFERED="1",
     )
+    # DEBUG is off: the secrets must come from the environment.
+    env.update(dev_secrets_environ(var_dir / "secrets.json"))
     return env
 
 

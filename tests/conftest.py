@@ -2,6 +2,7 @@
 named staff of tests/actors.py (one fixture per role; none is logged in)."""
 
 import email
+import os
 import re
 import socket
 from email import policy
@@ -17,6 +18,17 @@ from django.utils import timezone, translation
 from outcry.core.crypto import ip_hash_keys_forget
 from tests import actors
 from tests.factories import PetitionFactory
+
+# Processes the tests start (a worker, the WSGI loader) run with DEBUG off, where Outcry
+# refuses the secrets generated into var/: they take this run's secrets from the environment.
+for _name, _value in {
+    "SECRET_KEY": settings.SECRET_KEY,
+    "PERSONAL_DATA_PUBLIC_KEY": settings.PERSONAL_DATA_PUBLIC_KEY,
+    "PERSONAL_DATA_PRIVATE_KEYS": ",".join(settings.PERSONAL_DATA_PRIVATE_KEYS),
+    "BLIND_INDEX_KEY": settings.BLIND_INDEX_KEY,
+    "IP_HASH_KEY": settings.IP_HASH_KEY,
+}.items():
+    os.environ.setdefault(_name, _value)
 
 
 def free_port() -> int:

@@ -10,9 +10,10 @@ import os
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from outcry.core.secrets import load_or_create_dev_secrets
+from outcry.core.secrets import load_or_create_dev_secrets, secrets_missing_from
 
 BASE_DIR = Path(__file__).resolve().parent
 env = environ.Env()
@@ -23,7 +24,11 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 DEBUG = env.bool("DEBUG", default=False)
 
 # Secrets: taken from the environment; where absent, generated once into var/ (never git).
+# With DEBUG off, a process whose secrets are not all in the environment refuses to start
+# (core.secrets.secrets_configuration_check, from wsgi.py, asgi.py and the `outcry` command)
+# and `outcry check --deploy` reports it.
 _dev_secrets = load_or_create_dev_secrets(VAR_DIR / "secrets.json")
+SECRETS_FROM_DEV_FILE = secrets_missing_from(os.environ)
 SECRET_KEY = env.str("SECRET_KEY", default=_dev_secrets["SECRET_KEY"])
 # The public key seals supporters' personal data; every web process needs it.
 PERSONAL_DATA_PUBLIC_KEY = env.str(
@@ -44,6 +49,30 @@ IP_HASH_RETENTION_DAYS = env.int("IP_HASH_RETENTION_DAYS", default=7)
 # A pepper mixed into every day's key, so a copy of the database alone cannot test an
 # address against the hashes of the window; it protects nothing once the day key is gone.
 IP_HASH_KEY = env.str("IP_HASH_KEY", default=_dev_secrets.get("IP_HASH_KEY", ""))
+
+# The process's tier. "public": the web processes anyone reaches; they seal with the public
+# key, hold no private key and serve no admin, so a break-in there reads nothing back.
+# "staff": the task worker and the admin (on their own host or network), which open
+# sealed data. The default is "staff" so that one process runs the whole demo.
+OUTCRY_TIER = env.str("OUTCRY_TIER", default="staff")
+if OUTCRY_TIER not in {"public", "staff"}:
+    raise ImproperlyConfigured(f"OUTCRY_TIER must be 'public' or 'staff', not {OUTCRY_TIER!r}.")
+# Without the admin, /admin/ is not in the URLconf at all: a deployment serves it only from
+# the staff tier's host.
+ADMIN_ENABLED = env.bool("ADMIN_ENABLED", default=OUTCRY_TIER == "staff")
+if OUTCRY_TIER == "public":
+    # Checked here, not at serving time: no entry point of a public process may hold one.
+    if any(key.strip() for key in PERSONAL_DATA_PRIVATE_KEYS):
+        raise ImproperlyConfigured(
+            "OUTCRY_TIER=public, yet PERSONAL_DATA_PRIVATE_KEYS holds a private key: set "
+            'PERSONAL_DATA_PRIVATE_KEYS="" on the public tier; only the staff tier opens '
+            "personal data."
+        )
+    if ADMIN_ENABLED:
+        raise ImproperlyConfigured(
+            "OUTCRY_TIER=public, yet ADMIN_ENABLED is on: the public tier serves no admin "
+            "(set ADMIN_ENABLED=0, and serve the admin from a staff-tier process)."
+        )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
@@ -20,7 +21,9 @@ urlpatterns = [
         {"kind": "petition"},
         name="petition-count-json",
     ),
-    path("admin/", admin.site.urls),
+    # Off on the public tier: there /admin/ is no URL at all (404), and the admin is served
+    # by a staff-tier process on its own host or network.
+    *([path("admin/", admin.site.urls)] if settings.ADMIN_ENABLED else []),
     # Links in mailings: no language prefix (the recipient's language is known).
     path("", include("outcry.mailings.urls")),
     path("anymail/", include((anymail_urlpatterns, "anymail"))),

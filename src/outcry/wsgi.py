@@ -6,5 +6,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "outcry.settings")
 application = get_wsgi_application()
 
 from outcry.core.http import client_ip_configuration_check  # noqa: E402 - needs settings
+from outcry.core.secrets import secrets_configuration_check  # noqa: E402 - needs settings
 
+secrets_configuration_check()
 client_ip_configuration_check()

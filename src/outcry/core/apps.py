@@ -10,7 +10,10 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from outcry.core import logins  # noqa: F401 (connects the login audit receivers)
+        from outcry.core import (
+            checks,  # noqa: F401 - registers the deployment checks
+            logins,  # noqa: F401 - connects the login audit receivers
+        )
         from outcry.core.roles import roles_sync
 
         # Runs after every app's migrations, so all permissions exist by then.
