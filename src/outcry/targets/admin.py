@@ -118,7 +118,8 @@ class OfficeAdmin(TranslationAdmin):
             request,
             _(
                 "Confirmed %(count)s addresses. Letters waiting for them go at the next "
-                'dispatch; "Send again" on a letter action sends its letters now.'
+                'dispatch; "Send again the letters refused after a bounce" on a letter '
+                "action sends its letters now."
             )
             % {"count": confirmed},
             messages.SUCCESS,
