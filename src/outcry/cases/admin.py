@@ -4,7 +4,11 @@ from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from outcry.cases import services
 from outcry.cases.models import Case, CaseUpdate
+from outcry.core.audit import audit_record
 from outcry.core.content import form_fields
+from outcry.core.models import AuditEvent
+
+SENSITIVE_NOTES_PERM = "cases.view_sensitive_notes"
 
 
 class CaseUpdateInline(TranslationTabularInline):
@@ -25,6 +29,30 @@ class CaseAdmin(TranslationAdmin):
         ("Story", {"fields": ["occupation", "summary", "description"]}),
         ("Never published", {"fields": ["sensitive_notes"]}),
     ]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.has_perm(SENSITIVE_NOTES_PERM):
+            return fieldsets
+        # Hidden, not read-only: the form then neither shows nor takes the notes, so saving
+        # the case without the permission leaves them as they were.
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "sensitive_notes"]})
+            for name, options in fieldsets
+            if [f for f in options["fields"] if f != "sensitive_notes"]
+        ]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # Showing an existing case's form with the notes is a read of who the person really
+        # is: audited, without the notes themselves.
+        if obj is not None and request.user.has_perm(SENSITIVE_NOTES_PERM):
+            audit_record(
+                actor=request.user,
+                action=AuditEvent.Action.VIEW_PERSONAL_DATA,
+                obj=obj,
+                detail="cases.case.sensitive_notes_viewed",
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))

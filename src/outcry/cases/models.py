@@ -60,6 +60,9 @@ class Case(models.Model):
         ordering = ["name"]
         verbose_name = _("case")
         verbose_name_plural = _("cases")
+        # The notes say who a pseudonymous person really is and how to reach them: seeing
+        # the case is not enough to read them (every read is audited, see the admin).
+        permissions = [("view_sensitive_notes", _("Can read a case's sensitive notes"))]
 
     def __str__(self) -> str:
         return self.name

@@ -30,6 +30,13 @@ _CONTENT = [
     for verb in ("add", "change", "view")
 ] + ["mailings.send_mailing", "mailings.delete_mailingvariant"]
 
+# ``cases.view_sensitive_notes`` (who a case's person really is, their contacts and sources)
+# and ``targets.change_office_email`` (where an office's letters go, with supporters' names
+# and Reply-To addresses) are administrators' alone: moderators see cases without the notes
+# and campaigners edit offices without their address. Data protection staff answer "who read
+# them" from the audit log, which never copies the notes, so they need not read them either;
+# the notes are casework, not supporters' data that they export or erase.
+#
 # Campaigners write content and see counts, never supporters' personal data nor staff,
 # with one exception: they deliver actions, so they make and download delivery packages,
 # which name the supporters who agreed to be named to the target (each download audited).

@@ -52,7 +52,14 @@ def _forget_abandoned_previews(storage) -> None:
 @admin.register(Office)
 class OfficeAdmin(TranslationAdmin):
     change_list_template = "targets/admin/office_change_list.html"
-    list_display = ["title", "organisation", "country", "current_holder", "email_bounced_at"]
+    list_display = [
+        "title",
+        "organisation",
+        "country",
+        "current_holder",
+        "email_bounced_at",
+        "email_held_since",
+    ]
     list_filter = ["country"]
     search_fields = [
         "key",
@@ -63,14 +70,23 @@ class OfficeAdmin(TranslationAdmin):
         "email",
     ]
     prepopulated_fields = {"key": ["title"]}
-    readonly_fields = ["email_bounced_at", "email_bounce_reason"]
+    readonly_fields = ["email_bounced_at", "email_bounce_reason", "email_held_since"]
     inlines = [TenureInline]
+    actions = ["confirm_email"]
     fieldsets = [
         (None, {"fields": ["title", "key", "organisation"]}),
         (_("Post and telephone"), {"fields": ["address", "country", "phone", "fax"]}),
         (
             _("Online"),
-            {"fields": ["email", "email_bounced_at", "email_bounce_reason", "contact_url"]},
+            {
+                "fields": [
+                    "email",
+                    "email_held_since",
+                    "email_bounced_at",
+                    "email_bounce_reason",
+                    "contact_url",
+                ]
+            },
         ),
         (_("Calls"), {"fields": ["timezone", "office_hours"]}),
         (_("For campaigners"), {"fields": ["languages", "notes"]}),
@@ -78,6 +94,36 @@ class OfficeAdmin(TranslationAdmin):
 
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).prefetch_related("tenures__target")
+
+    def has_change_email_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.has_perm(services.EMAIL_PERM)
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        # A new office has no letters waiting for it; an existing one's address is where
+        # its queued letters go, so only administrators change it.
+        if obj is not None and not self.has_change_email_permission(request, obj):
+            fields.append("email")
+        return fields
+
+    @admin.action(
+        description=_("Confirm the new email address: waiting letters may go to it"),
+        permissions=["change_email"],
+    )
+    def confirm_email(self, request: HttpRequest, queryset) -> None:
+        confirmed = sum(
+            services.office_email_confirm(office=office, actor=request.user) for office in queryset
+        )
+        self.message_user(
+            request,
+            _(
+                "Confirmed %(count)s addresses. Letters waiting for them go at the next "
+                'dispatch; "Send again the letters refused after a bounce" on a letter '
+                "action sends its letters now."
+            )
+            % {"count": confirmed},
+            messages.SUCCESS,
+        )
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "contact_url":
@@ -184,10 +230,15 @@ class OfficeAdmin(TranslationAdmin):
         return str(current[0].target) if current else "—"
 
     def save_model(self, request, obj: Office, form, change: bool) -> None:
+        if not (change and "email" in form.changed_data):
+            super().save_model(request, obj, form, change)
+            return
+        # The address changes through its service (administrators only, audited, letters
+        # held); the rest of the form is saved with the address it had.
+        email = obj.email
+        obj.email = form.initial["email"]
         super().save_model(request, obj, form, change)
-        # A corrected address is worth trying again.
-        if change and "email" in form.changed_data and obj.email_bounced_at is not None:
-            services.office_clear_email_bounce(office=obj)
+        services.office_email_change(office=obj, email=email, actor=request.user)
 
 
 @admin.register(Target)

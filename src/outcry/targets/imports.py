@@ -19,7 +19,7 @@ from typing import Any, BinaryIO
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from outcry.targets.columns import (
@@ -292,10 +292,12 @@ def _apply(chunk: list[Row], report: ImportReport, *, write: bool) -> None:
             changed = _assign(row.office, office)
             if changed:
                 office_fields |= changed
-                if "email" in changed and office.email_bounced_at is not None:
-                    # A corrected address is worth trying again.
+                if "email" in changed:
+                    # A corrected address is worth trying again, once an administrator
+                    # confirms it: letters waiting for the office are held until then.
                     office.email_bounced_at, office.email_bounce_reason = None, ""
-                    office_fields |= {"email_bounced_at", "email_bounce_reason"}
+                    office.email_held_since = timezone.now() if office.email else None
+                    office_fields |= {"email_bounced_at", "email_bounce_reason", "email_held_since"}
                 changed_offices.append(office)
         if row.holder:
             person = people.get(row.holder_key)

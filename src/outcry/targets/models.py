@@ -68,6 +68,15 @@ class Office(models.Model):
     # sent to ``email`` until staff correct it (which clears these).
     email_bounced_at = models.DateTimeField(_("email bounced"), null=True, blank=True)
     email_bounce_reason = models.CharField(_("why it bounced"), max_length=500, blank=True)
+    # Set when the address changes: letters queued for the old address must not follow it
+    # to the new one unseen (it is where supporters' names and Reply-To addresses go), so
+    # nothing is sent until an administrator confirms the new address.
+    email_held_since = models.DateTimeField(
+        _("new email held since"),
+        null=True,
+        blank=True,
+        help_text=_("Nothing is sent to a changed address until an administrator confirms it."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -75,6 +84,7 @@ class Office(models.Model):
         ordering = ["title"]
         verbose_name = _("office")
         verbose_name_plural = _("offices")
+        permissions = [("change_office_email", _("Can change an office's email address"))]
 
     def __str__(self) -> str:
         return self.title
@@ -85,7 +95,7 @@ class Office(models.Model):
 
     @property
     def email_usable(self) -> bool:
-        return bool(self.email) and self.email_bounced_at is None
+        return bool(self.email) and self.email_bounced_at is None and self.email_held_since is None
 
 
 class Target(models.Model):

@@ -2,10 +2,17 @@
 
 from datetime import date
 
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from outcry.core.content import content_audit
 from outcry.targets.models import Office, Target, Tenure
+
+Actor = AbstractBaseUser | AnonymousUser
+
+EMAIL_PERM = "targets.change_office_email"
 
 
 def tenure_begin(*, office: Office, target: Target, started_on: date) -> Tenure:
@@ -40,6 +47,60 @@ def office_mark_email_bounced(*, office_id: int, email: str, reason: str) -> boo
     )
 
 
-def office_clear_email_bounce(*, office: Office) -> None:
-    Office.objects.filter(pk=office.pk).update(email_bounced_at=None, email_bounce_reason="")
-    office.email_bounced_at, office.email_bounce_reason = None, ""
+def office_email_change(*, office: Office, email: str, actor: Actor) -> Office:
+    """Give ``office`` a new email address (an administrator's change, audited with the old
+    and new address).
+
+    The office's letters go to its address with supporters' names and Reply-To addresses,
+    so a new address is held: nothing queued or scheduled is sent to it (the letters wait,
+    ``email_usable`` being false) until an administrator confirms it with
+    ``office_email_confirm``. A bounce on the old address no longer applies."""
+    if not actor.has_perm(EMAIL_PERM):
+        raise PermissionDenied
+    with transaction.atomic():
+        locked = Office.objects.select_for_update().get(pk=office.pk)
+        old = locked.email
+        if email == old:
+            return office
+        locked.email = email
+        locked.email_held_since = timezone.now() if email else None
+        locked.email_bounced_at, locked.email_bounce_reason = None, ""
+        locked.full_clean()
+        locked.save(
+            update_fields=[
+                "email",
+                "email_held_since",
+                "email_bounced_at",
+                "email_bounce_reason",
+                "updated_at",
+            ]
+        )
+        content_audit(
+            actor=actor,
+            event="targets.office.email_changed",
+            obj=locked,
+            changes={"email": (old, email)},
+        )
+    for name in ("email", "email_held_since", "email_bounced_at", "email_bounce_reason"):
+        setattr(office, name, getattr(locked, name))
+    return office
+
+
+def office_email_confirm(*, office: Office, actor: Actor) -> bool:
+    """An administrator confirms the office's new address: letters waiting for the office
+    may go to it from the next dispatch. Returns whether it was held."""
+    if not actor.has_perm(EMAIL_PERM):
+        raise PermissionDenied
+    with transaction.atomic():
+        locked = Office.objects.select_for_update().get(pk=office.pk)
+        if locked.email_held_since is None:
+            return False
+        Office.objects.filter(pk=office.pk).update(email_held_since=None)
+        content_audit(
+            actor=actor,
+            event="targets.office.email_confirmed",
+            obj=locked,
+            changes={"email_held_since": (locked.email_held_since, None)},
+        )
+    office.email_held_since = None
+    return True
