@@ -25,11 +25,11 @@ from outcry.actions.participation import (
     ParticipationRules,
     participation_confirm,
     participation_create,
+    participation_send_confirmation,
     participation_to_confirm,
 )
 from outcry.actions.participation import confirmation_token as participation_token
 from outcry.core.confirmation import ResumeEmail
-from outcry.core.mail import send_once
 
 CONFIRM_TOKEN_SALT = "outcry.actions.call-confirm"  # noqa: S105 - a salt, not a secret
 
@@ -114,22 +114,8 @@ def call_confirm(*, token: str, resume_email: ResumeEmail | None = None) -> Call
 
 
 def call_send_confirmation(*, call_id: int, attempt: int = 0) -> str:
-    def build(call: Call):
-        if call.confirmed_at is not None or call.state == ParticipationState.INVALIDATED:
-            return None
-        return emails.call_confirmation(call, token=confirmation_token(call))
-
-    def bounced(call: Call, exc: Exception) -> None:
-        Call.objects.filter(pk=call.pk).update(confirmation_bounced=True)
-
-    return send_once(
-        queryset=Call.objects.select_related("action", "supporter"),
-        pk=call_id,
-        sent_field="confirmation_sent_at",
-        build=build,
-        retry_task="outcry.actions.tasks.send_call_confirmation",
-        attempt=attempt,
-        on_bounce=bounced,
+    return participation_send_confirmation(
+        rules=CALL, participation_id=call_id, attempt=attempt, email=emails.call_confirmation
     )
 
 

@@ -42,6 +42,7 @@ from outcry.actions.participation import (
     ParticipationRules,
     participation_confirm,
     participation_create,
+    participation_send_confirmation,
     participation_to_confirm,
 )
 from outcry.actions.participation import confirmation_token as participation_token
@@ -313,22 +314,8 @@ def letter_held_text(*, letter: Letter) -> str:
 
 
 def letter_send_confirmation(*, letter_id: int, attempt: int = 0) -> str:
-    def build(letter: Letter):
-        if letter.state not in (ParticipationState.PENDING, ParticipationState.FLAGGED):
-            return None
-        return emails.letter_confirmation(letter, token=confirmation_token(letter))
-
-    def bounced(letter: Letter, exc: Exception) -> None:
-        Letter.objects.filter(pk=letter.pk).update(confirmation_bounced=True)
-
-    return send_once(
-        queryset=Letter.objects.select_related("action", "supporter"),
-        pk=letter_id,
-        sent_field="confirmation_sent_at",
-        build=build,
-        retry_task="outcry.actions.tasks.send_letter_confirmation",
-        attempt=attempt,
-        on_bounce=bounced,
+    return participation_send_confirmation(
+        rules=LETTER, participation_id=letter_id, attempt=attempt, email=emails.letter_confirmation
     )
 
 

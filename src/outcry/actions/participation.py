@@ -44,6 +44,7 @@ from outcry.core.errors import (
     TokenExpired,
     TokenInvalid,
 )
+from outcry.core.mail import send_once
 from outcry.core.queue import enqueue
 from outcry.core.ratelimit import rate_limit_exceeded, sustained_bucket
 from outcry.supporters.models import ConsentRecord
@@ -583,6 +584,40 @@ def participation_confirm(
             raise AlreadyConfirmed
         raise TokenInvalid
     return participation
+
+
+def participation_send_confirmation(
+    *,
+    rules: ParticipationRules,
+    participation_id: int,
+    attempt: int,
+    email: Callable[..., Any],
+    after_send: Callable[[Any], None] | None = None,
+) -> str:
+    """Email the link that confirms a participation's address, at most once (the worker's
+    job: ``email(participation, token=…)`` opens the sealed words). Nothing goes once the
+    participation no longer awaits its confirmation; a permanent refusal marks it bounced;
+    a temporary one is retried by ``rules.confirmation_task``."""
+    model = rules.action_type.participation_model
+
+    def build(participation):
+        if participation.state not in rules.awaiting or _already_confirmed(rules, participation):
+            return None
+        return email(participation, token=confirmation_token(participation, rules=rules))
+
+    def bounced(participation, exc: Exception) -> None:
+        model.objects.filter(pk=participation.pk).update(confirmation_bounced=True)
+
+    return send_once(
+        queryset=model.objects.select_related(rules.action_type.action_field, "supporter"),
+        pk=participation_id,
+        sent_field="confirmation_sent_at",
+        build=build,
+        retry_task=rules.confirmation_task,
+        attempt=attempt,
+        on_bounce=bounced,
+        after_send=after_send,
+    )
 
 
 def participation_adopt_name(*, participation) -> None:

@@ -25,6 +25,7 @@ from outcry.actions.participation import (
     ParticipationRules,
     participation_confirm,
     participation_create,
+    participation_send_confirmation,
     participation_to_confirm,
 )
 from outcry.actions.participation import confirmation_token as participation_token
@@ -226,12 +227,8 @@ def _mark_bounced(signature: Signature, exc: Exception) -> None:
 
 
 def signature_send_confirmation(*, signature_id: int, attempt: int = 0) -> str:
-    def build(signature: Signature):
-        # A flagged signature is emailed too (blocked ones are never queued): its owner's
-        # confirmation is what makes it count.
-        if signature.state not in _AWAITING_CONFIRMATION:
-            return None
-        return emails.signature_confirmation(signature, token=confirmation_token(signature))
+    # A flagged signature is emailed too (blocked ones are never queued): its owner's
+    # confirmation is what makes it count.
 
     def schedule_reminder(signature: Signature) -> None:
         # Counted from when the confirmation actually went out, not from the signing: after
@@ -243,14 +240,11 @@ def signature_send_confirmation(*, signature_id: int, attempt: int = 0) -> str:
             with_transaction=False,
         )
 
-    return send_once(
-        queryset=_SIGNATURES_TO_MAIL,
-        pk=signature_id,
-        sent_field="confirmation_sent_at",
-        build=build,
-        retry_task="outcry.actions.tasks.send_signature_confirmation",
+    return participation_send_confirmation(
+        rules=SIGNATURE,
+        participation_id=signature_id,
         attempt=attempt,
-        on_bounce=_mark_bounced,
+        email=emails.signature_confirmation,
         after_send=schedule_reminder,
     )
 

@@ -27,6 +27,7 @@ from outcry.actions.participation import (
     ParticipationRules,
     participation_confirm,
     participation_create,
+    participation_send_confirmation,
     participation_to_confirm,
 )
 from outcry.actions.participation import confirmation_token as participation_token
@@ -36,7 +37,6 @@ from outcry.comments.text import link_hosts, link_urls
 from outcry.core.audit import audit_record
 from outcry.core.crypto import unseal
 from outcry.core.errors import OutcryError, RateLimited
-from outcry.core.mail import send_once
 from outcry.core.models import AuditEvent
 from outcry.solidarity import emails
 from outcry.solidarity.models import (
@@ -195,23 +195,11 @@ def message_confirm(*, token: str, resume_email: ConsentText | None = None) -> S
 
 def message_send_confirmation(*, message_id: int, attempt: int = 0) -> str:
     """Email the writer the link that confirms their address (worker only: it unseals)."""
-
-    def build(message: SolidarityMessage):
-        if message.confirmed_at is not None or message.state not in {State.PENDING, State.FLAGGED}:
-            return None
-        return emails.message_confirmation(message, token=confirmation_token(message))
-
-    def bounced(message: SolidarityMessage, exc: Exception) -> None:
-        SolidarityMessage.objects.filter(pk=message.pk).update(confirmation_bounced=True)
-
-    return send_once(
-        queryset=SolidarityMessage.objects.select_related("action", "supporter"),
-        pk=message_id,
-        sent_field="confirmation_sent_at",
-        build=build,
-        retry_task="outcry.solidarity.tasks.send_message_confirmation",
+    return participation_send_confirmation(
+        rules=MESSAGE,
+        participation_id=message_id,
         attempt=attempt,
-        on_bounce=bounced,
+        email=emails.message_confirmation,
     )
 
 
