@@ -703,3 +703,21 @@ def test_draft_petition_stays_off_the_public_pages(client):
     assert Petition.objects.get(slug="not-yet").status == Petition.Status.DRAFT
     assert "Not yet public" not in client.get("/en/").content.decode()
     assert client.get("/en/petitions/not-yet/").status_code == 404
+
+
+def test_admin_pages_load_nothing_from_another_host(client):
+    """The admin has its own Content-Security-Policy: scripts, styles, images, frames and
+    form targets only from Outcry itself, so a staff page cannot be made to call out."""
+    actors.logged_in(client, actors.administrator())
+
+    response = client.get(SUPPORTER_LIST)
+
+    assert response.status_code == 200
+    policy = dict(
+        part.strip().split(" ", 1) for part in response["Content-Security-Policy"].split(";")
+    )
+    assert policy["default-src"] == "'self'"
+    assert policy["script-src"] == "'self'"
+    assert policy["img-src"] == "'self' data:"
+    assert policy["frame-ancestors"] == "'none'"
+    assert policy["form-action"] == "'self'"

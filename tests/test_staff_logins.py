@@ -7,7 +7,9 @@ from datetime import timedelta
 import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth.models import User
+from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from outcry.core import roles
@@ -197,3 +199,11 @@ def test_session_cookie_is_httponly_and_lax(client):
     response = attempt(client, mo.username, password=actors.PASSWORD)
     cookie = response.cookies["sessionid"]
     assert cookie["httponly"] and cookie["samesite"] == "Lax"
+
+
+def test_a_staff_password_shorter_than_twelve_characters_is_refused():
+    """Django's default minimum (8) is too short for an account that can read the whole
+    supporter list."""
+    with pytest.raises(ValidationError):
+        validate_password("Xq7#mLp2vR")  # 10 characters, not a common password
+    validate_password("Xq7#mLp2vR9!")  # 12

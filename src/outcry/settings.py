@@ -283,9 +283,14 @@ STAFF_SESSION_ABSOLUTE_TIMEOUT = env.int("STAFF_SESSION_ABSOLUTE_TIMEOUT", defau
 # absolute limit.
 SESSION_COOKIE_AGE = STAFF_SESSION_ABSOLUTE_TIMEOUT
 
+# Staff passwords guard the whole supporter list: at least 12 characters (NIST SP 800-63B's
+# advice for a memorised secret is length, not composition rules), and not a common one.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
