@@ -193,12 +193,15 @@ def test_staff_flag_removed_ends_the_users_sessions(client):
 
 
 def test_session_cookie_is_httponly_and_lax(client):
-    """The staff session cookie is not readable by scripts and not sent cross-site."""
+    """The staff session cookie is not readable by scripts and not sent cross-site; the
+    CSRF cookie is not sent on any request another site starts."""
     mo = actors.moderator()
-    client.get(LOGIN)
+    login_page = client.get(LOGIN)
     response = attempt(client, mo.username, password=actors.PASSWORD)
     cookie = response.cookies["sessionid"]
     assert cookie["httponly"] and cookie["samesite"] == "Lax"
+    csrf_cookie = login_page.cookies["csrftoken"]
+    assert csrf_cookie["httponly"] and csrf_cookie["samesite"] == "Strict"
 
 
 def test_a_staff_password_shorter_than_twelve_characters_is_refused():

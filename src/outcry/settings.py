@@ -420,8 +420,12 @@ MY_DATA_INTERVAL = env.int("MY_DATA_INTERVAL", default=3600)
 ERASURE_REQUEST_INTERVAL = env.int("ERASURE_REQUEST_INTERVAL", default=3600)
 
 SESSION_COOKIE_HTTPONLY = True
+# Lax, not Strict, for the session: a staff member following a link to the admin from their
+# mail client would otherwise arrive logged out. The CSRF cookie is only ever needed by a
+# form Outcry itself served, so it can be Strict.
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Strict"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "no-referrer"
