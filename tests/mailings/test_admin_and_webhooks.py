@@ -85,7 +85,9 @@ def test_preview_as_a_supporter_is_audited_and_test_send_arrives(
     )
     assert response.status_code == 200
     assert "Dear First0," in response.content.decode()
-    assert AuditEvent.objects.filter(action="view_personal_data", object_id=str(john.pk)).exists()
+    assert AuditEvent.objects.filter(
+        event="mailings.mailing.previewed", object_id=str(john.pk)
+    ).exists()
     (test,) = smtp_server.messages_to("desk@outcry.example")
     assert test["Subject"].startswith("[TEST]")
 
@@ -99,7 +101,7 @@ def test_campaigner_cannot_preview_as_a_real_supporter(client, mailing_settings)
         {"language": "en", "supporter_email": address},
     )
     assert "First0" not in response.content.decode()
-    assert not AuditEvent.objects.filter(action="view_personal_data").exists()
+    assert not AuditEvent.objects.filter(event="mailings.mailing.previewed").exists()
 
 
 def test_case_update_goes_to_subscribers_and_opted_in_signers_only(client, mailing_settings):

@@ -25,7 +25,6 @@ from outcry.actions.pdf import letter_pack_pdf
 from outcry.core.audit import audit_record
 from outcry.core.content import form_fields
 from outcry.core.crypto import can_unseal
-from outcry.core.models import AuditEvent
 from outcry.supporters.selectors import supporter_personal_data
 
 
@@ -258,9 +257,13 @@ class SignatureAdmin(admin.ModelAdmin):
             return None
         audit_record(
             actor=request.user,
-            action=AuditEvent.Action.EXPORT,
-            object_type="actions.signature",
-            detail=f"CSV export of {queryset.count()} signature(s)",
+            event="actions.signature.exported",
+            extra={
+                "format": "csv",
+                "count": queryset.count(),
+                "petition_ids": sorted(set(queryset.values_list("petition_id", flat=True))),
+                "filters": sorted(request.GET.items()),
+            },
         )
         rows = queryset.select_related("supporter", "petition").iterator(chunk_size=2000)
         writer = csv.writer(_Echo())
@@ -514,9 +517,9 @@ class LetterAdmin(_ParticipationAdmin):
             # The page about to be shown holds what the supporter wrote.
             audit_record(
                 actor=request.user,
-                action=AuditEvent.Action.VIEW_PERSONAL_DATA,
+                event="actions.letter.viewed",
                 obj=letter,
-                detail="held letter's text, for review",
+                extra={"for": "review"},
             )
         return super().change_view(request, object_id, form_url, extra_context)
 
