@@ -264,3 +264,18 @@ def test_mailto_unsubscribe_through_an_inbound_webhook(
     assert response.status_code == 200
     assert Supporter.objects.get(pk=people[0][0].pk).unsubscribed_at is not None
     assert Supporter.objects.get(pk=people[1][0].pk).unsubscribed_at is None
+
+
+def test_a_preview_that_finds_no_supporter_is_audited(client, mailing_settings):
+    """Looking a person up by address is audited even when nobody has it."""
+    mailing = make_alert()
+    dana = actors.data_protection_officer()
+    dana.user_permissions.add(*Permission.objects.filter(codename__in=["view_mailing"]))
+    client.force_login(dana)
+    response = client.post(
+        reverse("admin:mailing-preview", args=[mailing.pk]),
+        {"language": "en", "supporter_email": "nobody@example.org"},
+    )
+    assert "No supporter has this address." in response.content.decode()
+    row = AuditEvent.objects.get(event="mailings.mailing.previewed_unmatched")
+    assert (row.actor, row.object_id, row.extra) == (dana, str(mailing.pk), {})

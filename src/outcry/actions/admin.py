@@ -124,6 +124,7 @@ class PetitionAdmin(ActionWrites, TranslationAdmin):
     def recount(self, request: HttpRequest, queryset) -> None:
         for petition in queryset:
             services.petition_recount(petition=petition)
+            audit_record(actor=request.user, event="actions.petition.recounted", obj=petition)
         self.message_user(request, _("Recounted."), messages.SUCCESS)
 
 
@@ -434,12 +435,13 @@ class LetterActionAdmin(ActionWrites, TranslationAdmin):
     def recount(self, request: HttpRequest, queryset) -> None:
         for action in queryset:
             counting.action_recount(kind="letter", action_id=action.pk)
+            audit_record(actor=request.user, event="actions.letteraction.recounted", obj=action)
         self.message_user(request, _("Recounted."), messages.SUCCESS)
 
     @admin.action(description=_("Send again the letters refused after a bounce"))
     def resume_sending(self, request: HttpRequest, queryset) -> None:
         for action in queryset:
-            letters.letters_resume(action=action)
+            letters.letters_resume(action=action, actor=request.user)
         self.message_user(
             request,
             _("Queued again; they go once the office's address is corrected."),
@@ -579,6 +581,7 @@ class CallActionAdmin(ActionWrites, TranslationAdmin):
     def recount(self, request: HttpRequest, queryset) -> None:
         for action in queryset:
             counting.action_recount(kind="call", action_id=action.pk)
+            audit_record(actor=request.user, event="actions.callaction.recounted", obj=action)
         self.message_user(request, _("Recounted."), messages.SUCCESS)
 
 

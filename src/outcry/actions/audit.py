@@ -5,21 +5,22 @@ gets the content events ``outcry.actions.content`` writes, and the retention run
 
 from django.apps import apps
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from outcry.actions.models import Action
 from outcry.core.audit import audit_event, audit_events_for_model
 
 ACTION_VERBS = {
-    "created": _("created"),
-    "updated": _("updated"),
-    "deleted": _("deleted"),
-    "published": _("published"),
-    "closed": _("closed"),
-    "withdrawn": _("withdrawn"),
-    "paused": _("signing paused"),
-    "resumed": _("signing resumed"),
-    "recounted": _("recounted"),
-    "anonymised": _("participants anonymised after the retention period"),
+    "created": pgettext_lazy("audit", "created"),
+    "updated": pgettext_lazy("audit", "updated"),
+    "deleted": pgettext_lazy("audit", "deleted"),
+    "published": pgettext_lazy("audit", "published"),
+    "closed": pgettext_lazy("audit", "closed"),
+    "withdrawn": pgettext_lazy("audit", "withdrawn"),
+    "paused": pgettext_lazy("audit", "signing paused"),
+    "resumed": pgettext_lazy("audit", "signing resumed"),
+    "recounted": pgettext_lazy("audit", "recounted"),
+    "anonymised": pgettext_lazy("audit", "participants anonymised after the retention period"),
 }
 
 for model in apps.get_models():

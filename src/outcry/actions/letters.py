@@ -517,10 +517,15 @@ def digest_send(*, digest_id: int, attempt: int = 0) -> str:
     )
 
 
-def letters_resume(*, action: LetterAction) -> None:
-    """After staff correct a bounced address: bounced letters go back in the queue."""
+def letters_resume(*, action: LetterAction, actor=None) -> int:
+    """After staff correct a bounced address: bounced letters go back in the queue (audited,
+    with how many). Returns that number."""
     with transaction.atomic():
-        Letter.objects.filter(action=action, target_status=Letter.TargetStatus.BOUNCED).update(
-            target_status=Letter.TargetStatus.QUEUED, target_sent_at=None, target_error=""
+        resumed = Letter.objects.filter(
+            action=action, target_status=Letter.TargetStatus.BOUNCED
+        ).update(target_status=Letter.TargetStatus.QUEUED, target_sent_at=None, target_error="")
+        audit_record(
+            actor=actor, event="actions.letter.resumed", obj=action, extra={"count": resumed}
         )
         transaction.on_commit(lambda: letter_request_dispatch(action_id=action.pk))
+    return resumed

@@ -1,6 +1,7 @@
 """The audit events of cases and their updates (see ``outcry.core.audit``)."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from outcry.core.audit import audit_event, audit_events_for_model
 
@@ -8,12 +9,12 @@ audit_events_for_model(
     "cases.case",
     _("Case"),
     {
-        "created": _("created"),
-        "updated": _("updated"),
-        "deleted": _("deleted"),
-        "published": _("published"),
-        "unpublished": _("unpublished"),
-        "status_changed": _("status changed"),
+        "created": pgettext_lazy("audit", "created"),
+        "updated": pgettext_lazy("audit", "updated"),
+        "deleted": pgettext_lazy("audit", "deleted"),
+        "published": pgettext_lazy("audit", "published"),
+        "unpublished": pgettext_lazy("audit", "unpublished"),
+        "status_changed": pgettext_lazy("audit", "status changed"),
     },
 )
 audit_event("cases.case.sensitive_notes_viewed", _("Case's sensitive notes viewed"))
@@ -21,10 +22,10 @@ audit_events_for_model(
     "cases.caseupdate",
     _("Case update"),
     {
-        "added": _("added"),
-        "changed": _("changed"),
-        "removed": _("removed"),
-        "published": _("published"),
-        "unpublished": _("unpublished"),
+        "added": pgettext_lazy("audit", "added"),
+        "changed": pgettext_lazy("audit", "changed"),
+        "removed": pgettext_lazy("audit", "removed"),
+        "published": pgettext_lazy("audit", "published"),
+        "unpublished": pgettext_lazy("audit", "unpublished"),
     },
 )

@@ -105,7 +105,7 @@ class TrailFilterForm(forms.Form):
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     until = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     event = forms.ChoiceField(label=_("Event"), required=False)
     object_type = forms.CharField(label=_("Object type"), required=False, max_length=100)

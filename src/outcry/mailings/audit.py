@@ -1,6 +1,7 @@
 """The audit events of mailings (see ``outcry.core.audit``)."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from outcry.core.audit import audit_event, audit_events_for_model
 
@@ -8,12 +9,12 @@ audit_events_for_model(
     "mailings.mailing",
     _("Mailing"),
     {
-        "scheduled": _("scheduled"),
-        "paused": _("paused"),
-        "resumed": _("resumed"),
-        "cancelled": _("cancelled"),
-        "test_sent": _("test sent"),
-        "drafted_from_case_update": _("drafted from a case update"),
+        "scheduled": pgettext_lazy("audit", "scheduled"),
+        "paused": pgettext_lazy("audit", "paused"),
+        "resumed": pgettext_lazy("audit", "resumed"),
+        "cancelled": pgettext_lazy("audit", "cancelled"),
+        "test_sent": pgettext_lazy("audit", "test sent"),
+        "drafted_from_case_update": pgettext_lazy("audit", "drafted from a case update"),
     },
 )
 audit_event("mailings.mailing.previewed", _("Mailing previewed for a supporter"))

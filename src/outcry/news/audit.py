@@ -1,17 +1,17 @@
 """The audit events of news posts (see ``outcry.core.audit``)."""
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from outcry.core.audit import audit_events_for_model
 
 audit_events_for_model(
     "news.post",
-    _("Post"),
+    pgettext_lazy("audit", "News post"),
     {
-        "created": _("created"),
-        "updated": _("updated"),
-        "deleted": _("deleted"),
-        "published": _("published"),
-        "unpublished": _("unpublished"),
+        "created": pgettext_lazy("audit", "created"),
+        "updated": pgettext_lazy("audit", "updated"),
+        "deleted": pgettext_lazy("audit", "deleted"),
+        "published": pgettext_lazy("audit", "published"),
+        "unpublished": pgettext_lazy("audit", "unpublished"),
     },
 )

@@ -68,7 +68,7 @@ SQLITE_BACKWARDS = [
 def _run(statements: dict[str, list[str]]):
     def run(apps, schema_editor):
         for statement in statements.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(statement)
+            schema_editor.execute(statement, params=None)
 
     return run
 
