@@ -54,7 +54,7 @@ def forwards(apps, schema_editor):
 def backwards(apps, schema_editor):
     AuditEvent = apps.get_model("core", "AuditEvent")
     for row in AuditEvent.objects.all().iterator(chunk_size=2000):
-        row.action = row.event[:32]
+        row.action = row.event[:32]  # the old column's width
         row.detail = json.dumps(row.extra) if row.extra else ""
         row.save(update_fields=["action", "detail"])
 

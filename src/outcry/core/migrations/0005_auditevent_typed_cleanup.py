@@ -13,6 +13,12 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # A default first, so that going back re-adds the column to rows that have one.
+        migrations.AlterField(
+            model_name="auditevent",
+            name="action",
+            field=models.CharField(default="", max_length=100, verbose_name="action"),
+        ),
         migrations.RemoveField(model_name="auditevent", name="action"),
         migrations.RemoveField(model_name="auditevent", name="detail"),
         migrations.AlterField(
