@@ -13,6 +13,7 @@ from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db import connections
 from django.utils import timezone, translation
 
 from outcry.core.crypto import ip_hash_keys_forget
@@ -96,6 +97,23 @@ def smtp_server(settings):
     settings.EMAIL_TIMEOUT = 5
     yield server
     server.stop()
+
+
+# On SQLite the audit table's DELETE trigger refuses unless core_auditevent_unlocked holds a
+# row (core migration 0006). Django's flush between transactional and live-server tests is
+# a DELETE FROM every table there, so the test database alone is unlocked for it; the
+# append-only test locks it again for its own duration. PostgreSQL's flush is a TRUNCATE,
+# which the row trigger does not see.
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        for alias in connections:
+            connection = connections[alias]
+            if connection.vendor == "sqlite":
+                with connection.cursor() as cursor:
+                    cursor.execute("INSERT OR IGNORE INTO core_auditevent_unlocked (id) VALUES (1)")
 
 
 @pytest.fixture(autouse=True)

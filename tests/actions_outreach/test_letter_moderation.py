@@ -132,7 +132,7 @@ def test_edited_letters_wait_for_a_moderator_when_staff_ask_for_it(
     page = client.get(reverse("admin:actions_letter_change", args=[ada.pk]))
     assert "I taught Elena at school." in page.content.decode()
     assert "Ada" not in page_text(page)
-    read = AuditEvent.objects.get(action=AuditEvent.Action.VIEW_PERSONAL_DATA)
+    read = AuditEvent.objects.get(event="actions.letter.viewed")
     assert (read.actor, read.object_id) == (mo, str(ada.pk))
 
     changelist = reverse("admin:actions_letter_changelist")
@@ -149,7 +149,10 @@ def test_edited_letters_wait_for_a_moderator_when_staff_ask_for_it(
     action.refresh_from_db()
     assert action.count == 2
     decisions = AuditEvent.objects.filter(actor=mo).exclude(pk=read.pk)
-    assert sorted(decisions.values_list("action", flat=True)) == ["invalidate", "validate"]
+    assert sorted(decisions.values_list("event", flat=True)) == [
+        "actions.letter.approved",
+        "actions.letter.rejected",
+    ]
 
 
 def test_campaigners_cannot_approve_held_letters(client, tasks, smtp_server, write):

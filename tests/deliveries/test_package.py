@@ -164,11 +164,11 @@ def test_campaigner_generates_and_downloads_a_package_and_each_download_is_audit
     assert download.status_code == 200
     assert hashlib.sha256(b"".join(download.streaming_content)).hexdigest() == (package.pdf_sha256)
     reads = AuditEvent.objects.filter(
-        actor=carla, action=AuditEvent.Action.VIEW_PERSONAL_DATA, object_id=str(package.pk)
+        actor=carla, event="deliveries.deliverypackage.downloaded", object_id=str(package.pk)
     )
     assert reads.count() == 1
     assert AuditEvent.objects.filter(
-        actor=carla, action=AuditEvent.Action.EXPORT, object_id=str(package.pk)
+        actor=carla, event="deliveries.deliverypackage.exported", object_id=str(package.pk)
     ).exists()
 
 
@@ -178,7 +178,7 @@ def test_staff_without_the_permission_cannot_generate_or_download(client, chechn
     assert client.get(reverse("admin:deliveries_deliverypackage_add")).status_code == 403
     url = reverse("admin:deliveries_deliverypackage_download", args=[package.pk, "csv"])
     assert client.get(url).status_code == 403
-    assert not AuditEvent.objects.filter(action=AuditEvent.Action.VIEW_PERSONAL_DATA).exists()
+    assert not AuditEvent.objects.filter(event="deliveries.deliverypackage.downloaded").exists()
 
 
 def test_a_failed_generation_is_marked_with_its_reason(chechnya_petition):

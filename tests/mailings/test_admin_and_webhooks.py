@@ -85,7 +85,9 @@ def test_preview_as_a_supporter_is_audited_and_test_send_arrives(
     )
     assert response.status_code == 200
     assert "Dear First0," in response.content.decode()
-    assert AuditEvent.objects.filter(action="view_personal_data", object_id=str(john.pk)).exists()
+    assert AuditEvent.objects.filter(
+        event="mailings.mailing.previewed", object_id=str(john.pk)
+    ).exists()
     (test,) = smtp_server.messages_to("desk@outcry.example")
     assert test["Subject"].startswith("[TEST]")
 
@@ -99,7 +101,7 @@ def test_campaigner_cannot_preview_as_a_real_supporter(client, mailing_settings)
         {"language": "en", "supporter_email": address},
     )
     assert "First0" not in response.content.decode()
-    assert not AuditEvent.objects.filter(action="view_personal_data").exists()
+    assert not AuditEvent.objects.filter(event="mailings.mailing.previewed").exists()
 
 
 def test_case_update_goes_to_subscribers_and_opted_in_signers_only(client, mailing_settings):
@@ -262,3 +264,18 @@ def test_mailto_unsubscribe_through_an_inbound_webhook(
     assert response.status_code == 200
     assert Supporter.objects.get(pk=people[0][0].pk).unsubscribed_at is not None
     assert Supporter.objects.get(pk=people[1][0].pk).unsubscribed_at is None
+
+
+def test_a_preview_that_finds_no_supporter_is_audited(client, mailing_settings):
+    """Looking a person up by address is audited even when nobody has it."""
+    mailing = make_alert()
+    dana = actors.data_protection_officer()
+    dana.user_permissions.add(*Permission.objects.filter(codename__in=["view_mailing"]))
+    client.force_login(dana)
+    response = client.post(
+        reverse("admin:mailing-preview", args=[mailing.pk]),
+        {"language": "en", "supporter_email": "nobody@example.org"},
+    )
+    assert "No supporter has this address." in response.content.decode()
+    row = AuditEvent.objects.get(event="mailings.mailing.previewed_unmatched")
+    assert (row.actor, row.object_id, row.extra) == (dana, str(mailing.pk), {})

@@ -64,10 +64,10 @@ def test_message_is_written_confirmed_moderated_counted_shown_packed_and_handed_
     action.refresh_from_db()
     assert action.count == 1
     assert AuditEvent.objects.filter(
-        action=AuditEvent.Action.VALIDATE,
+        event="solidarity.solidaritymessage.approved",
         object_type="solidarity.solidaritymessage",
         actor=moderator,
-        detail__contains=f"ids={message.pk}",
+        object_id=str(message.pk),
     ).exists()
 
     client.logout()
@@ -125,7 +125,7 @@ def test_message_is_written_confirmed_moderated_counted_shown_packed_and_handed_
     assert "Russian" in cards[2] and "мы с вами" in cards[2] and "Ольга, Germany" in cards[2]
     assert all("@" not in card for card in cards)
     assert AuditEvent.objects.filter(
-        action=AuditEvent.Action.VIEW_PERSONAL_DATA, object_id=str(pack.pk), actor=campaigner
+        event="solidarity.solidaritypack.downloaded", object_id=str(pack.pk), actor=campaigner
     ).exists()
 
     response = client.post(
@@ -142,11 +142,11 @@ def test_message_is_written_confirmed_moderated_counted_shown_packed_and_handed_
     assert str(pack.handed_over_on) == "2026-12-10"
     assert pack.handed_over_by == campaigner
     assert AuditEvent.objects.filter(
-        action=AuditEvent.Action.CHANGE,
+        event="solidarity.solidaritypack.handed_over",
         object_type="solidarity.solidaritypack",
         object_id=str(pack.pk),
         actor=campaigner,
-        detail__contains="handed over to family",
+        extra__to="family",
     ).exists()
 
 
@@ -180,7 +180,7 @@ def test_rejected_message_is_not_counted_nor_shown(client, smtp_server, tasks, a
     assert action_count(kind="solidarity", action_id=action.pk) == 0
     assert "Your courage" not in client.get(f"/en/solidarity/{action.slug}/").content.decode()
     assert AuditEvent.objects.filter(
-        action=AuditEvent.Action.INVALIDATE, object_type="solidarity.solidaritymessage"
+        event="solidarity.solidaritymessage.rejected", object_type="solidarity.solidaritymessage"
     ).exists()
 
 

@@ -143,7 +143,12 @@ def test_my_data_is_prepared_by_the_worker_and_emailed_to_the_owner(
     ]
     assert len(data["consents"]) == 2
     assert "/preferences/" in link_in(message, "/preferences/")
-    assert AuditEvent.objects.filter(action="export", object_id=str(john.pk)).count() == 1
+    assert (
+        AuditEvent.objects.filter(
+            event="supporters.supporter.exported", object_id=str(john.pk)
+        ).count()
+        == 1
+    )
 
 
 def test_erasure_from_a_preference_link_waits_for_the_emailed_confirmation(

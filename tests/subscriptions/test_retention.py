@@ -85,7 +85,12 @@ def test_signers_who_did_not_opt_in_are_anonymised_after_the_period(client, smtp
     assert not Suppression.objects.exists()
     petition.refresh_from_db()
     assert petition.count == 4 and petition.anonymised_at is not None
-    assert AuditEvent.objects.filter(object_id=str(petition.pk), action="change").count() == 1
+    assert (
+        AuditEvent.objects.filter(
+            object_id=str(petition.pk), event="actions.petition.anonymised"
+        ).count()
+        == 1
+    )
     # Done once: a second run finds nothing due.
     assert retention_apply() == {}
 

@@ -51,9 +51,9 @@ def test_a_suppression_is_found_by_posting_the_address_and_the_search_is_audited
     assert response.status_code == 200
     assert response.context["found"] == [suppression]
     event = AuditEvent.objects.get()
-    assert event.action == AuditEvent.Action.SEARCH_PERSONAL_DATA
+    assert event.event == "supporters.suppression.searched"
     assert event.actor_username == "dana-dpo" and event.object_type == "supporters.suppression"
-    assert "ivan" not in event.detail.lower()
+    assert "ivan" not in str(event.extra).lower()
 
 
 def test_an_empty_search_is_refused_with_a_message(client):

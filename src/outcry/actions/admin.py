@@ -25,7 +25,6 @@ from outcry.actions.pdf import letter_pack_pdf
 from outcry.core.audit import audit_record
 from outcry.core.content import form_fields
 from outcry.core.crypto import can_unseal
-from outcry.core.models import AuditEvent
 from outcry.supporters.selectors import supporter_personal_data
 
 
@@ -125,6 +124,7 @@ class PetitionAdmin(ActionWrites, TranslationAdmin):
     def recount(self, request: HttpRequest, queryset) -> None:
         for petition in queryset:
             services.petition_recount(petition=petition)
+            audit_record(actor=request.user, event="actions.petition.recounted", obj=petition)
         self.message_user(request, _("Recounted."), messages.SUCCESS)
 
 
@@ -258,9 +258,13 @@ class SignatureAdmin(admin.ModelAdmin):
             return None
         audit_record(
             actor=request.user,
-            action=AuditEvent.Action.EXPORT,
-            object_type="actions.signature",
-            detail=f"CSV export of {queryset.count()} signature(s)",
+            event="actions.signature.exported",
+            extra={
+                "format": "csv",
+                "count": queryset.count(),
+                "petition_ids": sorted(set(queryset.values_list("petition_id", flat=True))),
+                "filters": sorted(request.GET.items()),
+            },
         )
         rows = queryset.select_related("supporter", "petition").iterator(chunk_size=2000)
         writer = csv.writer(_Echo())
@@ -431,12 +435,13 @@ class LetterActionAdmin(ActionWrites, TranslationAdmin):
     def recount(self, request: HttpRequest, queryset) -> None:
         for action in queryset:
             counting.action_recount(kind="letter", action_id=action.pk)
+            audit_record(actor=request.user, event="actions.letteraction.recounted", obj=action)
         self.message_user(request, _("Recounted."), messages.SUCCESS)
 
     @admin.action(description=_("Send again the letters refused after a bounce"))
     def resume_sending(self, request: HttpRequest, queryset) -> None:
         for action in queryset:
-            letters.letters_resume(action=action)
+            letters.letters_resume(action=action, actor=request.user)
         self.message_user(
             request,
             _("Queued again; they go once the office's address is corrected."),
@@ -514,9 +519,9 @@ class LetterAdmin(_ParticipationAdmin):
             # The page about to be shown holds what the supporter wrote.
             audit_record(
                 actor=request.user,
-                action=AuditEvent.Action.VIEW_PERSONAL_DATA,
+                event="actions.letter.viewed",
                 obj=letter,
-                detail="held letter's text, for review",
+                extra={"for": "review"},
             )
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -576,6 +581,7 @@ class CallActionAdmin(ActionWrites, TranslationAdmin):
     def recount(self, request: HttpRequest, queryset) -> None:
         for action in queryset:
             counting.action_recount(kind="call", action_id=action.pk)
+            audit_record(actor=request.user, event="actions.callaction.recounted", obj=action)
         self.message_user(request, _("Recounted."), messages.SUCCESS)
 
 

@@ -46,12 +46,11 @@ from outcry.actions.participation import (
     participation_to_confirm,
 )
 from outcry.actions.participation import confirmation_token as participation_token
-from outcry.core.audit import audit_record
+from outcry.core.audit import AUDIT_IDS_LIMIT, audit_record
 from outcry.core.confirmation import ResumeEmail
 from outcry.core.crypto import blind_index, unseal
 from outcry.core.errors import OutcryError
 from outcry.core.mail import refusal_of, send_once
-from outcry.core.models import AuditEvent
 from outcry.core.queue import enqueue
 from outcry.targets.models import Office
 from outcry.targets.services import office_mark_email_bounced
@@ -292,10 +291,8 @@ def letters_moderate(*, letters, approve: bool, actor) -> int:
             )
         audit_record(
             actor=actor,
-            action=AuditEvent.Action.VALIDATE if approve else AuditEvent.Action.INVALIDATE,
-            object_type="actions.letter",
-            detail=f"{'approved' if approve else 'refused'} {changed} held letter(s); "
-            f"ids={','.join(map(str, pks[:1000]))}",
+            event="actions.letter.approved" if approve else "actions.letter.rejected",
+            extra={"count": changed, "ids": pks[:AUDIT_IDS_LIMIT]},
         )
         for action_id in action_ids:
             if approve:
@@ -520,10 +517,15 @@ def digest_send(*, digest_id: int, attempt: int = 0) -> str:
     )
 
 
-def letters_resume(*, action: LetterAction) -> None:
-    """After staff correct a bounced address: bounced letters go back in the queue."""
+def letters_resume(*, action: LetterAction, actor=None) -> int:
+    """After staff correct a bounced address: bounced letters go back in the queue (audited,
+    with how many). Returns that number."""
     with transaction.atomic():
-        Letter.objects.filter(action=action, target_status=Letter.TargetStatus.BOUNCED).update(
-            target_status=Letter.TargetStatus.QUEUED, target_sent_at=None, target_error=""
+        resumed = Letter.objects.filter(
+            action=action, target_status=Letter.TargetStatus.BOUNCED
+        ).update(target_status=Letter.TargetStatus.QUEUED, target_sent_at=None, target_error="")
+        audit_record(
+            actor=actor, event="actions.letter.resumed", obj=action, extra={"count": resumed}
         )
         transaction.on_commit(lambda: letter_request_dispatch(action_id=action.pk))
+    return resumed

@@ -29,7 +29,7 @@ from outcry.actions.participation import (
     participation_to_confirm,
 )
 from outcry.actions.participation import confirmation_token as participation_token
-from outcry.core.audit import audit_record
+from outcry.core.audit import AUDIT_IDS_LIMIT, audit_record
 from outcry.core.confirmation import ResumeEmail
 from outcry.core.errors import OutcryError
 from outcry.core.mail import (
@@ -40,7 +40,6 @@ from outcry.core.mail import (
     deliver,
     send_once,
 )
-from outcry.core.models import AuditEvent
 from outcry.core.queue import enqueue
 
 logger = logging.getLogger(__name__)
@@ -206,9 +205,8 @@ def signatures_moderate(*, signatures, validate: bool, actor) -> int:
             )
         audit_record(
             actor=actor,
-            action="validate" if validate else "invalidate",
-            object_type="actions.signature",
-            detail=f"{changed} signature(s); ids={','.join(map(str, pks[:1000]))}",
+            event="actions.signature.approved" if validate else "actions.signature.rejected",
+            extra={"count": changed, "ids": pks[:AUDIT_IDS_LIMIT]},
         )
         petition_ids = set(
             Signature.objects.filter(pk__in=pks).values_list("petition_id", flat=True)
@@ -313,7 +311,7 @@ def offline_signatures_add(
             offline_count=F("offline_count") + count, counted_at=timezone.now()
         )
         audit_record(
-            actor=actor, action=AuditEvent.Action.CHANGE, obj=row, detail=f"added {count} offline"
+            actor=actor, event="actions.offlinesignatures.added", obj=row, extra={"count": count}
         )
     petition.refresh_from_db(fields=["offline_count", "counted_at"])
     return row
@@ -326,9 +324,9 @@ def offline_signatures_remove(*, row: OfflineSignatures, actor=None) -> None:
         )
         audit_record(
             actor=actor,
-            action=AuditEvent.Action.CHANGE,
+            event="actions.offlinesignatures.removed",
             obj=row,
-            detail=f"removed {row.count} offline",
+            extra={"count": row.count},
         )
         row.delete()
 
@@ -349,9 +347,9 @@ def blocked_source_add(*, kind: str, value: str, reason: str, actor) -> BlockedS
         blocked.save()
         audit_record(
             actor=actor,
-            action=AuditEvent.Action.CHANGE,
+            event="actions.blockedsource.added",
             obj=blocked,
-            detail=f"blocked {blocked.kind} {blocked.value}: {blocked.reason}"[:500],
+            extra={"kind": blocked.kind, "value": blocked.value, "reason": blocked.reason},
         )
     return blocked
 
@@ -361,8 +359,8 @@ def blocked_source_remove(*, blocked: BlockedSource, actor) -> None:
     with transaction.atomic():
         audit_record(
             actor=actor,
-            action=AuditEvent.Action.CHANGE,
+            event="actions.blockedsource.removed",
             obj=blocked,
-            detail=f"unblocked {blocked.kind} {blocked.value}",
+            extra={"kind": blocked.kind, "value": blocked.value},
         )
         blocked.delete()

@@ -6,7 +6,6 @@ from outcry.cases import services
 from outcry.cases.models import Case, CaseUpdate
 from outcry.core.audit import audit_record
 from outcry.core.content import form_fields
-from outcry.core.models import AuditEvent
 
 SENSITIVE_NOTES_PERM = "cases.view_sensitive_notes"
 
@@ -48,9 +47,8 @@ class CaseAdmin(TranslationAdmin):
         if obj is not None and request.user.has_perm(SENSITIVE_NOTES_PERM):
             audit_record(
                 actor=request.user,
-                action=AuditEvent.Action.VIEW_PERSONAL_DATA,
+                event="cases.case.sensitive_notes_viewed",
                 obj=obj,
-                detail="cases.case.sensitive_notes_viewed",
             )
         return super().render_change_form(request, context, add, change, form_url, obj)
 

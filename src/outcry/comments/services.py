@@ -30,11 +30,10 @@ from outcry.comments.models import (
 )
 from outcry.comments.text import link_hosts, link_urls
 from outcry.comments.tokens import TokenInvalid, comment_uuid_from_token
-from outcry.core.audit import audit_record
+from outcry.core.audit import AUDIT_IDS_LIMIT, audit_record
 from outcry.core.crypto import email_hash, seal
 from outcry.core.errors import OutcryError, RateLimited
 from outcry.core.mail import send_once
-from outcry.core.models import AuditEvent
 from outcry.core.queue import enqueue
 from outcry.core.ratelimit import rate_limit_exceeded, sustained_bucket
 from outcry.news.models import Post
@@ -249,7 +248,6 @@ def _moderate(
     actor: AbstractBaseUser | AnonymousUser | None,
     state: str,
     verb: str,
-    audit_action: str,
     extra: dict | None = None,
 ) -> int:
     moderator = actor if actor is not None and actor.is_authenticated else None
@@ -264,9 +262,8 @@ def _moderate(
         )
         audit_record(
             actor=actor,
-            action=audit_action,
-            object_type="comments.comment",
-            detail=f"{verb} {changed} comment(s); ids={','.join(map(str, pks[:1000]))}",
+            event=f"comments.comment.{verb}",
+            extra={"count": changed, "ids": pks[:AUDIT_IDS_LIMIT]},
         )
     return changed
 
@@ -286,7 +283,6 @@ def comment_approve(
         actor=actor,
         state=Comment.State.APPROVED,
         verb="approved",
-        audit_action=AuditEvent.Action.VALIDATE,
         extra={"report_count": 0},
     )
 
@@ -302,7 +298,6 @@ def comment_reject(
         actor=actor,
         state=Comment.State.REJECTED,
         verb="rejected",
-        audit_action=AuditEvent.Action.INVALIDATE,
     )
 
 
@@ -316,8 +311,7 @@ def comment_mark_spam(
         comments=comments,
         actor=actor,
         state=Comment.State.SPAM,
-        verb="marked as spam",
-        audit_action=AuditEvent.Action.INVALIDATE,
+        verb="marked_spam",
     )
 
 
@@ -384,9 +378,8 @@ def comment_delete_by_token(*, token: str) -> Comment:
         if deleted:
             audit_record(
                 actor=None,
-                action=AuditEvent.Action.CHANGE,
+                event="comments.comment.deleted_by_author",
                 obj=comment,
-                detail="deleted by its author through the emailed link",
             )
     if not deleted:
         raise AlreadyDeleted

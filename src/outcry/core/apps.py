@@ -9,6 +9,7 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
+        from django.utils.module_loading import autodiscover_modules
 
         from outcry.core import (
             checks,  # noqa: F401 - registers the deployment checks
@@ -16,5 +17,7 @@ class CoreConfig(AppConfig):
         )
         from outcry.core.roles import roles_sync
 
+        # Every app's audit.py declares the audit events it writes (see core/audit.py).
+        autodiscover_modules("audit")
         # Runs after every app's migrations, so all permissions exist by then.
         post_migrate.connect(roles_sync, dispatch_uid="outcry.core.roles_sync")

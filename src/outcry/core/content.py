@@ -11,7 +11,8 @@ commit and a later callback can never leave the index out of step. As in
 the service, easy to follow from the call site, and not fired by a bare ``save()``.
 
 The audit format of content changes lives here too, so that every service writes it the
-same way: ``<event> <JSON of changed fields, each with its old and new value>``.
+same way: the dotted event, and ``extra["changes"]``, each changed field with its old and
+new value.
 """
 
 import json
@@ -116,10 +117,9 @@ def content_audit(
     recorded = {}
     for name, (old, new) in (changes or {}).items():
         recorded[name] = {"withheld": True} if name in withheld else {"old": old, "new": new}
-    detail = event
-    if recorded:
-        detail += " " + json.dumps(recorded, cls=DjangoJSONEncoder, ensure_ascii=False)
-    return audit_record(actor=actor, action=AuditEvent.Action.CHANGE, obj=obj, detail=detail)
+    # Through the JSON encoder now, so dates and decimals are stored as the text they print.
+    extra = json.loads(json.dumps({"changes": recorded}, cls=DjangoJSONEncoder)) if recorded else {}
+    return audit_record(actor=actor, event=event, obj=obj, extra=extra)
 
 
 def publication_set(

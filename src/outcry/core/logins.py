@@ -47,24 +47,24 @@ def login_client_address(request: HttpRequest) -> str:
     return str(ipaddress.IPv6Address(int(client_ip_hash(request), 16)))
 
 
-def _username_detail(username: str | None) -> str:
-    return f"username={(username or '')[:USERNAME_DETAIL_LENGTH]!r}"
+def _username(username: str | None) -> str:
+    return (username or "")[:USERNAME_DETAIL_LENGTH]
 
 
 @receiver(user_login_failed, dispatch_uid="outcry.core.logins.login_failed")
 def login_failed_audit(sender, credentials: dict, request: HttpRequest | None = None, **kwargs):
     """Audit a failed login (including one refused because its client is locked out)."""
-    detail = _username_detail(credentials.get("username"))
+    extra = {"username": _username(credentials.get("username"))}
     if request is not None and getattr(request, "axes_locked_out", False):
-        detail += " locked_out=yes"
-    audit_record(actor=None, action="auth.login.failed", detail=detail)
+        extra["locked_out"] = True
+    audit_record(actor=None, event="auth.login.failed", extra=extra)
 
 
 @receiver(user_locked_out, dispatch_uid="outcry.core.logins.locked_out")
 def locked_out_audit(sender, request: HttpRequest, username: str | None, **kwargs):
     """Audit the lockout: the failure that reached the limit, and each attempt refused
     while it lasts (each of those also extends it, axes' default)."""
-    audit_record(actor=None, action="auth.login.locked_out", detail=_username_detail(username))
+    audit_record(actor=None, event="auth.login.locked_out", extra={"username": _username(username)})
 
 
 @receiver(user_logged_in, dispatch_uid="outcry.core.logins.logged_in")

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -19,42 +20,52 @@ class AppendOnlyQuerySet(models.QuerySet):
 
 
 class AuditEvent(models.Model):
-    """Who did what to which record, and when. Append-only.
+    """Who did what to which record, and when. Append-only, in the database too.
 
-    Every staff read of personal data, every export and every sensitive change writes one.
+    Every staff read of personal data, every export and every staff write writes one: a
+    dotted ``event`` (``<app>.<model>.<verb>``, registered with a label in
+    ``outcry.core.audit``), the actor, the object, and ``extra`` (old and new values,
+    counts, filters; ids and hashes, never an email address or a name).
+
+    The actor is kept as an id without a database constraint and with its username beside
+    it: deleting a staff account must neither cascade to these rows nor set them to NULL
+    (an UPDATE, which the table's triggers refuse), and the trail still names who it was.
     """
 
-    class Action(models.TextChoices):
-        VIEW_PERSONAL_DATA = "view_personal_data", _("Viewed personal data")
-        EXPORT = "export", _("Exported")
-        SEARCH_PERSONAL_DATA = "search_personal_data", _("Searched by personal data")
-        CHANGE = "change", _("Changed")
-        VALIDATE = "validate", _("Validated")
-        INVALIDATE = "invalidate", _("Invalidated")
+    class ActorKind(models.TextChoices):
+        STAFF = "staff", _("Staff member")
+        API_KEY = "api_key", _("API key")
+        SYSTEM = "system", _("System")
 
     created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("who"),
         null=True,
-        on_delete=models.SET_NULL,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="+",
     )
     actor_username = models.CharField(_("username"), max_length=150, blank=True)
-    action = models.CharField(_("action"), max_length=32, choices=Action)
+    actor_kind = models.CharField(
+        _("actor kind"), max_length=16, choices=ActorKind, default=ActorKind.SYSTEM
+    )
+    event = models.CharField(_("event"), max_length=100, db_index=True)
     object_type = models.CharField(_("object type"), max_length=100, blank=True)
     object_id = models.CharField(_("object id"), max_length=64, blank=True)
-    detail = models.TextField(_("detail"), blank=True)
+    extra = models.JSONField(_("details"), default=dict, blank=True, encoder=DjangoJSONEncoder)
 
     objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-pk"]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit log")
+        indexes = [models.Index(fields=["object_type", "object_id"], name="core_audit_object_idx")]
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_username} {self.action}"
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_username} {self.event}"
 
     def save(self, *args, **kwargs) -> None:
         if self.pk is not None:

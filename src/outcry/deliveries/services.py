@@ -40,7 +40,6 @@ from outcry.actions.selectors import delivery_rows, offline_counts
 from outcry.cases.services import case_update_add
 from outcry.core.audit import audit_record
 from outcry.core.errors import OutcryError
-from outcry.core.models import AuditEvent
 from outcry.core.pdf import Document
 from outcry.core.queue import enqueue
 from outcry.deliveries.models import Delivery, DeliveryPackage
@@ -97,9 +96,9 @@ def package_request(
         # The package will hold the names of those who agreed to be named: an export.
         audit_record(
             actor=actor,
-            action=AuditEvent.Action.EXPORT,
+            event="deliveries.deliverypackage.exported",
             obj=package,
-            detail=f"delivery package of {action._meta.label_lower} #{action.pk}",
+            extra={"action_type": action._meta.label_lower, "action_id": action.pk},
         )
         enqueue("outcry.deliveries.tasks.generate_delivery_package", package.pk)
     return package
@@ -445,9 +444,9 @@ def package_open(*, package: DeliveryPackage, kind: str, actor):
     field = {"pdf": package.pdf, "csv": package.csv}[kind]
     audit_record(
         actor=actor,
-        action=AuditEvent.Action.VIEW_PERSONAL_DATA,
+        event="deliveries.deliverypackage.downloaded",
         obj=package,
-        detail=f"downloaded the {kind.upper()} ({package.named} named supporters)",
+        extra={"file": kind, "named": package.named},
     )
     return field.open("rb")
 
@@ -526,7 +525,7 @@ def delivery_record(
         delivery.save()
         delivery.timeline_update = _add_to_timeline(delivery, outcome=False, on=delivered_on)
         delivery.save(update_fields=["timeline_update"])
-        audit_record(actor=actor, action=AuditEvent.Action.CHANGE, obj=delivery, detail="recorded")
+        audit_record(actor=actor, event="deliveries.delivery.recorded", obj=delivery)
     return delivery
 
 
@@ -556,7 +555,10 @@ def delivery_record_outcome(
             delivery.outcome_update = _add_to_timeline(delivery, outcome=True, on=on)
             delivery.save(update_fields=["outcome_update"])
         audit_record(
-            actor=actor, action=AuditEvent.Action.CHANGE, obj=delivery, detail=f"outcome={outcome}"
+            actor=actor,
+            event="deliveries.delivery.outcome_recorded",
+            obj=delivery,
+            extra={"outcome": outcome},
         )
     return delivery
 
@@ -588,10 +590,8 @@ def packages_expire(*, now=None) -> int:
     if expired:
         audit_record(
             actor=None,
-            action=AuditEvent.Action.CHANGE,
-            object_type="deliveries.deliverypackage",
-            detail=f"retention: files of {expired} delivered package(s) deleted "
-            f"{settings.DELIVERY_PACKAGE_EXPIRY_DAYS} days after delivery",
+            event="deliveries.deliverypackage.files_expired",
+            extra={"count": expired, "days_after_delivery": settings.DELIVERY_PACKAGE_EXPIRY_DAYS},
         )
     return expired
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from outcry.actions.admin_forms import ActionLinkForm
 from outcry.cases.models import Case
+from outcry.core.audit import audit_record
 from outcry.core.crypto import email_hash
 from outcry.mailings import selectors, services
 from outcry.mailings.models import Mailing, MailingVariant, Segment, SegmentAction
@@ -282,6 +283,12 @@ class MailingAdmin(admin.ModelAdmin):
             elif address:
                 supporter = Supporter.objects.filter(email_hash=email_hash(address)).first()
                 if supporter is None:
+                    # A lookup by a person's address is audited even when it finds no one.
+                    audit_record(
+                        actor=request.user,
+                        event="mailings.mailing.previewed_unmatched",
+                        obj=mailing,
+                    )
                     problems.append(_("No supporter has this address."))
             if not problems:
                 try:

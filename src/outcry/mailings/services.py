@@ -22,7 +22,6 @@ from outcry.core.mail import (
     TemporaryDeliveryFailure,
     scrub_addresses,
 )
-from outcry.core.models import AuditEvent
 from outcry.core.queue import enqueue
 from outcry.mailings.basis import general_reason
 from outcry.mailings.composition import build_message, compile_variant, message_id_domain
@@ -84,9 +83,7 @@ def mailing_schedule(*, mailing: Mailing, actor: Actor, at: datetime | None = No
         ).update(status=Mailing.Status.SCHEDULED, scheduled_at=at)
         if not updated:
             raise ValidationError(_("This mailing has already started."))
-        audit_record(
-            actor=actor, action=AuditEvent.Action.CHANGE, obj=mailing, detail=f"scheduled {at}"
-        )
+        audit_record(actor=actor, event="mailings.mailing.scheduled", obj=mailing, extra={"at": at})
         enqueue("outcry.mailings.tasks.mailing_start_task", mailing.pk, run_after=at)
     mailing.refresh_from_db()
     return mailing
@@ -180,7 +177,7 @@ def _set_status(*, mailing: Mailing, actor: Actor, old: set[str], new: str, what
     with transaction.atomic():
         changed = Mailing.objects.filter(pk=mailing.pk, status__in=old).update(status=new)
         if changed:
-            audit_record(actor=actor, action=AuditEvent.Action.CHANGE, obj=mailing, detail=what)
+            audit_record(actor=actor, event=f"mailings.mailing.{what}", obj=mailing)
     mailing.refresh_from_db()
     return bool(changed)
 
@@ -258,9 +255,9 @@ def mailing_render_for(
         person = supporter_personal_data(supporter=supporter)
         audit_record(
             actor=actor,
-            action=AuditEvent.Action.VIEW_PERSONAL_DATA,
+            event="mailings.mailing.previewed",
             obj=supporter,
-            detail=f"preview of mailing {mailing.pk}",
+            extra={"mailing_id": mailing.pk},
         )
         values.update(
             first_name=person.get("first_name", ""),
@@ -316,7 +313,7 @@ def mailing_test_send(
         ) from exc
     finally:
         sender.close()
-    audit_record(actor=actor, action=AuditEvent.Action.CHANGE, obj=mailing, detail="test send")
+    audit_record(actor=actor, event="mailings.mailing.test_sent", obj=mailing)
 
 
 def recipient_unsubscribe(*, recipient: MailingRecipient) -> bool:
@@ -416,8 +413,8 @@ def mailing_from_case_update(*, update: CaseUpdate, actor: Actor) -> Mailing:
             variant.save()
         audit_record(
             actor=actor,
-            action=AuditEvent.Action.CHANGE,
+            event="mailings.mailing.drafted_from_case_update",
             obj=mailing,
-            detail=f"drafted from case update {update.pk}",
+            extra={"case_update_id": update.pk},
         )
     return mailing

@@ -21,7 +21,6 @@ from modeltranslation.admin import TranslationAdmin
 from outcry.actions.admin import ActionWrites
 from outcry.core.audit import audit_record
 from outcry.core.crypto import can_unseal, unseal
-from outcry.core.models import AuditEvent
 from outcry.solidarity import packs, services
 from outcry.solidarity.models import (
     Handover,
@@ -134,9 +133,9 @@ class SolidarityMessageAdmin(admin.ModelAdmin):
         if changelist is not None and changelist.result_list:
             audit_record(
                 actor=request.user,
-                action=AuditEvent.Action.VIEW_PERSONAL_DATA,
+                event="solidarity.solidaritymessage.viewed",
                 objects=list(changelist.result_list),
-                detail="read messages of solidarity in the moderation queue",
+                extra={"in": "moderation queue"},
             )
         return response
 
@@ -145,9 +144,8 @@ class SolidarityMessageAdmin(admin.ModelAdmin):
         if request.method == "GET" and response.status_code == 200:
             audit_record(
                 actor=request.user,
-                action=AuditEvent.Action.VIEW_PERSONAL_DATA,
-                object_type="solidarity.solidaritymessage",
-                detail=f"read message of solidarity #{object_id}",
+                event="solidarity.solidaritymessage.viewed",
+                extra={"ids": [int(object_id)]},
             )
         return response
 

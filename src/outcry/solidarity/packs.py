@@ -23,7 +23,6 @@ from django_countries import countries
 
 from outcry.core.audit import audit_record
 from outcry.core.crypto import unseal
-from outcry.core.models import AuditEvent
 from outcry.core.pdf import Document
 from outcry.core.queue import enqueue
 from outcry.solidarity.models import Handover, SolidarityAction, SolidarityPack
@@ -58,9 +57,9 @@ def pack_request(*, action: SolidarityAction, language: str, actor) -> Solidarit
         pack.save()
         audit_record(
             actor=actor,
-            action=AuditEvent.Action.EXPORT,
+            event="solidarity.solidaritypack.exported",
             obj=pack,
-            detail=f"solidarity pack of action #{action.pk}",
+            extra={"action_id": action.pk},
         )
         enqueue("outcry.solidarity.tasks.generate_pack", pack.pk)
     return pack
@@ -149,9 +148,9 @@ def pack_open(*, pack: SolidarityPack, actor):
     """The pack's PDF for a staff member to read: an audited read of the writers' words."""
     audit_record(
         actor=actor,
-        action=AuditEvent.Action.VIEW_PERSONAL_DATA,
+        event="solidarity.solidaritypack.downloaded",
         obj=pack,
-        detail=f"downloaded the PDF ({pack.message_count} messages)",
+        extra={"file": "pdf", "messages": pack.message_count},
     )
     return pack.pdf.open("rb")
 
@@ -177,9 +176,9 @@ def pack_record_handover(
         )
         audit_record(
             actor=actor,
-            action=AuditEvent.Action.CHANGE,
+            event="solidarity.solidaritypack.handed_over",
             obj=pack,
-            detail=f"handed over to {to} on {on.isoformat()}",
+            extra={"to": to, "on": on.isoformat()},
         )
     return pack
 

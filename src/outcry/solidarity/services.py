@@ -34,10 +34,9 @@ from outcry.actions.participation import confirmation_token as participation_tok
 from outcry.comments.models import BlockedTerm
 from outcry.comments.services import comment_rate_limited, domain_matches, word_matches
 from outcry.comments.text import link_hosts, link_urls
-from outcry.core.audit import audit_record
+from outcry.core.audit import AUDIT_IDS_LIMIT, audit_record
 from outcry.core.crypto import unseal
 from outcry.core.errors import OutcryError, RateLimited
-from outcry.core.models import AuditEvent
 from outcry.solidarity import emails
 from outcry.solidarity.models import (
     FIRST_NAME_MAX_LENGTH,
@@ -251,10 +250,8 @@ def messages_approve(
             )
         audit_record(
             actor=actor,
-            action=AuditEvent.Action.VALIDATE,
-            object_type="solidarity.solidaritymessage",
-            detail=f"approved {len(approvable)} message(s); "
-            f"ids={','.join(str(m.pk) for m in approvable[:1000])}",
+            event="solidarity.solidaritymessage.approved",
+            objects=approvable,
         )
     _recount({message.action_id for message in approvable})
     return len(approvable)
@@ -281,9 +278,8 @@ def messages_reject(
         )
         audit_record(
             actor=actor,
-            action=AuditEvent.Action.INVALIDATE,
-            object_type="solidarity.solidaritymessage",
-            detail=f"rejected {changed} message(s); ids={','.join(map(str, pks[:1000]))}",
+            event="solidarity.solidaritymessage.rejected",
+            extra={"count": changed, "ids": pks[:AUDIT_IDS_LIMIT]},
         )
     _recount(action_ids)
     return changed
@@ -310,8 +306,10 @@ def action_display_sync(*, action: SolidarityAction, actor) -> int:
         if changed:
             audit_record(
                 actor=actor,
-                action=AuditEvent.Action.CHANGE,
+                event="solidarity.solidarityaction.messages_shown"
+                if action.show_on_case_page
+                else "solidarity.solidarityaction.messages_hidden",
                 obj=action,
-                detail=f"{'showed' if action.show_on_case_page else 'hid'} {changed} message(s)",
+                extra={"count": changed},
             )
     return changed

@@ -24,7 +24,6 @@ from django.utils import timezone
 from outcry.actions.models import Petition
 from outcry.actions.registry import action_types, type_of
 from outcry.core.audit import audit_record
-from outcry.core.models import AuditEvent
 from outcry.core.queue import enqueue
 from outcry.core.services import ip_hashes_expire
 from outcry.deliveries.services import packages_expire
@@ -158,10 +157,9 @@ def action_apply_retention(*, action, now: datetime | None = None) -> int:
     if anonymised or first_time:
         audit_record(
             actor=None,
-            action=AuditEvent.Action.CHANGE,
+            event=f"{action._meta.label_lower}.anonymised",
             obj=action,
-            detail=f"retention: {anonymised} participant(s) anonymised "
-            f"{retention_days(action)} days after the action closed",
+            extra={"count": anonymised, "days_after_close": retention_days(action)},
         )
     logger.info("retention: %s %s: %s anonymised", action._meta.label, action.pk, anonymised)
     return anonymised
@@ -195,9 +193,8 @@ def unconfirmed_subscribers_purge(*, now: datetime | None = None) -> int:
     if purged:
         audit_record(
             actor=None,
-            action=AuditEvent.Action.CHANGE,
-            object_type="supporters.supporter",
-            detail=f"retention: {purged} never-confirmed subscriber(s) erased",
+            event="subscriptions.subscription.unconfirmed_erased",
+            extra={"count": purged},
         )
     return purged
 

@@ -13,7 +13,6 @@ from django.utils.translation import ngettext
 
 from outcry.core.audit import audit_record
 from outcry.core.crypto import PersonalDataKeyMissing, can_unseal, email_hash
-from outcry.core.models import AuditEvent
 from outcry.supporters.models import ConsentRecord, Supporter, Suppression
 from outcry.supporters.selectors import supporter_personal_data
 from outcry.supporters.services import supporter_erase, supporter_export
@@ -73,9 +72,8 @@ class FindByEmailMixin:
         if request.method == "POST" and form.is_valid():
             audit_record(
                 actor=request.user,
-                action=AuditEvent.Action.SEARCH_PERSONAL_DATA,
-                object_type=self.opts.label_lower,
-                detail="search by email",
+                event=f"{self.opts.label_lower}.searched",
+                extra={"by": "email"},
             )
             found = list(
                 self.get_queryset(request).filter(email_hash=email_hash(form.cleaned_data["email"]))
@@ -186,9 +184,7 @@ class SupporterAdmin(FindByEmailMixin, admin.ModelAdmin):
             # shows nothing, and must not read in the log as a view.
             obj = self.get_object(request, unquote(object_id))
             if obj is not None and self.has_view_or_change_permission(request, obj):
-                audit_record(
-                    actor=request.user, action=AuditEvent.Action.VIEW_PERSONAL_DATA, obj=obj
-                )
+                audit_record(actor=request.user, event="supporters.supporter.viewed", obj=obj)
         return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.display(description=_("Personal data"))

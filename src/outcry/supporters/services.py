@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 from outcry.core.audit import audit_record
 from outcry.core.crypto import email_hash, seal
 from outcry.core.mail import scrub_addresses
-from outcry.core.models import AuditEvent
 from outcry.supporters import personal_data
 from outcry.supporters.models import ConsentRecord, Supporter, Suppression
 from outcry.supporters.selectors import supporter_personal_data
@@ -196,10 +195,9 @@ def supporter_export(*, supporter: Supporter, actor: Actor = None) -> dict[str, 
         data[holder.label] = holder.export(supporter)
     audit_record(
         actor=actor,
-        action=AuditEvent.Action.EXPORT,
+        event="supporters.supporter.exported",
         obj=supporter,
-        detail="export of everything held about the supporter"
-        + ("" if actor is not None else ", asked for by the supporter and emailed to them"),
+        extra={"everything": True, "asked_by_supporter": actor is None},
     )
     return data
 
@@ -249,7 +247,7 @@ def supporter_erase(
         if audit:
             audit_record(
                 actor=actor,
-                action=AuditEvent.Action.CHANGE,
+                event="supporters.supporter.erased",
                 obj=supporter,
-                detail=f"erased all personal data ({why})",
+                extra={"why": why},
             )

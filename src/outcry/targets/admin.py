@@ -13,8 +13,35 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
+from outcry.core.audit import audit_record
 from outcry.targets import imports, services
 from outcry.targets.models import Office, Target, Tenure
+
+
+def tenures_audit(*, request: HttpRequest, formset) -> None:
+    """Audit what a Tenure inline just saved: who holds which office from when to when."""
+    for tenure in formset.new_objects:
+        audit_record(
+            actor=request.user, event="targets.tenure.created", obj=tenure, extra=_tenure(tenure)
+        )
+    for tenure, fields in formset.changed_objects:
+        audit_record(
+            actor=request.user,
+            event="targets.tenure.changed",
+            obj=tenure,
+            extra={**_tenure(tenure), "fields": fields},
+        )
+    for tenure in formset.deleted_objects:
+        audit_record(actor=request.user, event="targets.tenure.deleted", extra=_tenure(tenure))
+
+
+def _tenure(tenure: Tenure) -> dict:
+    return {
+        "office_id": tenure.office_id,
+        "target_id": tenure.target_id,
+        "started_on": tenure.started_on,
+        "ended_on": tenure.ended_on,
+    }
 
 
 class TenureInline(admin.TabularInline):
@@ -72,6 +99,12 @@ class OfficeAdmin(TranslationAdmin):
     prepopulated_fields = {"key": ["title"]}
     readonly_fields = ["email_bounced_at", "email_bounce_reason", "email_held_since"]
     inlines = [TenureInline]
+
+    def save_formset(self, request: HttpRequest, form, formset, change) -> None:
+        super().save_formset(request, form, formset, change)
+        if formset.model is Tenure:
+            tenures_audit(request=request, formset=formset)
+
     actions = ["confirm_email"]
     fieldsets = [
         (None, {"fields": ["title", "key", "organisation"]}),
@@ -181,7 +214,7 @@ class OfficeAdmin(TranslationAdmin):
             name = f"{IMPORT_DIR}/{token}.csv"
             try:
                 with storage.open(name, "rb") as f:
-                    report = imports.targets_import(file=f)
+                    report = imports.targets_import(file=f, actor=request.user)
             except imports.ImportFileError as exc:
                 context.update(file_error=str(exc), form=form)
                 return TemplateResponse(request, "targets/admin/import.html", context)
@@ -253,6 +286,12 @@ class TargetAdmin(TranslationAdmin):
     ]
     prepopulated_fields = {"key": ["name"]}
     inlines = [TenureInline]
+
+    def save_formset(self, request: HttpRequest, form, formset, change) -> None:
+        super().save_formset(request, form, formset, change)
+        if formset.model is Tenure:
+            tenures_audit(request=request, formset=formset)
+
     fields = ["name", "key", "honorific", "salutation", "languages", "notes"]
 
     def get_queryset(self, request: HttpRequest):

@@ -17,11 +17,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, BinaryIO
 
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from outcry.core.audit import audit_record
 from outcry.targets.columns import (
     Column,
     Part,
@@ -240,8 +242,12 @@ def targets_import_check(*, file: BinaryIO) -> ImportReport:
     return report
 
 
-def targets_import(*, file: BinaryIO) -> ImportReport:
-    """Import the file in one transaction, or nothing at all if any row is wrong."""
+def targets_import(
+    *, file: BinaryIO, actor: AbstractBaseUser | AnonymousUser | None = None
+) -> ImportReport:
+    """Import the file in one transaction, or nothing at all if any row is wrong; audited
+    with what it did (an office's new address is then held until an administrator
+    confirms it, itself audited)."""
     report = targets_import_check(file=file)
     if not report.ok:
         return report
@@ -251,6 +257,19 @@ def targets_import(*, file: BinaryIO) -> ImportReport:
             _apply(chunk, applied, write=True)
         if not applied.ok:  # the file changed between the two reads: write nothing
             transaction.set_rollback(True)
+        else:
+            audit_record(
+                actor=actor,
+                event="targets.office.imported",
+                extra={
+                    "rows": applied.rows,
+                    "offices_new": applied.offices_new,
+                    "offices_changed": applied.offices_changed,
+                    "people_new": applied.people_new,
+                    "people_changed": applied.people_changed,
+                    "holders_changed": applied.holders_changed,
+                },
+            )
     return applied
 
 

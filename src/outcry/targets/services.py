@@ -62,6 +62,7 @@ def office_email_change(*, office: Office, email: str, actor: Actor) -> Office:
         old = locked.email
         if email == old:
             return office
+        bounced = (locked.email_bounced_at, locked.email_bounce_reason)
         locked.email = email
         locked.email_held_since = timezone.now() if email else None
         locked.email_bounced_at, locked.email_bounce_reason = None, ""
@@ -79,7 +80,9 @@ def office_email_change(*, office: Office, email: str, actor: Actor) -> Office:
             actor=actor,
             event="targets.office.email_changed",
             obj=locked,
-            changes={"email": (old, email)},
+            changes={"email": (old, email)}
+            # The bounce the old address had is cleared with it.
+            | ({"email_bounced_at": (bounced[0], None)} if bounced[0] else {}),
         )
     for name in ("email", "email_held_since", "email_bounced_at", "email_bounce_reason"):
         setattr(office, name, getattr(locked, name))
