@@ -148,12 +148,10 @@ def _reseal_batch(
     Every value of the batch is opened before anything is written, so a value that cannot
     be opened stops the run with the batch unwritten; the writes of one batch commit together.
     """
-    rows = list(
-        _stale(model, sealed, newest)
-        .filter(pk__gt=after_pk)
-        .order_by("pk")
-        .values_list("pk", sealed.attname)[:size]
-    )
+    stale = _stale(model, sealed, newest)
+    if after_pk is not None:
+        stale = stale.filter(pk__gt=after_pk)
+    rows = list(stale.order_by("pk").values_list("pk", sealed.attname)[:size])
     if not rows:
         return None, 0, 0
     fresh = []
@@ -192,7 +190,7 @@ def personal_data_reseal(
     result = ResealResult(key_id=newest, columns=reseal_plan())
     try:
         for (model, sealed), progress in zip(sealed_fields(), result.columns, strict=True):
-            after_pk = 0
+            after_pk = None
             while progress.total:
                 left = None if limit is None else limit - result.resealed - result.skipped
                 if left is not None and left <= 0:
@@ -202,7 +200,7 @@ def personal_data_reseal(
                 last_pk, resealed, skipped = _reseal_batch(
                     model=model, sealed=sealed, newest=newest, after_pk=after_pk, size=size
                 )
-                if last_pk is None:
+                if not resealed and not skipped:
                     break
                 after_pk = last_pk
                 progress.resealed += resealed

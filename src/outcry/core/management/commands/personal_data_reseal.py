@@ -12,7 +12,7 @@ from outcry.core.rotation import (
 )
 
 
-def _positive(value: str) -> int:
+def positive_int(value: str) -> int:
     number = int(value)
     if number < 1:
         raise ValueError(value)
@@ -31,13 +31,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument(
             "--batch-size",
-            type=_positive,
+            type=positive_int,
             default=DEFAULT_BATCH_SIZE,
             help=f"Values re-sealed per transaction (default {DEFAULT_BATCH_SIZE}).",
         )
         parser.add_argument(
             "--limit",
-            type=_positive,
+            type=positive_int,
             help="Stop after this many values; run again to continue.",
         )
         mode = parser.add_mutually_exclusive_group()
