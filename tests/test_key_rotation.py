@@ -1,8 +1,9 @@
 """Rotating the personal-data key: ``personal_data_reseal`` re-seals every sealed value with
 the newest public key, after which the old private key can be removed.
 
-The data is the demo's (every kind of sealed column: supporters, signatures, letters, calls,
-solidarity messages, subscription requests, comments) plus supporters added under each key.
+The data is the demo's (supporters and solidarity messages, written by the app's own
+services) plus a value in every other sealed column (signatures, letters, calls, subscription
+requests, comments), added again under each new key.
 """
 
 import base64
@@ -132,8 +133,8 @@ def test_the_register_holds_every_sealed_column():
 
 
 def test_no_sealed_value_lies_outside_the_register():
-    """After the demo (every kind of record), no text column outside the register holds a
-    value sealed with the personal-data key."""
+    """After the demo (written through the app's own services), no text column outside the
+    register holds a value sealed with the personal-data key."""
     key = Key()
     with keys(key):
         demo_load()
