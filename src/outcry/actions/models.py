@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from outcry.cases.models import Case
+from outcry.core.fields import SealedTextField
 from outcry.supporters.models import Supporter
 from outcry.targets.models import Office
 
@@ -160,7 +161,7 @@ class Participation(models.Model):
     # The supporter agreed that their name and city go to the target with the count.
     named_to_target = models.BooleanField(_("may be named to the target"), default=False)
     # The supporter's own words (name as given, city, an edited letter), sealed: see crypto.
-    personal_data = models.TextField(_("personal data (sealed)"), blank=True, editable=False)
+    personal_data = SealedTextField(_("personal data (sealed)"), blank=True, editable=False)
     # Where the participant came from, e.g. "mailing:12" (validated, never free text).
     source = models.CharField(_("source"), max_length=40, blank=True)
     created_at = models.DateTimeField(_("when"), auto_now_add=True)

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from outcry.comments.text import render_comment_body
+from outcry.core.fields import SealedTextField
 from outcry.news.models import Post
 
 # Caps on what a reader may type; over them the form says so and nothing is stored.
@@ -42,7 +43,7 @@ class Comment(models.Model):
     )
     author_name = models.CharField(_("name"), max_length=AUTHOR_NAME_MAX_LENGTH)
     # {"email": …} sealed with core.crypto.seal; "" when none was given (or once deleted).
-    email_sealed = models.TextField(_("email (sealed)"), blank=True, editable=False)
+    email_sealed = SealedTextField(_("email (sealed)"), blank=True, editable=False)
     email_hash = models.CharField(_("email hash"), max_length=64, blank=True, editable=False)
     body = models.TextField(_("comment"), max_length=BODY_MAX_LENGTH)
     language = models.CharField(_("language"), max_length=10, blank=True)

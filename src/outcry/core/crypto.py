@@ -74,6 +74,21 @@ def unseal(sealed: str) -> dict[str, str]:
     return json.loads(box.decrypt(base64.b64decode(ciphertext)))
 
 
+def public_key_id() -> str:
+    """The id of the key ``seal`` uses now (the newest one)."""
+    return _public_key(settings.PERSONAL_DATA_PUBLIC_KEY)[0]
+
+
+def private_key_ids() -> frozenset[str]:
+    """The ids of the keys this process can open."""
+    return frozenset(_private_boxes(tuple(settings.PERSONAL_DATA_PRIVATE_KEYS)))
+
+
+def sealed_key_id(sealed: str) -> str:
+    """The id of the key a sealed value was sealed with ("" for no value)."""
+    return sealed.partition(":")[0]
+
+
 def normalise_email(email: str) -> str:
     """The canonical form used for deduplication (as alphagov/e-petitions does).
 

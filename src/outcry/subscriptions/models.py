@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from outcry.cases.models import Case
+from outcry.core.fields import SealedTextField
 from outcry.news.models import Topic
 from outcry.supporters.models import Supporter
 
@@ -126,7 +127,7 @@ class SubscriptionRequest(models.Model):
     """
 
     # The address and first name, sealed together (see core.crypto).
-    personal_data = models.TextField(_("personal data (sealed)"))
+    personal_data = SealedTextField(_("personal data (sealed)"))
     language = models.CharField(_("language of the emails"), max_length=10)
     kind = models.CharField(_("kind"), max_length=8, choices=Subscription.Kind)
     country = CountryField(_("country"), blank=True)

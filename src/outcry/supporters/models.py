@@ -2,6 +2,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from outcry.core.fields import SealedTextField
 from outcry.core.models import AppendOnlyQuerySet
 
 
@@ -13,7 +14,7 @@ class Supporter(models.Model):
     """
 
     email_hash = models.CharField(_("email hash"), max_length=64, unique=True)
-    personal_data = models.TextField(_("personal data (sealed)"))
+    personal_data = SealedTextField(_("personal data (sealed)"))
     country = CountryField(_("country"), blank=True)
     language = models.CharField(_("language"), max_length=10, blank=True)
     email_confirmed_at = models.DateTimeField(_("email confirmed"), null=True, blank=True)

@@ -185,6 +185,9 @@ class OfficeAdmin(TranslationAdmin):
         )
 
     def import_template_view(self, request: HttpRequest) -> HttpResponse:
+        # Only a blank template, but offered only beside the import, to those who may import.
+        if not self._can_import(request):
+            raise PermissionDenied
         response = HttpResponse(imports.template_csv(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="targets-template.csv"'
         return response
