@@ -135,6 +135,8 @@ CUSTOM_VIEWS: dict[str, Custom] = {
     # GET leads back to the case; making the draft is a POST.
     "mailing-from-case": Custom(needs=("mailings.add_mailing",), allowed=302, acts=True),
     "auth_user_password_change": Custom(needs=("auth.change_user",), acts=True),
+    # "Who saw what": data-protection staff and administrators.
+    "core_auditevent_trail": Custom(needs=("core.view_auditevent",)),
 }
 
 # The admin site's own views, by URL name: the answer to anonymous, then to any staff.

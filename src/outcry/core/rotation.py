@@ -208,18 +208,19 @@ def personal_data_reseal(
                 if on_progress:
                     on_progress(progress)
     finally:
-        done = "; ".join(
-            f"{column.label} {column.resealed}/{column.total}"
-            for column in result.columns
-            if column.total
-        )
         audit_record(
             actor=None,
-            action="core.personal_data.resealed",
-            detail=(
-                f"key {newest}: {result.resealed} value(s) re-sealed, {result.skipped} "
-                f"changed meanwhile{' (stopped at the limit)' if result.stopped_at_limit else ''}"
-                + (f"; {done}" if done else "")
-            ),
+            event="core.personal_data.resealed",
+            extra={
+                "key_id": newest,
+                "resealed": result.resealed,
+                "changed_meanwhile": result.skipped,
+                "stopped_at_limit": result.stopped_at_limit,
+                "columns": {
+                    column.label: [column.resealed, column.total]
+                    for column in result.columns
+                    if column.total
+                },
+            },
         )
     return result
