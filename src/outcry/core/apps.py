@@ -13,6 +13,7 @@ class CoreConfig(AppConfig):
         from outcry.core import (
             checks,  # noqa: F401 - registers the deployment checks
             logins,  # noqa: F401 - connects the login audit receivers
+            staffauth,  # noqa: F401 - connects the second-factor receivers
         )
         from outcry.core.roles import roles_sync
 
