@@ -12,8 +12,8 @@ by the email's blind index (``SupporterFactory``).
 from datetime import timedelta
 
 import factory
-from allauth.mfa.models import Authenticator
 from allauth.mfa.adapter import get_adapter as mfa_adapter
+from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import (
     TOTP,
     format_hotp_value,

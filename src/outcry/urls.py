@@ -1,6 +1,6 @@
+from allauth.account.views import LoginView
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
-from allauth.account.views import LoginView
 from django.contrib import admin
 from django.urls import include, path
 

@@ -16,6 +16,9 @@ class CoreConfig(AppConfig):
             staffauth,  # noqa: F401 - connects the second-factor receivers
         )
         from outcry.core.roles import roles_sync
+        from outcry.core.staff_admin import staff_admin_register
+
+        staff_admin_register()
 
         # Runs after every app's migrations, so all permissions exist by then.
         post_migrate.connect(roles_sync, dispatch_uid="outcry.core.roles_sync")

@@ -119,19 +119,29 @@ def _request_of(args: tuple) -> HttpRequest:
     return args[0] if isinstance(args[0], HttpRequest) else args[1]
 
 
-def step_up_refusal_message(request: HttpRequest, next_url: str) -> None:
-    messages.error(
-        request,
-        format_html(
-            '{} <a href="{}">{}</a>',
-            _(
-                "This needs a recent second factor: nothing was done. Confirm it is you, "
-                "then try again."
-            ),
-            second_factor_url(next_url),
-            _("Confirm with your second factor"),
+def step_up_refusal_text(next_url: str) -> str:
+    """The refusal, with a link to re-verify that comes back to ``next_url`` (safe HTML)."""
+    return format_html(
+        '{} <a href="{}">{}</a>',
+        _(
+            "This needs a recent second factor: nothing was done. Confirm it is you, then try again."
         ),
+        second_factor_url(next_url),
+        _("Confirm with your second factor"),
     )
+
+
+def step_up_refusal_message(request: HttpRequest, next_url: str) -> None:
+    messages.error(request, step_up_refusal_text(next_url))
+
+
+def step_up_refusal(request: HttpRequest) -> HttpResponse:
+    """The answer to a request that needed a recent second factor and has none: a GET goes
+    to re-verify and comes back; anything else is refused, with a link, as a GET."""
+    if request.method in ("GET", "HEAD"):
+        return HttpResponseRedirect(second_factor_url(request.get_full_path()))
+    step_up_refusal_message(request, request.get_full_path())
+    return HttpResponseRedirect(request.get_full_path())
 
 
 def step_up_required(view: Callable) -> Callable:
@@ -147,10 +157,7 @@ def step_up_required(view: Callable) -> Callable:
         request = _request_of(args)
         if step_up_is_fresh(request):
             return view(*args, **kwargs)
-        if request.method in ("GET", "HEAD"):
-            return HttpResponseRedirect(second_factor_url(request.get_full_path()))
-        step_up_refusal_message(request, request.get_full_path())
-        return HttpResponseRedirect(request.get_full_path())
+        return step_up_refusal(request)
 
     checked.step_up_required = True
     return checked
