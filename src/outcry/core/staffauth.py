@@ -12,6 +12,8 @@ re-verification, or by enrolling a first authenticator. The session key changes 
 """
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.signals import authentication_step_completed
+from allauth.core import context
 from allauth.mfa import signals as mfa_signals
 from allauth.mfa.models import Authenticator
 from django.contrib.auth.models import AbstractBaseUser
@@ -21,7 +23,12 @@ from django.http import HttpRequest
 
 from outcry.core.audit import audit_record
 from outcry.core.logins import login_client_address, user_sessions_end
-from outcry.core.stepup import FACTOR_TYPES, second_factor_record
+from outcry.core.stepup import (
+    FACTOR_TYPES,
+    second_factor_record,
+    step_up_is_fresh,
+    user_has_second_factor,
+)
 
 
 class StaffAccountAdapter(DefaultAccountAdapter):
@@ -33,6 +40,20 @@ class StaffAccountAdapter(DefaultAccountAdapter):
         # client, audited, the 11th refused unchecked); a second count here would answer
         # differently before axes' limit.
         return None
+
+    def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
+        # A second factor proved within STEP_UP_MAX_AGE (core.stepup) counts as a recent
+        # re-authentication, as enrolment's own code does: the recovery codes shown right
+        # after setting up TOTP need no password again. A staff member with no
+        # authenticator yet has just logged in with the password (there is no other way
+        # to be logged in without one): enrolling the first one does not ask for it again.
+        request = context.request
+        if request is not None and request.user.is_authenticated:
+            if step_up_is_fresh(request):
+                return False
+            if app == "allauth.mfa" and not user_has_second_factor(request.user):
+                return False
+        return super().is_reauthentication_required(app=app, **kwargs)
 
     def get_client_ip(self, request: HttpRequest) -> str:
         # allauth keys its rate limits on this: the day's IP hash, never the address.
@@ -62,6 +83,14 @@ def user_mfa_reset(*, user: AbstractBaseUser, actor: AbstractBaseUser) -> int:
         )
     user_sessions_end(user_ids={str(user.pk)})
     return removed
+
+
+@receiver(authentication_step_completed, dispatch_uid="outcry.core.staffauth.step")
+def password_step_completed(sender, request: HttpRequest, method: str, **kwargs):
+    """The password accepted, the code still to come: the key changes here too, so a key
+    known before the login (planted, or read from the login page) is worth nothing."""
+    if method == "password" and request is not None and hasattr(request, "session"):
+        request.session.cycle_key()
 
 
 @receiver(mfa_signals.authenticator_used, dispatch_uid="outcry.core.staffauth.used")

@@ -123,11 +123,9 @@ def step_up_refusal_text(next_url: str) -> str:
     """The refusal, with a link to re-verify that comes back to ``next_url`` (safe HTML)."""
     return format_html(
         '{} <a href="{}">{}</a>',
-        _(
-            "This needs a recent second factor: nothing was done. Confirm it is you, then try again."
-        ),
+        _("Nothing was done: this needs a recent second factor."),
         second_factor_url(next_url),
-        _("Confirm with your second factor"),
+        _("Confirm it is you with your second factor, then try again."),
     )
 
 

@@ -100,7 +100,7 @@ class OfficeAdmin(TranslationAdmin):
         return request.user.has_perm(services.EMAIL_PERM)
 
     def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change, **kwargs)
+        form = super().get_form(request, obj, change=change, **kwargs)
         if obj is None:
             return form
 
