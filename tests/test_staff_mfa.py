@@ -279,3 +279,27 @@ def test_recent_proof_is_recorded_only_for_the_logged_in_user(client):
     session.save()
     assert client.get(ADMIN).status_code == 302
     assert Session.objects.exists()
+
+
+def test_there_is_no_sign_up(client):
+    """Staff accounts are made by administrators: the sign-up page is closed and makes
+    no account."""
+    users_before = actors.User.objects.count()
+    response = client.post(
+        reverse("account_signup"),
+        {"username": "walk-in", "password1": "Xk3!long-pass", "password2": "Xk3!long-pass"},
+    )
+    assert response.status_code == 200
+    assert actors.User.objects.count() == users_before
+    assert not actors.User.objects.filter(username="walk-in").exists()
+
+
+def test_removing_ones_last_authenticator_leads_back_to_enrolment(client):
+    """A staff member may replace their app, never keep using the admin without one."""
+    mo = actors.moderator()
+    actors.logged_in(client, mo)
+    assert client.get(ADMIN).status_code == 200
+    assert client.post(reverse("mfa_deactivate_totp")).status_code == 302
+    assert not Authenticator.objects.filter(user=mo, type=Authenticator.Type.TOTP).exists()
+    assert client.get(ADMIN)["Location"] == reverse("mfa_activate_totp")
+    assert AuditEvent.objects.filter(action="auth.mfa.removed", object_id=str(mo.pk)).exists()

@@ -25,6 +25,7 @@ from outcry.core.audit import audit_record
 from outcry.core.logins import login_client_address, user_sessions_end
 from outcry.core.stepup import (
     FACTOR_TYPES,
+    SESSION_SECOND_FACTOR,
     second_factor_record,
     step_up_is_fresh,
     user_has_second_factor,
@@ -119,9 +120,13 @@ def second_factor_enrolled(sender, request: HttpRequest, user, authenticator, **
 
 @receiver(mfa_signals.authenticator_removed, dispatch_uid="outcry.core.staffauth.removed")
 def second_factor_removed(sender, request: HttpRequest, user, authenticator, **kwargs):
+    """A staff member removing their last authenticator loses the session's proof too:
+    the admin then sends them to enrol again rather than serve an account with none."""
     audit_record(
         actor=user, action="auth.mfa.removed", obj=user, detail=f"type={authenticator.type}"
     )
+    if request is not None and not user_has_second_factor(user):
+        request.session.pop(SESSION_SECOND_FACTOR, None)
 
 
 @receiver(mfa_signals.authentication_failed, dispatch_uid="outcry.core.staffauth.failed")
