@@ -9,12 +9,24 @@ Supporters are written the way the app writes them: email and names sealed toget
 by the email's blind index (``SupporterFactory``).
 """
 
+from datetime import timedelta
+
 import factory
+from allauth.mfa.adapter import get_adapter as mfa_adapter
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import (
+    TOTP,
+    format_hotp_value,
+    generate_totp_secret,
+    hotp_value,
+    yield_hotp_counters_from_time,
+)
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
 from outcry.core import roles
 from outcry.core.crypto import email_hash, seal
+from outcry.core.stepup import second_factor_record
 from outcry.supporters.models import Supporter
 
 # Every test login has this password, for the few tests that log in through a form.
@@ -73,9 +85,40 @@ def no_role() -> User:
     return staff(username=NO_ROLE, role=None)
 
 
-def logged_in(client, user: User) -> User:
-    """Log the test client in as ``user`` (no form, no rate limit) and return the user."""
+def totp_enrolled(user: User) -> Authenticator:
+    """The user's TOTP authenticator, enrolled (with a fresh secret) on first use."""
+    existing = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    return existing or TOTP.activate(user, generate_totp_secret()).instance
+
+
+def totp_code(user: User) -> str:
+    """The code the user's authenticator app shows now (enrolling it if need be), computed
+    from the stored secret by allauth's own TOTP functions."""
+    secret = mfa_adapter().decrypt(totp_enrolled(user).data["secret"])
+    return format_hotp_value(hotp_value(secret, next(yield_hotp_counters_from_time())))
+
+
+def logged_in(
+    client,
+    user: User,
+    *,
+    second_factor: bool = True,
+    second_factor_age: timedelta = timedelta(0),
+) -> User:
+    """Log the test client in as ``user`` (no form, no rate limit) and return the user.
+
+    By default the session has just passed its second factor, as after a real login: the
+    user has a TOTP authenticator and the session records the proof, as the login's
+    receiver (core.staffauth) writes it. ``second_factor=False``: a session logged in with
+    the password alone. ``second_factor_age``: a proof that long ago (a stale step-up past
+    STEP_UP_MAX_AGE).
+    """
     client.force_login(user)
+    if second_factor:
+        totp_enrolled(user)
+        session = client.session
+        second_factor_record(session=session, user=user, at=timezone.now() - second_factor_age)
+        session.save()
     return user
 
 

@@ -201,6 +201,14 @@ def no_role(db):
     return actors.no_role()
 
 
+@pytest.fixture
+def admin_client(client, admin_user):
+    """pytest-django's admin client, logged in as the admin passes the second factor
+    (``actors.logged_in``): the admin answers no session without one."""
+    actors.logged_in(client, admin_user)
+    return client
+
+
 def sign_data(**overrides) -> dict[str, str]:
     data = {
         "first_name": "John",

@@ -162,6 +162,8 @@ ACTION_PERMISSIONS: dict[tuple[str, str], str] = {
     ("solidarity.SolidarityAction", "pack"): "solidarity.add_solidaritypack",
     ("targets.Office", "change_email"): "targets.change_office_email",
     ("solidarity.SolidarityMessage", "moderate"): "solidarity.moderate_solidarity_message",
+    # Only administrators manage staff accounts, and only they reset a second factor.
+    ("auth.User", "mfa_reset"): "auth.change_user",
 }
 
 

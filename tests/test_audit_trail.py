@@ -203,7 +203,7 @@ def trail(client, petition):
     action_services.signatures_moderate(
         signatures=Signature.objects.filter(supporter=zelda), validate=True, actor=mo
     )
-    client.force_login(ada)
+    actors.logged_in(client, ada)
     client.get(reverse("admin:supporters_supporter_change", args=[zelda.pk]))
     client.get(reverse("admin:supporters_supporter_change", args=[yann.pk]))
     client.post(

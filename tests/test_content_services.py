@@ -160,7 +160,7 @@ def test_publishing_a_case_in_the_admin_writes_the_same_audit_row_as_the_service
     by_service = CaseFactory(is_published=False)
     cases.case_publish(case=by_service, actor=alice)
     in_admin = CaseFactory(slug="natalia-pavlova", is_published=False)
-    client.force_login(alice)
+    actors.logged_in(client, alice)
 
     admin_post(client, reverse("admin:cases_case_change", args=[in_admin.pk]), case_form())
 
@@ -176,7 +176,7 @@ def test_publishing_a_case_in_the_admin_writes_the_same_audit_row_as_the_service
 
 
 def test_case_created_in_the_admin_is_audited_with_its_timeline(client, alice):
-    client.force_login(alice)
+    actors.logged_in(client, alice)
     admin_post(client, reverse("admin:cases_case_add"), case_form())
     case = Case.objects.get(slug="natalia-pavlova")
     row, changes = only_audit(case, "cases.case.created")
@@ -325,7 +325,7 @@ def test_petition_admin_keeps_no_save_rule_of_its_own():
 def test_closing_a_petition_in_the_admin_records_the_date_through_the_service(client, alice):
     case, office = CaseFactory(), OfficeFactory()
     petition = PetitionFactory(slug="free-natalia-pavlova", case=case, office=office)
-    client.force_login(alice)
+    actors.logged_in(client, alice)
     url = reverse("admin:actions_petition_change", args=[petition.pk])
     admin_post(client, url, petition_form(case=case, office=office, status="closed"))
     petition.refresh_from_db()
@@ -342,7 +342,7 @@ def test_publishing_a_petition_in_the_admin_writes_the_same_audit_row_as_the_ser
     in_admin = PetitionFactory(
         slug="free-natalia-pavlova", case=case, office=office, status=Petition.Status.DRAFT
     )
-    client.force_login(alice)
+    actors.logged_in(client, alice)
     url = reverse("admin:actions_petition_change", args=[in_admin.pk])
 
     admin_post(client, url, petition_form(case=case, office=office))
@@ -358,7 +358,7 @@ def test_publishing_a_petition_in_the_admin_writes_the_same_audit_row_as_the_ser
 
 def test_pausing_from_the_petitions_list_is_audited(client, alice):
     petition = PetitionFactory()
-    client.force_login(alice)
+    actors.logged_in(client, alice)
     response = client.post(
         reverse("admin:actions_petition_changelist"),
         {

@@ -28,7 +28,7 @@ WRONG = "wrong-password"  # noqa: S105
 
 
 def attempt(client, username: str, password: str = WRONG, ip: str = "203.0.113.7"):
-    return client.post(LOGIN, {"username": username, "password": password}, REMOTE_ADDR=ip)
+    return client.post(LOGIN, {"login": username, "password": password}, REMOTE_ADDR=ip)
 
 
 def fail(client, username: str, times: int, ip: str = "203.0.113.7") -> list[int]:
@@ -167,7 +167,10 @@ def test_login_through_the_form_starts_the_session_clocks(client):
     """A form login records when it happened, and rotates the session key."""
     client.get(LOGIN)
     mo = actors.moderator()
+    code = actors.totp_code(mo)  # the login now has a second step (tests/test_staff_mfa.py)
     response = attempt(client, mo.username, password=actors.PASSWORD)
+    assert response.status_code == 302
+    response = client.post(response["Location"], {"code": code})
     assert response.status_code == 302
     assert client.session[SESSION_LOGIN_AT] and client.session[SESSION_SEEN_AT]
     assert client.get(ADMIN).status_code == 200

@@ -105,6 +105,10 @@ INSTALLED_APPS = [
     "outcry.demo",
     # Failed staff logins, counted and locked out (see the AXES_ settings below).
     "axes",
+    # Staff login with a mandatory second factor: TOTP, WebAuthn, recovery codes.
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
 ]
 
 MIDDLEWARE = [
@@ -119,7 +123,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Right after authentication: a timed-out staff session is anonymous for all below.
     "outcry.core.middleware.StaffSessionTimeoutMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # No admin page for a session that has not proved a second factor (core.stepup).
+    "outcry.core.stepup.StaffSecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "outcry.core.middleware.PrivacyHeadersMiddleware",
     # Last, as django-axes asks: turns a refused login into its lockout answer.
@@ -273,6 +280,37 @@ AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "outcry.core.logins.login_client_address"
 # The same plain answer (429) for every locked-out attempt, whether the username exists.
 AXES_HTTP_RESPONSE_CODE = 429
+# The login form is allauth's, whose field is "login": axes reads the username from the
+# credentials handed to authenticate(), or from that field (core.logins.login_username).
+AXES_USERNAME_CALLABLE = "outcry.core.logins.login_username"
+
+# The login itself is django-allauth's (core.staffauth): by username, no sign-up, no email
+# verification, and a second factor (allauth.mfa) on every staff account. /admin/login/
+# serves it.
+LOGIN_URL = "/admin/login/"
+LOGIN_REDIRECT_URL = "/admin/"
+ACCOUNT_ADAPTER = "outcry.core.staffauth.StaffAccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_LOGOUT_REDIRECT_URL = "/admin/login/"
+# The session lasts as the staff session limits say, not "until the browser closes".
+ACCOUNT_SESSION_REMEMBER = True
+# Wrong second-factor codes (allauth counts them as failed logins; wrong passwords are
+# axes'): LOGIN_CODE_FAILURE_LIMIT per account per quarter hour, and thrice that per
+# client an hour. Past them the form answers "too many attempts" and checks no code.
+_MFA_FAILURE_LIMIT = env.int("LOGIN_CODE_FAILURE_LIMIT", default=5)
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": f"{_MFA_FAILURE_LIMIT}/15m/key,{_MFA_FAILURE_LIMIT * 3}/h/ip",
+}
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = False  # a key is the second factor, after the password
+MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Outcry")
+# WebAuthn over plain http only on a developer's machine (the demo).
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+# Seconds a second factor counts as recent for exports, openings of personal data,
+# erasures and office address changes (core.stepup).
+STEP_UP_MAX_AGE = env.int("STEP_UP_MAX_AGE", default=300)
 
 # Staff sessions end after this many seconds without a request, and this many after the
 # login however active. The session key changes at login (Django) and when a staff

@@ -1,3 +1,4 @@
+from allauth.account.views import LoginView
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
@@ -10,6 +11,8 @@ from outcry.mailings.urls import anymail_urlpatterns
 
 admin.site.site_header = "Outcry"
 admin.site.site_title = "Outcry staff"
+# /admin/login/ is allauth's login, with its second-factor step: one way in for staff.
+admin.site.login = LoginView.as_view()
 
 urlpatterns = [
     path("healthz/", core_views.healthz, name="healthz"),
@@ -23,7 +26,13 @@ urlpatterns = [
     ),
     # Off on the public tier: there /admin/ is no URL at all (404), and the admin is served
     # by a staff-tier process on its own host or network.
-    *([path("admin/", admin.site.urls)] if settings.ADMIN_ENABLED else []),
+    # The staff login, second factor, enrolment and re-verification pages (allauth) sit
+    # beside the admin, on its host; before it, so the admin's catch-all does not take them.
+    *(
+        [path("admin/staff/", include("allauth.urls")), path("admin/", admin.site.urls)]
+        if settings.ADMIN_ENABLED
+        else []
+    ),
     # Links in mailings: no language prefix (the recipient's language is known).
     path("", include("outcry.mailings.urls")),
     path("anymail/", include((anymail_urlpatterns, "anymail"))),

@@ -5,6 +5,7 @@ import pytest
 from outcry.comments import services
 from outcry.comments.models import BlockedTerm, Comment, CommentReport
 from outcry.core.models import AuditEvent
+from tests import actors
 from tests.comments.factories import CommentFactory
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +30,7 @@ def test_moderator_sees_the_queue_with_why_each_comment_was_held(client, moderat
         held_reason="first comment from this email",
     )
     CommentFactory(post=post, body="Already fine", state=Comment.State.APPROVED)
-    client.force_login(moderator)
+    actors.logged_in(client, moderator)
     response = client.get(CHANGELIST, {"state__exact": "pending"})
     assert response.status_code == 200
     page = response.content.decode()
@@ -40,14 +41,14 @@ def test_moderator_sees_the_queue_with_why_each_comment_was_held(client, moderat
 
 def test_campaigner_cannot_open_the_moderation_queue(client, campaigner):
     """Comments are the moderators' job: other roles get 403."""
-    client.force_login(campaigner)
+    actors.logged_in(client, campaigner)
     assert client.get(CHANGELIST).status_code == 403
 
 
 def test_moderator_approves_in_bulk_and_an_audit_row_names_them(client, moderator, post):
     """Bulk approve shows the comments and writes one audit row with the moderator."""
     held = CommentFactory.create_batch(2, post=post, state=Comment.State.PENDING)
-    client.force_login(moderator)
+    actors.logged_in(client, moderator)
     bulk(client, "approve", held)
     assert set(Comment.objects.values_list("state", flat=True)) == {Comment.State.APPROVED}
     assert {c.moderated_by_id for c in Comment.objects.all()} == {moderator.pk}
@@ -68,7 +69,7 @@ def test_moderator_approves_in_bulk_and_an_audit_row_names_them(client, moderato
 def test_moderator_rejects_or_marks_spam_in_bulk(client, moderator, post, action, state, verb):
     """Reject and spam hide the comments, audited as invalidations."""
     shown = CommentFactory.create_batch(3, post=post)
-    client.force_login(moderator)
+    actors.logged_in(client, moderator)
     bulk(client, action, shown[:2])
     assert list(Comment.objects.filter(state=state).order_by("pk")) == shown[:2]
     assert Comment.objects.get(pk=shown[2].pk).state == Comment.State.APPROVED
@@ -87,14 +88,14 @@ def test_moderation_never_revives_a_comment_its_author_deleted(post, admin_user)
 def test_moderator_cannot_add_or_delete_comments_in_the_admin(client, moderator, post):
     """Moderators change state through the audited actions only."""
     comment = CommentFactory(post=post)
-    client.force_login(moderator)
+    actors.logged_in(client, moderator)
     assert client.get("/admin/comments/comment/add/").status_code == 403
     assert client.get(f"/admin/comments/comment/{comment.pk}/delete/").status_code == 403
 
 
 def test_moderator_edits_the_blocklist(client, moderator):
     """Staff keep the list of blocked words and domains."""
-    client.force_login(moderator)
+    actors.logged_in(client, moderator)
     response = client.post(
         "/admin/comments/blockedterm/add/",
         {"term": "Casino", "kind": "word", "effect": "hold", "note": ""},
@@ -178,6 +179,6 @@ def test_moderator_sees_reports_on_the_comment_page(client, moderator, post):
     """The comment's page in the admin lists its reports and their reasons."""
     comment = CommentFactory(post=post)
     CommentReport.objects.create(comment=comment, ip_hash="x" * 32, reason="hateful")
-    client.force_login(moderator)
+    actors.logged_in(client, moderator)
     page = client.get(f"/admin/comments/comment/{comment.pk}/change/").content.decode()
     assert "hateful" in page

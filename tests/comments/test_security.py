@@ -8,6 +8,7 @@ from django.db import connection
 
 from outcry.comments.models import Comment
 from outcry.comments.services import comment_approve
+from tests import actors
 from tests.comments.conftest import KNOWN_EMAIL, comment_data, submit_url
 from tests.comments.factories import CommentFactory
 
@@ -177,7 +178,7 @@ def test_email_is_never_shown_on_any_page(client, post, admin_user):
     comment = Comment.objects.get(body="Mine")
     comment_approve(comments=[comment], actor=admin_user)
     refused = client.post(submit_url(post), comment_data(email=email, body=""))
-    client.force_login(admin_user)
+    actors.logged_in(client, admin_user)
     pages = [
         client.get(post.get_absolute_url()),
         refused,

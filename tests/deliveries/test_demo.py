@@ -11,6 +11,7 @@ from outcry.deliveries.models import Delivery, DeliveryPackage
 from outcry.demo.services import demo_load, demo_staff_logins
 from outcry.targets.models import Office
 from outcry.targets.selectors import addressee, office_holder
+from tests import actors
 from tests.deliveries.conftest import add_signatures, pdf_text
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -46,7 +47,7 @@ def test_campaigner_produces_the_petition_package_and_records_its_delivery(clien
             {"first": "Quiet", "last": "One", "country": "CA", "city": "Ottawa"},
         ],
     )
-    client.force_login(User.objects.get(username="campaigner"))
+    actors.logged_in(client, User.objects.get(username="campaigner"))
     form = client.get(reverse("admin:deliveries_deliverypackage_add"))
     key = next(
         value

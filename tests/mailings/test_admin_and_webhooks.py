@@ -78,7 +78,7 @@ def test_preview_as_a_supporter_is_audited_and_test_send_arrives(
     dana.user_permissions.add(
         *Permission.objects.filter(codename__in=["view_mailing", "send_mailing"])
     )
-    client.force_login(dana)
+    actors.logged_in(client, dana)
     response = client.post(
         reverse("admin:mailing-preview", args=[mailing.pk]),
         {"language": "en", "supporter_email": address, "test_to": "desk@outcry.example"},
@@ -271,7 +271,7 @@ def test_a_preview_that_finds_no_supporter_is_audited(client, mailing_settings):
     mailing = make_alert()
     dana = actors.data_protection_officer()
     dana.user_permissions.add(*Permission.objects.filter(codename__in=["view_mailing"]))
-    client.force_login(dana)
+    actors.logged_in(client, dana)
     response = client.post(
         reverse("admin:mailing-preview", args=[mailing.pk]),
         {"language": "en", "supporter_email": "nobody@example.org"},

@@ -13,6 +13,7 @@ from outcry.demo.services import demo_load, demo_staff_logins
 from outcry.mailings.models import Mailing
 from outcry.subscriptions.demo import DEMO_SUBSCRIBERS
 from outcry.supporters.models import Supporter
+from tests import actors
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -24,7 +25,7 @@ def test_campaigner_sends_the_demo_alert_and_each_subscriber_gets_it_once(
     demo_load()  # twice: still one draft
     demo_staff_logins(tmp_path / "logins.json")
     mailing = Mailing.objects.get(name__startswith="ACT NOW: Elena Milashina")
-    client.force_login(User.objects.get(username="campaigner"))
+    actors.logged_in(client, User.objects.get(username="campaigner"))
 
     page = client.get(reverse("admin:mailing-send", args=[mailing.pk]))
     assert f"It will go to {len(DEMO_SUBSCRIBERS)} people." in page.content.decode()

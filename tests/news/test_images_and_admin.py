@@ -153,7 +153,7 @@ def test_admin_refuses_a_file_that_is_not_an_image(client, campaigner):
 
 def test_deleting_a_post_in_the_admin_removes_it_from_search(client, admin_user):
     """An administrator (campaigners cannot delete) who deletes a post takes it out of search."""
-    client.force_login(admin_user)
+    actors.logged_in(client, admin_user)
     post = services.post_create(slug="gone", title="Vanishing tapir", is_published=True)
     response = client.post(f"/admin/news/post/{post.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302

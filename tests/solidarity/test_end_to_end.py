@@ -14,6 +14,7 @@ from outcry.actions.registry import Addressee, action_type, type_of
 from outcry.core.models import AuditEvent
 from outcry.solidarity import services
 from outcry.solidarity.models import Moderation, SolidarityMessage, SolidarityPack
+from tests import actors
 from tests.solidarity.conftest import message_data, write_and_confirm
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -55,7 +56,7 @@ def test_message_is_written_confirmed_moderated_counted_shown_packed_and_handed_
     assert "Your courage" not in message.personal_data  # sealed
     assert action_count(kind="solidarity", action_id=action.pk) == 0
 
-    client.force_login(moderator)
+    actors.logged_in(client, moderator)
     bulk(client, MESSAGES, "approve", [message])
     message.refresh_from_db()
     assert message.state == ParticipationState.VALIDATED
@@ -101,11 +102,11 @@ def test_message_is_written_confirmed_moderated_counted_shown_packed_and_handed_
         message_language="ru",
         message="Елена, мы с вами!",
     )
-    client.force_login(moderator)
+    actors.logged_in(client, moderator)
     bulk(client, MESSAGES, "approve", SolidarityMessage.objects.all())
     assert action_count(kind="solidarity", action_id=action.pk) == 3
 
-    client.force_login(campaigner)
+    actors.logged_in(client, campaigner)
     bulk(client, ACTIONS, "make_pack", [action])
     tasks.run()
     pack = SolidarityPack.objects.get()
@@ -170,7 +171,7 @@ def test_rejected_message_is_not_counted_nor_shown(client, smtp_server, tasks, a
     later leaves the count and the page."""
     write_and_confirm(client, smtp_server, tasks, action)
     message = SolidarityMessage.objects.get()
-    client.force_login(moderator)
+    actors.logged_in(client, moderator)
     bulk(client, MESSAGES, "approve", [message])
     assert action_count(kind="solidarity", action_id=action.pk) == 1
     bulk(client, MESSAGES, "reject", [message])
@@ -188,7 +189,7 @@ def test_unconfirmed_message_is_not_approved(client, smtp_server, tasks, action,
     """Nothing counts without the address's owner: approving waits for the confirmation."""
     client.post(f"/en/solidarity/{action.slug}/", message_data())
     message = SolidarityMessage.objects.get()
-    client.force_login(moderator)
+    actors.logged_in(client, moderator)
     bulk(client, MESSAGES, "approve", [message])
     message.refresh_from_db()
     assert message.moderation == Moderation.HELD
@@ -200,7 +201,7 @@ def test_moderating_needs_the_permission(client, smtp_server, tasks, action, cam
     """Someone without ``moderate_solidarity_message`` cannot approve."""
     write_and_confirm(client, smtp_server, tasks, action)
     message = SolidarityMessage.objects.get()
-    client.force_login(campaigner)
+    actors.logged_in(client, campaigner)
     client.post(MESSAGES, {"action": "approve", "_selected_action": [str(message.pk)]})
     message.refresh_from_db()
     assert message.moderation == Moderation.HELD
@@ -215,7 +216,7 @@ def test_approved_messages_are_not_shown_when_staff_do_not_choose_to(
     action.save()
     write_and_confirm(client, smtp_server, tasks, action)
     message = SolidarityMessage.objects.get()
-    client.force_login(moderator)
+    actors.logged_in(client, moderator)
     bulk(client, MESSAGES, "approve", [message])
     message.refresh_from_db()
     assert message.shown_text == ""
@@ -245,7 +246,7 @@ def test_case_page_invites_and_shows_approved_messages(
     action's page, the kind's case-page template shows the count and the approved
     messages, first name and country only."""
     write_and_confirm(client, smtp_server, tasks, action)
-    client.force_login(moderator)
+    actors.logged_in(client, moderator)
     bulk(client, MESSAGES, "approve", SolidarityMessage.objects.all())
     client.logout()
     page = client.get(f"/en/cases/{action.case.slug}/").content.decode()

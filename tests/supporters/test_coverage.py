@@ -18,6 +18,7 @@ NOT_SUPPORTERS = {
     "auth.user": "staff accounts",
     "auth.group": "staff roles",
     "auth.permission": "staff permissions",
+    "account.emailaddress": "staff accounts' addresses (django-allauth's login)",
     "targets.office": "an official's office and its public address",
     "targets.target": "an official, named on purpose",
     "cases.case": "the person at risk, handled by the hidden-case rules",

@@ -25,6 +25,7 @@ from outcry.actions.pdf import letter_pack_pdf
 from outcry.core.audit import audit_record
 from outcry.core.content import form_fields
 from outcry.core.crypto import can_unseal
+from outcry.core.stepup import step_up_required_action
 from outcry.supporters.selectors import supporter_personal_data
 
 
@@ -245,6 +246,7 @@ class SignatureAdmin(admin.ModelAdmin):
         description=_("Export selected signatures with names (CSV, audited)"),
         permissions=["export"],
     )
+    @step_up_required_action
     def export_csv(self, request: HttpRequest, queryset):
         if not self.has_export_permission(request):
             raise PermissionDenied

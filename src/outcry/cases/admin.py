@@ -1,11 +1,14 @@
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from outcry.cases import services
 from outcry.cases.models import Case, CaseUpdate
 from outcry.core.audit import audit_record
 from outcry.core.content import form_fields
+from outcry.core.stepup import second_factor_url, step_up_is_fresh
 
 SENSITIVE_NOTES_PERM = "cases.view_sensitive_notes"
 
@@ -29,9 +32,16 @@ class CaseAdmin(TranslationAdmin):
         ("Never published", {"fields": ["sensitive_notes"]}),
     ]
 
+    def _shows_sensitive_notes(self, request, obj) -> bool:
+        # An existing case's notes open only after a recent second factor (step-up); a new
+        # case has none to read yet.
+        return request.user.has_perm(SENSITIVE_NOTES_PERM) and (
+            obj is None or step_up_is_fresh(request)
+        )
+
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
-        if request.user.has_perm(SENSITIVE_NOTES_PERM):
+        if self._shows_sensitive_notes(request, obj):
             return fieldsets
         # Hidden, not read-only: the form then neither shows nor takes the notes, so saving
         # the case without the permission leaves them as they were.
@@ -45,6 +55,18 @@ class CaseAdmin(TranslationAdmin):
         # Showing an existing case's form with the notes is a read of who the person really
         # is: audited, without the notes themselves.
         if obj is not None and request.user.has_perm(SENSITIVE_NOTES_PERM):
+            if not self._shows_sensitive_notes(request, obj):
+                # Hidden, and saving leaves them as they were; a link opens them.
+                messages.info(
+                    request,
+                    format_html(
+                        '{} <a href="{}">{}</a>',
+                        _("The never-published notes are hidden until you confirm it is you."),
+                        second_factor_url(request.get_full_path()),
+                        _("Confirm with your second factor"),
+                    ),
+                )
+                return super().render_change_form(request, context, add, change, form_url, obj)
             audit_record(
                 actor=request.user,
                 event="cases.case.sensitive_notes_viewed",

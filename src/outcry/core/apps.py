@@ -14,8 +14,12 @@ class CoreConfig(AppConfig):
         from outcry.core import (
             checks,  # noqa: F401 - registers the deployment checks
             logins,  # noqa: F401 - connects the login audit receivers
+            staffauth,  # noqa: F401 - connects the second-factor receivers
         )
         from outcry.core.roles import roles_sync
+        from outcry.core.staff_admin import staff_admin_register
+
+        staff_admin_register()
 
         # Every app's audit.py declares the audit events it writes (see core/audit.py).
         autodiscover_modules("audit")

@@ -100,6 +100,11 @@ def audit_record(
 # Core's own events: logins and the audit trail itself.
 audit_event("auth.login.failed", _("Failed login"))
 audit_event("auth.login.locked_out", _("Login locked out"))
+audit_event("auth.mfa.verified", _("Second factor passed"))
+audit_event("auth.mfa.failed", _("Wrong second-factor code"))
+audit_event("auth.mfa.enrolled", _("Second factor set up"))
+audit_event("auth.mfa.removed", _("Second factor removed"))
+audit_event("auth.mfa.reset", _("Second factor reset by an administrator"))
 audit_event("core.auditevent.searched", _("Audit trail searched"))
 audit_event("core.auditevent.exported", _("Audit trail exported"))
 audit_event("core.personal_data.resealed", _("Personal data re-sealed with a new key"))

@@ -47,6 +47,15 @@ def login_client_address(request: HttpRequest) -> str:
     return str(ipaddress.IPv6Address(int(client_ip_hash(request), 16)))
 
 
+def login_username(request: HttpRequest, credentials: dict | None = None) -> str | None:
+    """The username axes counts: from the credentials handed to ``authenticate()`` (allauth
+    passes ``username``), else from the login form's field (allauth's is ``login``)."""
+    if credentials:
+        return credentials.get("username")
+    data = getattr(request, "POST", {})
+    return data.get("login") or data.get("username")
+
+
 def _username(username: str | None) -> str:
     return (username or "")[:USERNAME_DETAIL_LENGTH]
 

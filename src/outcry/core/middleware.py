@@ -32,6 +32,11 @@ class PrivacyHeadersMiddleware:
         response = self.get_response(request)
         policy = ADMIN_CSP if request.path.startswith("/admin/") else PUBLIC_CSP
         response.headers.setdefault("Content-Security-Policy", policy)
+        if request.path.startswith("/admin/"):
+            # Under "no-referrer" browsers send "Origin: null" with every form POST, which
+            # Django's CSRF check refuses: the staff pages (login, admin) send their origin
+            # to themselves only. Public pages keep SECURE_REFERRER_POLICY's no-referrer.
+            response.headers["Referrer-Policy"] = "same-origin"
         response.headers.setdefault(
             "Permissions-Policy", "interest-cohort=(), camera=(), microphone=(), geolocation=()"
         )

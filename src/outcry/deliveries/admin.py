@@ -11,6 +11,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from outcry.core.stepup import step_up_required
 from outcry.deliveries import selectors, services
 from outcry.deliveries.models import Delivery, DeliveryPackage, PageSize
 
@@ -155,6 +156,7 @@ class DeliveryPackageAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "deliveries/admin/package_request.html", context)
 
+    @step_up_required
     def download_view(self, request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         if not request.user.has_perm("deliveries.download_deliverypackage"):
             raise PermissionDenied

@@ -21,6 +21,7 @@ from modeltranslation.admin import TranslationAdmin
 from outcry.actions.admin import ActionWrites
 from outcry.core.audit import audit_record
 from outcry.core.crypto import can_unseal, unseal
+from outcry.core.stepup import step_up_required
 from outcry.solidarity import packs, services
 from outcry.solidarity.models import (
     Handover,
@@ -289,6 +290,7 @@ class SolidarityPackAdmin(admin.ModelAdmin):
             _("Each download is recorded in the audit log: the pack holds writers' words."),
         )
 
+    @step_up_required
     def download_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         if not request.user.has_perm("solidarity.download_solidaritypack"):
             raise PermissionDenied

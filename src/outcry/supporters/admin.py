@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 
 from outcry.core.audit import audit_record
 from outcry.core.crypto import PersonalDataKeyMissing, can_unseal, email_hash
+from outcry.core.stepup import step_up_is_fresh, step_up_refusal, step_up_required_action
 from outcry.supporters.models import ConsentRecord, Supporter, Suppression
 from outcry.supporters.selectors import supporter_personal_data
 from outcry.supporters.services import supporter_erase, supporter_export
@@ -124,6 +125,7 @@ class SupporterAdmin(FindByEmailMixin, admin.ModelAdmin):
         description=_("Export everything held about them (JSON, audited)"),
         permissions=["export"],
     )
+    @step_up_required_action
     def export_json(self, request: HttpRequest, queryset) -> HttpResponse | None:
         """An access request answered by staff: one audit row per supporter exported."""
         if not can_unseal():
@@ -147,6 +149,7 @@ class SupporterAdmin(FindByEmailMixin, admin.ModelAdmin):
     @admin.action(
         description=_("Erase their personal data (asks first; audited)"), permissions=["erase"]
     )
+    @step_up_required_action
     def erase(self, request: HttpRequest, queryset) -> TemplateResponse | None:
         """An erasure request answered by staff, after a confirmation page."""
         supporters = list(queryset.filter(erased_at__isnull=True))
@@ -184,6 +187,8 @@ class SupporterAdmin(FindByEmailMixin, admin.ModelAdmin):
             # shows nothing, and must not read in the log as a view.
             obj = self.get_object(request, unquote(object_id))
             if obj is not None and self.has_view_or_change_permission(request, obj):
+                if not step_up_is_fresh(request):
+                    return step_up_refusal(request)
                 audit_record(actor=request.user, event="supporters.supporter.viewed", obj=obj)
         return super().change_view(request, object_id, form_url, extra_context)
 

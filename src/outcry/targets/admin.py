@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import storages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
 from outcry.core.audit import audit_record
+from outcry.core.stepup import step_up_is_fresh, step_up_refusal_text, step_up_required_action
 from outcry.targets import imports, services
 from outcry.targets.models import Office, Target, Tenure
 
@@ -131,6 +132,21 @@ class OfficeAdmin(TranslationAdmin):
     def has_change_email_permission(self, request: HttpRequest, obj=None) -> bool:
         return request.user.has_perm(services.EMAIL_PERM)
 
+    def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None:
+            return form
+
+        class OfficeForm(form):
+            def clean_email(self):
+                # Where queued letters go: changed only after a recent second factor. The
+                # form comes back with the refusal and a link; nothing is saved.
+                if "email" in self.changed_data and not step_up_is_fresh(request):
+                    raise ValidationError(step_up_refusal_text(request.get_full_path()))
+                return self.cleaned_data.get("email")
+
+        return OfficeForm
+
     def get_readonly_fields(self, request: HttpRequest, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         # A new office has no letters waiting for it; an existing one's address is where
@@ -143,6 +159,7 @@ class OfficeAdmin(TranslationAdmin):
         description=_("Confirm the new email address: waiting letters may go to it"),
         permissions=["change_email"],
     )
+    @step_up_required_action
     def confirm_email(self, request: HttpRequest, queryset) -> None:
         confirmed = sum(
             services.office_email_confirm(office=office, actor=request.user) for office in queryset

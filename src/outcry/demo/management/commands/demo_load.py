@@ -14,3 +14,7 @@ class Command(BaseCommand):
         self.stdout.write("Staff logins for http://127.0.0.1:8000/admin/ :")
         for username, password in logins.items():
             self.stdout.write(f"  {username:<11} {password}")
+        self.stdout.write(
+            "The first login of each asks to set up two-factor authentication (an "
+            "authenticator app's QR code, then recovery codes to keep); the admin opens after."
+        )
