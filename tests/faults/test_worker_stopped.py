@@ -1,0 +1,116 @@
+"""The task worker stopped during a signing rush, then started again: every confirmation
+email left pending goes out once, and the count catches up exactly (the database queue,
+with the production server, the production worker command and a real SMTP server)."""
+
+import re
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from tests.conftest import SMTPServer
+from tests.faults.processes import (
+    Gunicorn,
+    Rush,
+    Worker,
+    accepted_count,
+    free_port,
+    outcry_env,
+    request,
+    set_up_petition,
+    sqlite_rows,
+    wait_until,
+)
+
+CONFIRM_LINK = re.compile(r"https?://[^/\s]+(/\S*/confirm/\S+/)")
+COUNTING_TASKS = (
+    "SELECT COUNT(*) FROM django_tasks_database_dbtaskresult "
+    "WHERE status IN ('READY', 'RUNNING') AND task_path = 'outcry.actions.tasks.count_action'"
+)
+CONFIRMATION_TASKS = (
+    "SELECT COUNT(*) FROM django_tasks_database_dbtaskresult WHERE status IN ('READY', "
+    "'RUNNING') AND task_path = 'outcry.actions.tasks.send_signature_confirmation'"
+)
+
+
+@pytest.fixture
+def smtp_sink():
+    server = SMTPServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+def confirm(port: int, path: str) -> int:
+    """Open the emailed link and press its button, as a supporter does."""
+    page = request(port, "GET", path)
+    assert page.status == 200, page.status
+    [form] = re.findall(r'<form method="post">(.*?)</form>', page.body, re.S)
+    data = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form))
+    return request(port, "POST", path, data).status
+
+
+def test_a_stopped_worker_sends_each_pending_email_once_and_the_count_catches_up(
+    tmp_path, smtp_sink
+):
+    port = free_port()
+    env = outcry_env(
+        tmp_path, port=port, EMAIL_URL=f"smtp://127.0.0.1:{smtp_sink.port}", COUNT_BATCH_DELAY="1"
+    )
+    path = set_up_petition(env)
+    db = tmp_path / "outcry.sqlite3"
+    server = Gunicorn(env, port=port, log=tmp_path / "gunicorn.log")
+    worker = Worker(env, log=tmp_path / "worker.log")
+    server.start()
+    worker.start()
+    try:
+        with Rush(port, path, threads=4) as rush:
+            rush.wait_for(lambda a: accepted_count(a) >= 20, what="20 accepted signatures")
+            worker.stop()
+            stopped_at = accepted_count(rush.attempts)
+            rush.wait_for(
+                lambda a: accepted_count(a) >= stopped_at + 40,
+                what="40 more signatures while the worker is stopped",
+            )
+        accepted = rush.accepted()
+        assert {a.response.status for a in rush.attempts} == {302}
+        pending = sqlite_rows(db, CONFIRMATION_TASKS)[0][0]
+        assert pending >= 40, "the worker was not stopped: nothing was left pending"
+
+        worker.start()
+        wait_until(
+            lambda: sqlite_rows(db, CONFIRMATION_TASKS)[0][0] == 0,
+            timeout=120,
+            what="the restarted worker to send every pending confirmation",
+        )
+        per_recipient = Counter(message["To"] for message in smtp_sink.messages)
+        assert set(per_recipient) == set(accepted)
+        assert set(per_recipient.values()) == {1}, "an address was sent two emails"
+
+        links = [
+            CONFIRM_LINK.search(message.get_body(("plain",)).get_content()).group(1)
+            for message in smtp_sink.messages
+        ]
+        first, second = links[: len(links) // 2], links[len(links) // 2 :]
+        with ThreadPoolExecutor(4) as pool:
+            assert set(pool.map(lambda link: confirm(port, link), first)) == {200}
+            worker.stop()
+            assert set(pool.map(lambda link: confirm(port, link), second)) == {200}
+        worker.start()
+
+        def counted() -> int:
+            return sqlite_rows(db, "SELECT count FROM actions_petition WHERE slug = 'rush'")[0][0]
+
+        wait_until(
+            lambda: counted() == len(links) and sqlite_rows(db, COUNTING_TASKS)[0][0] == 0,
+            timeout=120,
+            what=f"the count to reach {len(links)}",
+        )
+        assert counted() == len(links)
+        validated = sqlite_rows(
+            db, "SELECT COUNT(*) FROM actions_signature WHERE state = 'validated' AND counted"
+        )[0][0]
+        assert validated == len(links)
+    finally:
+        worker.kill()
+        server.kill()
