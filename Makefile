@@ -46,6 +46,7 @@ lint: install-dev
 
 test: install-dev
 	bash scripts/ensure-chromium.sh
+	bash scripts/ensure-nginx.sh
 	$(MAKE) --no-print-directory lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 

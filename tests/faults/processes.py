@@ -274,6 +274,19 @@ def sqlite_rows(db: Path, sql: str, *params) -> list[tuple]:
         return conn.execute(sql, params).fetchall()
 
 
+class SQLiteDatabase:
+    """The default embedded database, in the test's var dir."""
+
+    def __init__(self, var_dir: Path) -> None:
+        self.path = var_dir / "outcry.sqlite3"
+
+    def environ(self) -> dict[str, str]:
+        return {}
+
+    def rows(self, sql: str) -> list[tuple]:
+        return sqlite_rows(self.path, sql)
+
+
 class PrivatePostgreSQL:
     """A throwaway PostgreSQL cluster of its own (initdb + pg_ctl) on a free port, which a
     test may stop and start. PostgreSQL refuses to run as root: as root, the cluster runs
@@ -283,6 +296,7 @@ class PrivatePostgreSQL:
         self.dir = Path(tempfile.mkdtemp(prefix="outcry-fault-pg-"))
         self.data = self.dir / "data"
         self.port = free_port()
+        self._created: set[str] = set()
         self.as_user: list[str] = []
         if os.geteuid() == 0:
             shutil.chown(self.dir, user="postgres")
@@ -316,15 +330,18 @@ class PrivatePostgreSQL:
     def stop(self, mode: str = "fast") -> None:
         self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
 
-    def create_database(self, name: str) -> str:
-        createdb = [str(PG_BIN / "createdb"), "-h", HOST, "-p", str(self.port), "-U", "postgres"]
-        self._run(*createdb, name)
-        return f"postgres://postgres@{HOST}:{self.port}/{name}"
+    def environ(self, name: str = "outcry") -> dict[str, str]:
+        """DATABASE_URL for a database of this cluster, created on first use."""
+        if name not in self._created:
+            createdb = [str(PG_BIN / "createdb"), "-h", HOST, "-p", str(self.port)]
+            self._run(*createdb, "-U", "postgres", name)
+            self._created.add(name)
+        return {"DATABASE_URL": f"postgres://postgres@{HOST}:{self.port}/{name}"}
 
-    def rows(self, url_name: str, sql: str) -> list[tuple]:
+    def rows(self, sql: str, name: str = "outcry") -> list[tuple]:
         import psycopg
 
-        with psycopg.connect(host=HOST, port=self.port, user="postgres", dbname=url_name) as conn:
+        with psycopg.connect(host=HOST, port=self.port, user="postgres", dbname=name) as conn:
             return conn.execute(sql).fetchall()
 
     def destroy(self) -> None:

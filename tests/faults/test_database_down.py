@@ -2,12 +2,9 @@
 ``Retry-After`` (never a 500 or a traceback), nothing is half-written, and when the
 database is back signing resumes without restarting the web server."""
 
-import pytest
-
 from outcry.core.crypto import email_hash
 from tests.faults.processes import (
     Gunicorn,
-    PrivatePostgreSQL,
     Rush,
     accepted_count,
     free_port,
@@ -16,32 +13,16 @@ from tests.faults.processes import (
     set_up_petition,
 )
 
-pytestmark = pytest.mark.skipif(
-    not PrivatePostgreSQL.available(),
-    reason="needs PostgreSQL 15's initdb (Debian's postgresql-15) to run a private cluster",
-)
-
 
 def unavailable(attempt) -> bool:
     return attempt.response is not None and attempt.response.status == 503
-
-
-@pytest.fixture
-def postgresql():
-    cluster = PrivatePostgreSQL()
-    try:
-        cluster.init()
-        cluster.start()
-        yield cluster
-    finally:
-        cluster.destroy()
 
 
 def test_signers_get_a_503_while_postgresql_is_down_and_sign_again_once_it_is_back(
     tmp_path, postgresql
 ):
     port = free_port()
-    env = outcry_env(tmp_path, port=port, DATABASE_URL=postgresql.create_database("outcry"))
+    env = outcry_env(tmp_path, port=port, **postgresql.environ())
     path = set_up_petition(env)
     server = Gunicorn(env, port=port, log=tmp_path / "gunicorn.log")
     server.start()
@@ -75,7 +56,6 @@ def test_signers_get_a_503_while_postgresql_is_down_and_sign_again_once_it_is_ba
 
         stored = dict(
             postgresql.rows(
-                "outcry",
                 "SELECT s.email_hash, COUNT(t.id) FROM actions_signature s "
                 "LEFT JOIN django_tasks_database_dbtaskresult t "
                 "ON t.task_path = 'outcry.actions.tasks.send_signature_confirmation' "

@@ -12,16 +12,15 @@ from tests.faults.processes import (
     outcry_env,
     request,
     set_up_petition,
-    sqlite_rows,
 )
 
 
-def test_every_accepted_signature_survives_the_server_killed_mid_rush(tmp_path):
+def test_every_accepted_signature_survives_the_server_killed_mid_rush(tmp_path, database):
     """gunicorn and its workers are SIGKILLed while six signers post: every address that
     got its 302 has its signature (and its confirmation task) in the database when the
     server comes back, and the restarted server takes signatures again."""
     port = free_port()
-    env = outcry_env(tmp_path, port=port)
+    env = outcry_env(tmp_path, port=port, **database.environ())
     path = set_up_petition(env)
     server = Gunicorn(env, port=port, log=tmp_path / "gunicorn.log")
     server.start()
@@ -37,12 +36,10 @@ def test_every_accepted_signature_survives_the_server_killed_mid_rush(tmp_path):
         assert len(accepted) >= 40
 
         server.start()
-        db = tmp_path / "outcry.sqlite3"
-        stored = {row[0] for row in sqlite_rows(db, "SELECT email_hash FROM actions_signature")}
+        stored = {row[0] for row in database.rows("SELECT email_hash FROM actions_signature")}
         lost = [email for email in accepted if email_hash(email) not in stored]
         assert lost == []
-        queued = sqlite_rows(
-            db,
+        queued = database.rows(
             "SELECT COUNT(*) FROM django_tasks_database_dbtaskresult "
             "WHERE task_path = 'outcry.actions.tasks.send_signature_confirmation'",
         )[0][0]

@@ -18,7 +18,6 @@ from tests.faults.processes import (
     outcry_env,
     request,
     set_up_petition,
-    sqlite_rows,
     wait_until,
 )
 
@@ -51,14 +50,17 @@ def confirm(port: int, path: str) -> int:
 
 
 def test_a_stopped_worker_sends_each_pending_email_once_and_the_count_catches_up(
-    tmp_path, smtp_sink
+    tmp_path, smtp_sink, database
 ):
     port = free_port()
     env = outcry_env(
-        tmp_path, port=port, EMAIL_URL=f"smtp://127.0.0.1:{smtp_sink.port}", COUNT_BATCH_DELAY="1"
+        tmp_path,
+        port=port,
+        EMAIL_URL=f"smtp://127.0.0.1:{smtp_sink.port}",
+        COUNT_BATCH_DELAY="1",
+        **database.environ(),
     )
     path = set_up_petition(env)
-    db = tmp_path / "outcry.sqlite3"
     server = Gunicorn(env, port=port, log=tmp_path / "gunicorn.log")
     worker = Worker(env, log=tmp_path / "worker.log")
     server.start()
@@ -74,12 +76,12 @@ def test_a_stopped_worker_sends_each_pending_email_once_and_the_count_catches_up
             )
         accepted = rush.accepted()
         assert {a.response.status for a in rush.attempts} == {302}
-        pending = sqlite_rows(db, CONFIRMATION_TASKS)[0][0]
+        pending = database.rows(CONFIRMATION_TASKS)[0][0]
         assert pending >= 40, "the worker was not stopped: nothing was left pending"
 
         worker.start()
         wait_until(
-            lambda: sqlite_rows(db, CONFIRMATION_TASKS)[0][0] == 0,
+            lambda: database.rows(CONFIRMATION_TASKS)[0][0] == 0,
             timeout=120,
             what="the restarted worker to send every pending confirmation",
         )
@@ -99,16 +101,16 @@ def test_a_stopped_worker_sends_each_pending_email_once_and_the_count_catches_up
         worker.start()
 
         def counted() -> int:
-            return sqlite_rows(db, "SELECT count FROM actions_petition WHERE slug = 'rush'")[0][0]
+            return database.rows("SELECT count FROM actions_petition WHERE slug = 'rush'")[0][0]
 
         wait_until(
-            lambda: counted() == len(links) and sqlite_rows(db, COUNTING_TASKS)[0][0] == 0,
+            lambda: counted() == len(links) and database.rows(COUNTING_TASKS)[0][0] == 0,
             timeout=120,
             what=f"the count to reach {len(links)}",
         )
         assert counted() == len(links)
-        validated = sqlite_rows(
-            db, "SELECT COUNT(*) FROM actions_signature WHERE state = 'validated' AND counted"
+        validated = database.rows(
+            "SELECT COUNT(*) FROM actions_signature WHERE state = 'validated' AND counted"
         )[0][0]
         assert validated == len(links)
     finally:
