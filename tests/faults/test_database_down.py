@@ -34,6 +34,7 @@ def test_signers_get_a_503_while_postgresql_is_down_and_sign_again_once_it_is_ba
                 lambda a: sum(map(unavailable, a)) >= 20, what="signers to be told to retry"
             )
             page_while_down = request(port, "GET", path)
+            french_while_down = request(port, "GET", path.replace("/en/", "/fr/", 1))
             postgresql.start()
             accepted_before = accepted_count(rush.attempts)
             rush.wait_for(
@@ -51,6 +52,8 @@ def test_signers_get_a_503_while_postgresql_is_down_and_sign_again_once_it_is_ba
             assert "Please try again in a minute" in answer.body
             assert "Traceback" not in answer.body and "psycopg" not in answer.body
 
+        assert french_while_down.status == 503
+        assert "Veuillez réessayer dans une minute" in french_while_down.body
         french = request(port, "GET", path.replace("/en/", "/fr/", 1))
         assert french.status == 200  # the database is back: the page itself
 
