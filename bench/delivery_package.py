@@ -52,6 +52,7 @@ def build(var_dir: Path, *, signatures: int, named_share: float) -> int:
     from django.db import transaction
 
     from outcry.actions.models import Petition, Signature
+    from outcry.actions.participation import participant_words
     from outcry.cases.models import Case
     from outcry.core.crypto import seal
     from outcry.deliveries.services import package_request
@@ -123,7 +124,12 @@ def build(var_dir: Path, *, signatures: int, named_share: float) -> int:
                         state=Signature.State.VALIDATED,
                         counted=True,
                         named_to_target=named[i],
-                        personal_data=seal({"city": rng.choice(CITIES)})
+                        # As signing seals it: the name as given and the city, one box.
+                        personal_data=seal(
+                            participant_words(
+                                rng.choice(FIRST), rng.choice(LAST), rng.choice(CITIES)
+                            )
+                        )
                         if named[i]
                         else anonymous_city,
                     )

@@ -351,15 +351,25 @@ def main() -> int:
             signatures, settled = settled, rows("SELECT COUNT(*) FROM actions_signature")[0][0]
         recipients = rows("SELECT COUNT(*) FROM mailings_mailingrecipient")[0][0]
 
+        progress = {"seen": None, "at": time.monotonic()}
+
         def caught_up() -> bool:
+            """Every email out, or none for 30 s (then whatever is missing never comes)."""
             signers, _messages, _twice = sink.total("bench-")
             mailed, _messages, _twice = sink.total("supporter")
-            return signers >= signatures and mailed >= recipients
+            if (signers, mailed) != progress["seen"]:
+                progress.update(seen=(signers, mailed), at=time.monotonic())
+            return (signers >= signatures and mailed >= recipients) or (
+                time.monotonic() - progress["at"] > 30
+            )
 
         print("Waiting for the surviving worker to send every email…", flush=True)
-        catch_up = wait_for(caught_up, timeout=300, what="every email")
+        catch_up = wait_for(caught_up, timeout=600, what="every email")
         # Anything sent twice would arrive after the last first copy: give it a moment.
         time.sleep(5)
+        never_emailed = rows(
+            "SELECT COUNT(*) FROM actions_signature WHERE confirmation_sent_at IS NULL"
+        )[0][0]
 
         links = list(sink.links.values())[: args.confirm]
         print(f"{len(links)} signers confirm through the surviving server…", flush=True)
@@ -387,6 +397,7 @@ def main() -> int:
             "mailing_messages": mailing_messages,
             "mailed_twice": mailed_twice,
             "catch_up_seconds": catch_up,
+            "never_emailed": never_emailed,
             "since_kill_seconds": time.monotonic() - killed_at,
             "confirmed": confirmed.get(200, 0),
             "validated": validated,
