@@ -172,10 +172,15 @@ class Gunicorn(Process):
 
 
 class Worker(Process):
-    """The database queue's worker, as ``outcry db_worker`` runs in production."""
+    """The task worker as production runs it: ``outcry db_worker`` for the database queue,
+    ``outcry rqworker --with-scheduler`` with TASK_BACKEND=rq."""
 
     def __init__(self, env: dict[str, str], *, log: Path) -> None:
-        super().__init__([str(BIN / "outcry"), "db_worker", "--interval", "0.1"], env, log)
+        if env.get("TASK_BACKEND") == "rq":
+            command = ["rqworker", "default", "--with-scheduler"]
+        else:
+            command = ["db_worker", "--interval", "0.1"]
+        super().__init__([str(BIN / "outcry"), *command], env, log)
 
 
 @dataclass(frozen=True)
