@@ -1,9 +1,7 @@
 """Reads for the public action pages and for delivering an action to its target."""
 
-import itertools
 import re
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -15,9 +13,6 @@ from outcry.actions.registry import action_type, action_types, actions_public, t
 from outcry.core.crypto import unseal
 
 DELIVERY_CHUNK_SIZE = 2000
-# Opening a sealed box is the package's largest cost (an X25519 operation each, ~60 µs);
-# libsodium runs without the GIL, so each chunk's boxes are opened on this many threads.
-UNSEAL_THREADS = 2
 
 
 def petition_for_page(*, slug: str) -> Petition:
@@ -92,27 +87,12 @@ def delivery_rows(*, action) -> Iterator[DeliveryRow]:
             _if_named(kind.named, "personal_data"),
         )
     )
-    streamed = rows.iterator(chunk_size=DELIVERY_CHUNK_SIZE)
-    with ThreadPoolExecutor(UNSEAL_THREADS) as pool:
-        while chunk := list(itertools.islice(streamed, DELIVERY_CHUNK_SIZE)):
-            sealed = [(theirs, own) for _country, theirs, own in chunk if theirs or own]
-            opened = iter(itertools.chain.from_iterable(pool.map(_named_all, _parts(sealed))))
-            for country, supporter_sealed, own_sealed in chunk:
-                if supporter_sealed or own_sealed:
-                    name, city = next(opened)
-                    yield DeliveryRow(country=country, name=name or None, city=city)
-                else:
-                    yield DeliveryRow(country=country, name=None, city="")
-
-
-def _parts(items: list, count: int = UNSEAL_THREADS) -> list[list]:
-    """``items`` cut into ``count`` consecutive parts, in order."""
-    size = -(-len(items) // count) or 1
-    return [items[start : start + size] for start in range(0, len(items), size)]
-
-
-def _named_all(sealed: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    return [_named(theirs, own) for theirs, own in sealed]
+    for country, supporter_sealed, own_sealed in rows.iterator(chunk_size=DELIVERY_CHUNK_SIZE):
+        if supporter_sealed or own_sealed:
+            name, city = _named(supporter_sealed, own_sealed)
+            yield DeliveryRow(country=country, name=name or None, city=city)
+        else:
+            yield DeliveryRow(country=country, name=None, city="")
 
 
 def offline_counts(*, action) -> list[tuple[str, int, str]]:
