@@ -469,7 +469,8 @@ def section(r: dict) -> str:
             f"{r['signer_messages']:,} / {r['signers_twice']} |",
             f"| mailing recipients / mailed / messages / mailed twice | {r['recipients']:,} / "
             f"{r['mailed']:,} / {r['mailing_messages']:,} / {r['mailed_twice']} |",
-            f"| every email out, seconds after the end of the load | {r['catch_up_seconds']:.0f} |",
+            f"| signatures never emailed (no confirmation task) | {r['never_emailed']} |",
+            f"| emails settled, seconds after the end of the load | {r['catch_up_seconds']:.0f} |",
             f"| signers who confirmed / validated / the petition's count | "
             f"{r['confirmed']:,} / {r['validated']:,} / {r['count']:,} |",
             "",
