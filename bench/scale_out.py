@@ -3,7 +3,8 @@
 Two web servers (gunicorn ``outcry.wsgi``) on two ports and two RQ workers (``outcry
 rqworker --with-scheduler``) share one PostgreSQL database and one Redis database, as
 several machines would. While wrk drives both servers with new signatures and the workers
-send a mailing, one web server and one worker are killed with SIGKILL. Then a sample of
+send a mailing, one web server and one worker (the one running the mailing's send task, if
+one is) are killed with SIGKILL. Then a sample of
 signers confirm through the surviving server, and the run checks, at a local SMTP sink
 that counts messages per recipient and in the database:
 
