@@ -46,6 +46,7 @@ lint: install-dev
 
 test: install-dev
 	bash scripts/ensure-chromium.sh
+	bash scripts/ensure-nginx.sh
 	$(MAKE) --no-print-directory lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
@@ -54,6 +55,7 @@ bench: install-dev
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/delivery_package.py
 	$(BIN)/python bench/mailing.py
+	$(BIN)/python bench/scale_out.py
 
 # Interface translations: edit src/outcry/locale/*/LC_MESSAGES/django.po (or an app's own
 # src/outcry/<app>/locale/), then run this; it compiles every catalogue under src/outcry.

@@ -114,6 +114,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: refuses an oversized body before anything (the CSRF check) reads it.
     "outcry.core.middleware.RequestBodyLimitMiddleware",
+    # Its process_exception runs after every other one's: an unreachable database is a 503.
+    "outcry.core.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -9,6 +9,8 @@ from outcry.actions.registry import urlconfs
 from outcry.core import views as core_views
 from outcry.mailings.urls import anymail_urlpatterns
 
+handler500 = "outcry.core.views.server_error"
+
 admin.site.site_header = "Outcry"
 admin.site.site_title = "Outcry staff"
 # /admin/login/ is allauth's login, with its second-factor step: one way in for staff.

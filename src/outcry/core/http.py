@@ -1,7 +1,10 @@
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.cache import add_never_cache_headers
 
 from outcry.core.crypto import ip_hash
 from outcry.core.errors import OutcryError
@@ -62,3 +65,26 @@ def error_page(
         {"problem": error.code, "error": error, **context},
         status=error.status,
     )
+
+
+# Seconds a signer is asked to wait when the database cannot be reached: long enough for a
+# restart or a fail-over, short enough that they do not give up.
+DATABASE_RETRY_AFTER = 30
+
+
+def is_database_unavailable(error: BaseException | None) -> bool:
+    """Whether the error says the database cannot be reached or cannot take the query now
+    (stopped, restarting, a dropped connection, SQLite's write lock held too long), as
+    opposed to a mistake in a query."""
+    return isinstance(error, OperationalError | InterfaceError)
+
+
+def database_unavailable_page() -> HttpResponse:
+    """503 with ``Retry-After``: a plain page in the active language, rendered without the
+    request (no context processor, nothing that could query the database it lacks), and
+    never cached by a proxy. The transaction that met the error was rolled back whole."""
+    body = render_to_string("core/unavailable.html", {"retry_after": DATABASE_RETRY_AFTER})
+    response = HttpResponse(body, status=503, content_type="text/html; charset=utf-8")
+    response["Retry-After"] = str(DATABASE_RETRY_AFTER)
+    add_never_cache_headers(response)
+    return response

@@ -1,3 +1,4 @@
+import logging
 from collections.abc import Callable
 from datetime import datetime
 
@@ -8,7 +9,10 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
+from outcry.core.http import database_unavailable_page, is_database_unavailable
 from outcry.core.logins import SESSION_LOGIN_AT, SESSION_SEEN_AT
+
+logger = logging.getLogger(__name__)
 
 # Public pages load nothing from another host: no CDN, font, analytics or pixel.
 PUBLIC_CSP = (
@@ -161,3 +165,27 @@ def _session_time(value: object) -> datetime | None:
         return datetime.fromisoformat(value) if isinstance(value, str) else None
     except ValueError:
         return None
+
+
+class DatabaseUnavailableMiddleware:
+    """A view that meets an unreachable database answers 503 with ``Retry-After`` and a
+    plain page, not a 500 and a traceback: a stopped or restarting PostgreSQL during a rush
+    tells signers to come back, and nothing of theirs was half-written (each service is one
+    transaction, rolled back). Django opens a new connection on the next request
+    (``CONN_HEALTH_CHECKS``), so service resumes without restarting anything.
+
+    Errors raised outside a view (another middleware reading a session) reach
+    ``outcry.core.views.server_error``, which answers the same way.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception):
+        if not is_database_unavailable(exception):
+            return None
+        logger.warning("Database unavailable (%s): answered 503 to %s", exception, request.path)
+        return database_unavailable_page()

@@ -1,11 +1,15 @@
 import email
+import sys
 from email import policy
 from pathlib import Path
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
+
+from outcry.core.http import database_unavailable_page, is_database_unavailable
 
 
 @require_GET
@@ -22,6 +26,15 @@ def privacy(request: HttpRequest) -> HttpResponse:
             "package_expiry_days": settings.DELIVERY_PACKAGE_EXPIRY_DAYS,
         },
     )
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Django's 500 handler: a database that cannot be reached is a 503 (see
+    ``DatabaseUnavailableMiddleware``); anything else is the plain 500 page. Rendered
+    without the request's context processors: whatever failed may be among them."""
+    if is_database_unavailable(sys.exc_info()[1]):
+        return database_unavailable_page()
+    return HttpResponse(render_to_string("500.html"), status=500)
 
 
 @require_GET
