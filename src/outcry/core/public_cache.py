@@ -1,0 +1,139 @@
+"""Anonymous public pages and counts, kept for a few seconds in the shared cache.
+
+On a viral day hundreds of people a second open the same petition page, and each would
+otherwise cost a full render (the country list alone is 250 options). The page is the same
+for every anonymous visitor in a language: it sets no cookie and carries nothing of the
+visitor's. So the rendered response is kept in Django's cache (Redis when ``REDIS_URL`` is
+set, shared by every web process on every machine; the file cache otherwise, shared by the
+processes of one machine) for at most ``PUBLIC_CACHE_SECONDS``.
+
+Every entry is stored with the *content version* it was rendered under. Any service write
+of published content (``outcry.core.content``: publication, closing, pausing, an edit, a
+deletion) sets a new version once its transaction has committed, so the next request
+anywhere renders afresh; entries expire after ``PUBLIC_CACHE_SECONDS`` in any case, which
+bounds what is not written through a service (a closing date that passes, a target's
+details) and a version entry lost to the file cache's culling.
+
+Only requests with no cookie and no query string are served from or stored in the cache:
+staff (who have a session) and anyone with a ``?page=`` or ``?source=`` get the page
+rendered for them.
+"""
+
+import secrets
+import time
+from collections.abc import Callable
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import get_language
+
+VERSION_KEY = "public-content-version"
+# A process keeps a count it has just read this long: the count JSON is asked for by every
+# open page every few seconds, and a cache round trip is most of its cost.
+COUNT_MEMO_SECONDS = 1.0
+
+_count_memo: dict[str, tuple[float, dict]] = {}
+
+
+def public_content_changed() -> None:
+    """Make every cached page and count stale: now, and again once the current transaction
+    commits, since a page rendered from the old rows before the commit may have been
+    stored under the first new version."""
+    _new_version()
+    transaction.on_commit(_new_version)
+
+
+def _new_version() -> None:
+    cache.set(VERSION_KEY, secrets.token_hex(8), timeout=None)
+    # This process's memo too; other processes' memos end within their second.
+    _count_memo.clear()
+
+
+def public_cache_seconds() -> int:
+    return max(0, min(int(settings.PUBLIC_CACHE_SECONDS), 3600))
+
+
+def _cacheable_request(request: HttpRequest) -> bool:
+    return (
+        request.method in {"GET", "HEAD"}
+        and not request.COOKIES
+        and not request.META.get("QUERY_STRING")
+        and public_cache_seconds() > 0
+    )
+
+
+def _cacheable_response(response: HttpResponse) -> bool:
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and not response.has_header("Cache-Control")  # the view decided for itself
+    )
+
+
+def cached_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Serve ``view``'s anonymous GET from the cache, keyed by path and language."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not _cacheable_request(request):
+            return view(request, *args, **kwargs)
+        key = f"public-page:{get_language()}:{request.path}"
+        found = cache.get_many([VERSION_KEY, key])
+        version = found.get(VERSION_KEY)
+        entry = found.get(key)
+        if entry is not None and entry[0] == version:
+            _, headers, content = entry
+            cached = HttpResponse(content)
+            for name, value in headers:
+                cached[name] = value
+            return cached
+        response = view(request, *args, **kwargs)
+        if _cacheable_response(response):
+            # The view's own headers (Content-Type, a feed's Last-Modified); the middleware
+            # adds its own to the cached response as to any other.
+            headers = list(response.items())
+            cache.set(key, (version, headers, response.content), timeout=public_cache_seconds())
+        return response
+
+    return wrapper
+
+
+def public_count(key: str, read: Callable[[], dict]) -> dict:
+    """The count data under ``key``: from this process's memo (≤ 1 s old), else from the
+    shared cache (written by the counting task as it folds, or by a reader), else ``read``."""
+    if public_cache_seconds() == 0:
+        return read()
+    now = time.monotonic()
+    memo = _count_memo.get(key)
+    if memo is not None and memo[0] > now:
+        return memo[1]
+    cache_key = f"public-count:{key}"
+    found = cache.get_many([VERSION_KEY, cache_key])
+    version = found.get(VERSION_KEY)
+    entry = found.get(cache_key)
+    if entry is not None and entry[0] == version:
+        data = entry[1]
+    else:
+        data = read()
+        cache.set(cache_key, (version, data), timeout=public_cache_seconds())
+    _count_memo[key] = (now + min(COUNT_MEMO_SECONDS, public_cache_seconds()), data)
+    return data
+
+
+def public_count_store(key: str, data: dict) -> None:
+    """Store a count just computed (by the counting task), so readers see it at once."""
+    _count_memo.pop(key, None)
+    cache.set(f"public-count:{key}", (cache.get(VERSION_KEY), data), timeout=public_cache_seconds())
+
+
+def public_count_forget(key: str) -> None:
+    cache.delete(f"public-count:{key}")
+
+
+def public_count_memo_clear() -> None:
+    """Forget this process's memo (tests, which clear the shared cache between them)."""
+    _count_memo.clear()
