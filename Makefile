@@ -52,6 +52,7 @@ test: install-dev
 bench: install-dev
 	bash scripts/ensure-wrk.sh
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py --backend postgres
 	$(BIN)/python bench/delivery_package.py
 	$(BIN)/python bench/mailing.py
 

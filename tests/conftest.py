@@ -16,7 +16,7 @@ from django.core.management import call_command
 from django.utils import timezone, translation
 
 from outcry.core.crypto import ip_hash_keys_forget
-from outcry.core.public_cache import public_count_memo_clear
+from outcry.core.public_cache import public_memo_clear
 from tests import actors
 from tests.factories import PetitionFactory
 
@@ -113,11 +113,11 @@ def _clear_cache():
     (their rows are rolled back with each test) must not leak between tests."""
     cache.clear()
     ip_hash_keys_forget()
-    public_count_memo_clear()
+    public_memo_clear()
     yield
     cache.clear()
     ip_hash_keys_forget()
-    public_count_memo_clear()
+    public_memo_clear()
 
 
 def run_tasks(*, include_deferred: bool = False) -> None:

@@ -12,7 +12,7 @@ from outcry.actions import services
 from outcry.actions.content import action_close, action_pause, action_update
 from outcry.actions.models import Petition, Signature
 from outcry.cases.services import case_unpublish
-from outcry.core.public_cache import public_count_memo_clear
+from outcry.core.public_cache import public_memo_clear
 from outcry.news.models import Post
 from outcry.news.services import post_delete
 from tests.conftest import sign_data
@@ -151,7 +151,7 @@ def test_count_json_shows_the_fold_at_once(client, tasks, smtp_server):
     client.post(petition.get_absolute_url(), sign_data(), REMOTE_ADDR="192.0.2.9")
     signature = Signature.objects.get()
     assert client.post(f"/en/confirm/{services.confirmation_token(signature)}/").status_code == 200
-    public_count_memo_clear()  # as in another process: past its second of memo
+    public_memo_clear()  # as in another process: past its second of memo
 
     tasks.run(include_deferred=True)
 

@@ -46,7 +46,7 @@ from outcry.core.errors import (
 )
 from outcry.core.mail import send_once
 from outcry.core.queue import enqueue
-from outcry.core.ratelimit import rate_limit_exceeded, sustained_bucket
+from outcry.core.ratelimit import Limit, rate_limits_exceeded, sustained_bucket
 from outcry.supporters.models import ConsentRecord
 from outcry.supporters.services import consent_record, supporter_get_or_create, supporter_rename
 
@@ -229,34 +229,40 @@ def _blocked_reason(*, domain: str, ip_hash: str) -> str:
     return ""
 
 
-def _limit_passed(*, ip_hash: str, domain: str) -> str:
-    """The limit this submission passed (IP burst, IP sustained, email domain), or "".
+def _limits_passed(*, ip_hash: str, domain: str, email: str) -> tuple[str, bool]:
+    """The limit this submission passed (IP burst, IP sustained, email domain), or "";
+    and whether the mailbox it would email has had too many of our emails. Every counter
+    is hit in one statement (or one Redis round trip).
 
     One budget per address whatever the kind (the ``sign`` counters and ``SIGN_…``
     settings): a flood that moves from a petition to a letter is still one flood."""
+    limits: dict[str, Limit] = {}
     if ip_hash:
-        if rate_limit_exceeded(
-            key=f"sign:{ip_hash}", limit=settings.SIGN_RATE_BURST_PER_MINUTE, window_seconds=60
-        ):
-            return FlagReason.IP_BURST
-        if rate_limit_exceeded(
-            key=f"sign:{sustained_bucket(ip_hash)}",
-            limit=settings.SIGN_RATE_SUSTAINED_PER_HOUR,
-            window_seconds=3600,
-        ):
-            return FlagReason.IP_SUSTAINED
-    # One flood source need not be one IP: many new addresses at one small domain are too.
-    if (
-        domain
-        and domain not in settings.SIGN_DOMAIN_RATE_EXEMPT
-        and rate_limit_exceeded(
-            key=f"sign-domain:{blind_index(domain)}",
-            limit=settings.SIGN_DOMAIN_RATE_PER_HOUR,
-            window_seconds=3600,
+        limits[FlagReason.IP_BURST] = Limit(
+            f"sign:{ip_hash}", settings.SIGN_RATE_BURST_PER_MINUTE, 60
         )
-    ):
-        return FlagReason.DOMAIN_RATE
-    return ""
+        limits[FlagReason.IP_SUSTAINED] = Limit(
+            f"sign:{sustained_bucket(ip_hash)}", settings.SIGN_RATE_SUSTAINED_PER_HOUR, 3600
+        )
+    # One flood source need not be one IP: many new addresses at one small domain are too.
+    if domain and domain not in settings.SIGN_DOMAIN_RATE_EXEMPT:
+        limits[FlagReason.DOMAIN_RATE] = Limit(
+            f"sign-domain:{blind_index(domain)}", settings.SIGN_DOMAIN_RATE_PER_HOUR, 3600
+        )
+    if email:
+        limits[FlagReason.MAILBOX_RATE] = Limit(
+            f"sign-mailbox:{mailbox_key(email)}", settings.SIGN_MAILBOX_RATE_PER_HOUR, 3600
+        )
+    passed = dict(zip(limits, rate_limits_exceeded(list(limits.values())), strict=True))
+    reason = next(
+        (
+            reason
+            for reason in (FlagReason.IP_BURST, FlagReason.IP_SUSTAINED, FlagReason.DOMAIN_RATE)
+            if passed.get(reason)
+        ),
+        "",
+    )
+    return reason, passed.get(FlagReason.MAILBOX_RATE, False)
 
 
 def mailbox_key(email: str) -> str:
@@ -265,14 +271,6 @@ def mailbox_key(email: str) -> str:
     most providers they may be different people's addresses only by convention."""
     local, _at, domain = normalise_email(email).rpartition("@")
     return blind_index(f"{local.split('+', 1)[0]}@{domain}")
-
-
-def _mailbox_flooded(email: str) -> bool:
-    return rate_limit_exceeded(
-        key=f"sign-mailbox:{mailbox_key(email)}",
-        limit=settings.SIGN_MAILBOX_RATE_PER_HOUR,
-        window_seconds=3600,
-    )
 
 
 def _past_limit_state(
@@ -309,11 +307,11 @@ def participation_verdict(
     blocked = _blocked_reason(domain=domain, ip_hash=ip_hash)
     if blocked:
         return Verdict(State.FLAGGED, blocked, send_email=False)
-    reason = _limit_passed(ip_hash=ip_hash, domain=domain)
+    reason, mailbox_flooded = _limits_passed(ip_hash=ip_hash, domain=domain, email=email)
     state = State.VALIDATED if rules.counted_when_made else State.PENDING
     if reason:
         state = _past_limit_state(rules=rules, action=action, email=email, answer=answer)
-    if email and _mailbox_flooded(email):
+    if mailbox_flooded:
         # Someone is mail-bombing one mailbox through us: keep it for a moderator, unsent.
         return Verdict(State.FLAGGED, FlagReason.MAILBOX_RATE, send_email=False)
     return Verdict(state, reason, send_email=True)

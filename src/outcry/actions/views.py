@@ -57,7 +57,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def petition_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method != "POST":
         return _petition_page(request, slug)
-    petition = selectors.petition_for_page(slug=slug)
+    petition = selectors.petition_for_signing(slug=slug)
     form = SignatureForm(request.POST)
     if form.is_valid():
         if form.is_bot:
@@ -203,7 +203,8 @@ def confirm_participation(request, token, *, find, page_of, confirm, confirmed):
     the page with the button (mail scanners open every link); the button's POST confirms,
     with the page's "email me again" answer; a bad link gets the plain problem page."""
     try:
-        page = page_of(find(token=token))
+        found = find(token=token)
+        page = page_of(found)
         if request.method != "POST":
             return confirmation_page(request, page)
         participation = confirm(
@@ -211,6 +212,7 @@ def confirm_participation(request, token, *, find, page_of, confirm, confirmed):
             resume_email=resume_email_answer(
                 request, wording=page.choice.label if page.choice else ""
             ),
+            found=found,  # read just now: not again
         )
     except OutcryError as error:
         # A replayed, expired or forged link changes nothing and gets a plain page.

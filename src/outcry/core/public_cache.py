@@ -23,6 +23,7 @@ import secrets
 import time
 from collections.abc import Callable
 from functools import wraps
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -31,11 +32,12 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import get_language
 
 VERSION_KEY = "public-content-version"
-# A process keeps a count it has just read this long: the count JSON is asked for by every
-# open page every few seconds, and a cache round trip is most of its cost.
-COUNT_MEMO_SECONDS = 1.0
+# A process keeps a count (or an action) it has just read this long: the count JSON is asked
+# for by every open page every few seconds, and a cache round trip is most of its cost.
+MEMO_SECONDS = 1.0
 
-_count_memo: dict[str, tuple[float, dict]] = {}
+_memo: dict[str, tuple[float, Any]] = {}
+T = TypeVar("T")
 
 
 def public_content_changed() -> None:
@@ -49,7 +51,7 @@ def public_content_changed() -> None:
 def _new_version() -> None:
     cache.set(VERSION_KEY, secrets.token_hex(8), timeout=None)
     # This process's memo too; other processes' memos end within their second.
-    _count_memo.clear()
+    _memo.clear()
 
 
 def public_cache_seconds() -> int:
@@ -105,28 +107,39 @@ def cached_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
 def public_count(key: str, read: Callable[[], dict]) -> dict:
     """The count data under ``key``: from this process's memo (≤ 1 s old), else from the
     shared cache (written by the counting task as it folds, or by a reader), else ``read``."""
-    if public_cache_seconds() == 0:
-        return read()
-    now = time.monotonic()
-    memo = _count_memo.get(key)
-    if memo is not None and memo[0] > now:
-        return memo[1]
-    cache_key = f"public-count:{key}"
-    found = cache.get_many([VERSION_KEY, cache_key])
-    version = found.get(VERSION_KEY)
-    entry = found.get(cache_key)
-    if entry is not None and entry[0] == version:
-        data = entry[1]
-    else:
+
+    def shared() -> dict:
+        cache_key = f"public-count:{key}"
+        found = cache.get_many([VERSION_KEY, cache_key])
+        version = found.get(VERSION_KEY)
+        entry = found.get(cache_key)
+        if entry is not None and entry[0] == version:
+            return entry[1]
         data = read()
         cache.set(cache_key, (version, data), timeout=public_cache_seconds())
-    _count_memo[key] = (now + min(COUNT_MEMO_SECONDS, public_cache_seconds()), data)
-    return data
+        return data
+
+    return memoised(f"count:{key}", shared)
+
+
+def memoised(key: str, read: Callable[[], T]) -> T:
+    """``read()``, kept in this process for a second (never longer than the public cache
+    bound; not at all with that cache off), forgotten when content changes here."""
+    seconds = min(MEMO_SECONDS, public_cache_seconds())
+    if seconds <= 0:
+        return read()
+    now = time.monotonic()
+    found = _memo.get(key)
+    if found is not None and found[0] > now:
+        return found[1]
+    value = read()
+    _memo[key] = (now + seconds, value)
+    return value
 
 
 def public_count_store(key: str, data: dict) -> None:
     """Store a count just computed (by the counting task), so readers see it at once."""
-    _count_memo.pop(key, None)
+    _memo.pop(f"count:{key}", None)
     cache.set(f"public-count:{key}", (cache.get(VERSION_KEY), data), timeout=public_cache_seconds())
 
 
@@ -134,6 +147,6 @@ def public_count_forget(key: str) -> None:
     cache.delete(f"public-count:{key}")
 
 
-def public_count_memo_clear() -> None:
+def public_memo_clear() -> None:
     """Forget this process's memo (tests, which clear the shared cache between them)."""
-    _count_memo.clear()
+    _memo.clear()
