@@ -993,7 +993,14 @@ def main(argv=None) -> int:
             if scenario.mode == "confirm":
                 continue  # each link can be used once: no warm-up
             url = base_url + scenario.path.format(**slugs)
-            run_wrk(args, url, scenario.mode, duration=1, nonce="warmup", master=server.pid)
+            run_wrk(
+                args,
+                url,
+                scenario.mode,
+                duration=1,
+                nonce=f"warmup-{scenario.key}",
+                master=server.pid,
+            )
         for scenario in args.scenarios:
             if scenario.mode == "letter":
                 rows_of, owner, what = letter_states, letter_id, "letter"
