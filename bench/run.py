@@ -188,7 +188,7 @@ def bench_env(var_dir: Path, port: int) -> dict[str, str]:
     return env
 
 
-def manage(env: dict[str, str], *args: str, timeout: float = 60) -> str:
+def manage(env: dict[str, str], *args: str, timeout: float = 240) -> str:
     done = subprocess.run(
         [str(BIN / "outcry"), *args],
         env=env,

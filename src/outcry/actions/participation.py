@@ -25,8 +25,7 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.core import signing
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -211,17 +210,25 @@ def _email_domain(email: str) -> str:
 
 def _blocked_reason(*, domain: str, ip_hash: str) -> str:
     """BLOCKED_DOMAIN or BLOCKED_IP when staff block this source, else "". One query."""
-    sources = []
+    # Plain SQL: building this through the ORM cost more than the rest of the verdict, on
+    # the path every signature takes.
+    where, params = [], []
     if domain:
         labels = domain.split(".")
         domains = [".".join(labels[i:]) for i in range(len(labels))]  # and its parents
-        sources.append(Q(kind=BlockedSource.Kind.EMAIL_DOMAIN, value__in=domains))
+        where.append(f"(kind = %s AND value IN ({', '.join(['%s'] * len(domains))}))")
+        params += [BlockedSource.Kind.EMAIL_DOMAIN.value, *domains]
     if ip_hash:
-        sources.append(Q(kind=BlockedSource.Kind.IP_HASH, value=ip_hash))
-    if not sources:
+        where.append("(kind = %s AND value = %s)")
+        params += [BlockedSource.Kind.IP_HASH.value, ip_hash]
+    if not where:
         return ""
-    query = sources[0] if len(sources) == 1 else sources[0] | sources[1]
-    kinds = set(BlockedSource.objects.filter(query).values_list("kind", flat=True))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT kind FROM {BlockedSource._meta.db_table} WHERE {' OR '.join(where)}",  # noqa: S608 - placeholders only
+            params,
+        )
+        kinds = {kind for (kind,) in cursor.fetchall()}
     if BlockedSource.Kind.EMAIL_DOMAIN in kinds:
         return FlagReason.BLOCKED_DOMAIN
     if BlockedSource.Kind.IP_HASH in kinds:
