@@ -14,12 +14,17 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from outcry.actions.models import ParticipationState
 from outcry.actions.registry import action_type
 from outcry.actions.selectors import action_count_data
-from outcry.core.public_cache import public_count, public_count_forget, public_count_store
+from outcry.core.public_cache import (
+    public_count,
+    public_count_forget,
+    public_count_store,
+    public_page_forget,
+)
 from outcry.core.queue import enqueue
 
 BATCH_SIZE = 5000
@@ -54,6 +59,7 @@ def action_count(*, kind: str, action_id: int) -> int:
     participations = registered.participations_of(action_id)
     cache.delete(_key(kind, action_id))
     validated = ParticipationState.VALIDATED
+    changed = False
     while True:
         with transaction.atomic():
             to_add = list(
@@ -74,14 +80,25 @@ def action_count(*, kind: str, action_id: int) -> int:
                 .update(counted=False)
             )
             if added or removed:
+                changed = True
                 action_model.objects.filter(pk=action_id).update(
                     count=F("count") + added - removed, counted_at=timezone.now()
                 )
         if len(to_add) < BATCH_SIZE and len(to_remove) < BATCH_SIZE:
             break
-    count, slug = action_model.objects.values_list("count", "slug").get(pk=action_id)
-    _publish_count(kind=kind, slug=slug)
-    return count
+    action = action_model.objects.get(pk=action_id)
+    _publish_count(kind=kind, slug=action.slug)
+    if changed:
+        _forget_pages(action)
+    return action.count
+
+
+def _forget_pages(action) -> None:
+    """The action's cached page in every language shows the count it was rendered with:
+    dropped once the count has changed, so a page is never more than a fold behind."""
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            public_page_forget(language=language, path=action.get_absolute_url())
 
 
 def _publish_count(*, kind: str, slug: str) -> None:

@@ -76,6 +76,15 @@ def _cacheable_response(response: HttpResponse) -> bool:
     )
 
 
+def _page_key(language: str, path: str) -> str:
+    return f"public-page:{language}:{path}"
+
+
+def public_page_forget(*, language: str, path: str) -> None:
+    """Drop one cached page (an action's page once its count has changed)."""
+    cache.delete(_page_key(language, path))
+
+
 def cached_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Serve ``view``'s anonymous GET from the cache, keyed by path and language."""
 
@@ -83,7 +92,7 @@ def cached_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not _cacheable_request(request):
             return view(request, *args, **kwargs)
-        key = f"public-page:{get_language()}:{request.path}"
+        key = _page_key(get_language(), request.path)
         found = cache.get_many([VERSION_KEY, key])
         version = found.get(VERSION_KEY)
         entry = found.get(key)
