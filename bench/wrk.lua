@@ -5,6 +5,11 @@
 --                                                   to <url>; only 302 counts as success
 --   wrk ... -s bench/wrk.lua <url> -- letter <nonce>  POST a letter (email route, model
 --                                                   letter) with a unique email; 302 only
+--   wrk ... -s bench/wrk.lua <base> -- confirm <nonce> <file> <threads>
+--                                                   POST each confirmation path of <file>
+--                                                   once (thread t takes lines t, t+threads,
+--                                                   …); 200 only; a thread stops when its
+--                                                   share is used up
 --
 -- done() prints one line, "BENCH_JSON {...}", that run.py parses: wrk's own totals and
 -- latency percentiles (microseconds), plus our success/failure counts and the number of
@@ -26,9 +31,30 @@ function init(args)
   if mode == "get" then
     static = wrk.format("GET")
   end
+  if mode == "confirm" then
+    paths, used = {}, 0
+    local threads_n, n = tonumber(args[4]), 0
+    for line in io.lines(args[3]) do
+      if n % threads_n == tid then
+        table.insert(paths, line)
+      end
+      n = n + 1
+    end
+  end
 end
 
 function request()
+  if mode == "confirm" then
+    used = used + 1
+    if used > #paths then
+      -- Every link of this thread's share was used: stop rather than replay one (a replay
+      -- is a 409, another path). This last request goes to the bare view, uncounted.
+      wrk.thread:stop()
+      return wrk.format("GET", "/healthz/")
+    end
+    sent = sent + 1
+    return wrk.format("POST", paths[used], { ["Content-Length"] = "0" }, "")
+  end
   sent = sent + 1
   if mode == "get" then
     return static
@@ -45,9 +71,14 @@ function request()
 end
 
 function response(status, headers, body)
+  if mode == "confirm" and body == "ok" then
+    return -- the bare view's answer to a thread that had used up its share
+  end
   local good
   if mode == "sign" or mode == "letter" then
     good = status == 302
+  elseif mode == "confirm" then
+    good = status == 200
   else
     good = status >= 200 and status < 300
   end

@@ -17,6 +17,7 @@ from django.db import connections
 from django.utils import timezone, translation
 
 from outcry.core.crypto import ip_hash_keys_forget
+from outcry.core.public_cache import public_memo_clear
 from tests import actors
 from tests.factories import PetitionFactory
 
@@ -130,9 +131,11 @@ def _clear_cache():
     (their rows are rolled back with each test) must not leak between tests."""
     cache.clear()
     ip_hash_keys_forget()
+    public_memo_clear()
     yield
     cache.clear()
     ip_hash_keys_forget()
+    public_memo_clear()
 
 
 def run_tasks(*, include_deferred: bool = False) -> None:

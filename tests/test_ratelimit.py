@@ -190,3 +190,38 @@ def test_redis_store_counts_atomically(settings, redis_url):
     assert first == [False] * 9
     assert later == [True, True, True]
     assert not RateLimitCounter.objects.exists()
+
+
+def _several_at_once() -> list[list[bool]]:
+    """Three counters with limits 1, 2 and 3 hit together four times."""
+    limits = [
+        ratelimit.Limit("sign:many-a", 1, ONE_WINDOW),
+        ratelimit.Limit("sign:many-b", 2, ONE_WINDOW),
+        ratelimit.Limit("sign:many-c", 3, 60),
+    ]
+    return [ratelimit.rate_limits_exceeded(limits) for _ in range(4)]
+
+
+EXPECTED_SEVERAL = [
+    [False, False, False],
+    [True, False, False],
+    [True, True, False],
+    [True, True, True],
+]
+
+
+@pytest.mark.django_db
+def test_several_counters_hit_in_one_statement_each_keep_their_own_count():
+    """Signing hits its four counters in one upsert: each counts on its own, as one call
+    per counter would, and one hit past one limit does not stop the others counting."""
+    assert _several_at_once() == EXPECTED_SEVERAL
+    assert sorted(RateLimitCounter.objects.values_list("count", flat=True)) == [4, 4, 4]
+    assert rate_limit_exceeded(key="sign:many-b", limit=4, window_seconds=ONE_WINDOW)
+
+
+@pytest.mark.django_db
+def test_several_counters_hit_at_once_in_redis(settings, redis_url):
+    settings.REDIS_URL = redis_url
+    settings.RATE_LIMIT_STORE = "redis"
+    assert _several_at_once() == EXPECTED_SEVERAL
+    assert not RateLimitCounter.objects.exists()

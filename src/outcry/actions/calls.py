@@ -103,13 +103,17 @@ def call_to_confirm(*, token: str) -> Call:
     return participation_to_confirm(rules=CALL, token=token)
 
 
-def call_confirm(*, token: str, resume_email: ResumeEmail | None = None) -> Call:
+def call_confirm(
+    *, token: str, resume_email: ResumeEmail | None = None, found: Call | None = None
+) -> Call:
     """Confirm the address of the call report the link names: from now on its caller may
     be named (if they asked) and kept informed (if they asked). The report was counted
     already; confirming it counts nothing again. ``resume_email`` as for
-    ``signature_confirm``."""
+    ``signature_confirm``, and ``found``."""
     return participation_confirm(
-        rules=CALL, participation=call_to_confirm(token=token), resume_email=resume_email
+        rules=CALL,
+        participation=found or call_to_confirm(token=token),
+        resume_email=resume_email,
     )
 
 

@@ -13,10 +13,18 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
+from django.http import Http404
+from django.utils import timezone, translation
 
 from outcry.actions.models import ParticipationState
 from outcry.actions.registry import action_type
+from outcry.actions.selectors import action_count_data
+from outcry.core.public_cache import (
+    public_count,
+    public_count_forget,
+    public_count_store,
+    public_page_forget,
+)
 from outcry.core.queue import enqueue
 
 BATCH_SIZE = 5000
@@ -51,6 +59,7 @@ def action_count(*, kind: str, action_id: int) -> int:
     participations = registered.participations_of(action_id)
     cache.delete(_key(kind, action_id))
     validated = ParticipationState.VALIDATED
+    changed = False
     while True:
         with transaction.atomic():
             to_add = list(
@@ -71,12 +80,40 @@ def action_count(*, kind: str, action_id: int) -> int:
                 .update(counted=False)
             )
             if added or removed:
+                changed = True
                 action_model.objects.filter(pk=action_id).update(
                     count=F("count") + added - removed, counted_at=timezone.now()
                 )
         if len(to_add) < BATCH_SIZE and len(to_remove) < BATCH_SIZE:
             break
-    return action_model.objects.values_list("count", flat=True).get(pk=action_id)
+    action = action_model.objects.get(pk=action_id)
+    _publish_count(kind=kind, slug=action.slug)
+    if changed:
+        _forget_pages(action)
+    return action.count
+
+
+def _forget_pages(action) -> None:
+    """The action's cached page in every language shows the count it was rendered with:
+    dropped once the count has changed, so a page is never more than a fold behind."""
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            public_page_forget(language=language, path=action.get_absolute_url())
+
+
+def _publish_count(*, kind: str, slug: str) -> None:
+    """Put the count just folded where the count JSON reads it, so every web process
+    serves it within its own memo's second; an action no longer public is forgotten."""
+    try:
+        public_count_store(f"{kind}:{slug}", action_count_data(kind=kind, slug=slug))
+    except Http404:
+        public_count_forget(f"{kind}:{slug}")
+
+
+def action_count_public(*, kind: str, slug: str) -> dict:
+    """The count JSON's data for a public action (404 otherwise): as last folded, at
+    most ``PUBLIC_CACHE_SECONDS`` old, usually as fresh as the last fold."""
+    return public_count(f"{kind}:{slug}", lambda: action_count_data(kind=kind, slug=slug))
 
 
 def action_recount(*, kind: str, action_id: int) -> int:
@@ -91,4 +128,6 @@ def action_recount(*, kind: str, action_id: int) -> int:
         registered.action_model.objects.filter(pk=action_id).update(
             count=total, counted_at=timezone.now()
         )
+    slug = registered.action_model.objects.values_list("slug", flat=True).get(pk=action_id)
+    _publish_count(kind=kind, slug=slug)
     return total

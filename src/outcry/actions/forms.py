@@ -2,7 +2,9 @@ import re
 import unicodedata
 
 from django import forms
+from django.utils.choices import BaseChoiceIterator
 from django.utils.formats import number_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
@@ -39,6 +41,34 @@ def reject_control_characters(value: str) -> str:
     return value
 
 
+class _ChoicesOnce(BaseChoiceIterator):
+    """Choices already normalised: Django passes a ``BaseChoiceIterator`` through as it
+    is, where a list would be walked and copied again for every form."""
+
+    def __init__(self, choices: list[tuple[str, str]]) -> None:
+        self.choices = choices
+
+    def __iter__(self):
+        return iter(self.choices)
+
+
+_country_choices: dict[str, _ChoicesOnce] = {}
+
+
+def country_choices() -> _ChoicesOnce:
+    """The country list in the active language (no country preselected), built once per
+    language per process: a list made at import time would keep the names of whichever
+    language was active then, and building it per form walked 250 countries three times."""
+    language = get_language() or ""
+    found = _country_choices.get(language)
+    if found is None:
+        found = _ChoicesOnce(
+            [("", str(_("Choose your country"))), *((code, str(name)) for code, name in countries)]
+        )
+        _country_choices[language] = found
+    return found
+
+
 class SignatureForm(forms.Form):
     first_name = forms.CharField(label=_("First name"), max_length=100)
     last_name = forms.CharField(label=_("Last name"), max_length=100)
@@ -60,9 +90,7 @@ class SignatureForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        # Built per form, in the request's language: a list made at import time would keep
-        # the country names of whichever language was active then. No country is preselected.
-        self.fields["country"].choices = [("", _("Choose your country")), *countries]
+        self.fields["country"].choices = country_choices()
 
     def visible_fields_for_page(self):
         """The fields the petition page shows (not the challenge's answers)."""
@@ -135,7 +163,7 @@ class _ParticipantForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["country"].choices = [("", _("Choose your country")), *countries]
+        self.fields["country"].choices = country_choices()
 
     clean_first_name = SignatureForm.clean_first_name
     clean_last_name = SignatureForm.clean_last_name

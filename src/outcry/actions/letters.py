@@ -212,11 +212,13 @@ def letter_to_confirm(*, token: str) -> Letter:
     return participation_to_confirm(rules=LETTER, token=token)
 
 
-def letter_confirm(*, token: str, resume_email: ResumeEmail | None = None) -> Letter:
+def letter_confirm(
+    *, token: str, resume_email: ResumeEmail | None = None, found: Letter | None = None
+) -> Letter:
     """Confirm the letter the link names: it is counted once, and on the email route
     queued for the target (or held for a moderator). ``resume_email`` as for
-    ``signature_confirm``."""
-    letter = letter_to_confirm(token=token)
+    ``signature_confirm``, and ``found``."""
+    letter = found or letter_to_confirm(token=token)
     target_status, held_because, flood = _target_decision(letter, timezone.now())
 
     def towards_the_target(letter: Letter) -> None:

@@ -11,12 +11,21 @@ from django.shortcuts import get_object_or_404
 from outcry.actions.models import ActionStatus, CallAction, LetterAction, Petition, Signature
 from outcry.actions.registry import action_type, action_types, actions_public, type_of
 from outcry.core.crypto import unseal
+from outcry.core.public_cache import memoised
 
 DELIVERY_CHUNK_SIZE = 2000
 
 
 def petition_for_page(*, slug: str) -> Petition:
     return get_object_or_404(Petition.objects.public().select_related("case", "office"), slug=slug)
+
+
+def petition_for_signing(*, slug: str) -> Petition:
+    """The petition a signature is posted to. On a viral day the same few petitions take
+    hundreds of signatures a second: each process keeps the one it read for a second
+    (``outcry.core.public_cache.memoised``; forgotten at once when content changes in this
+    process, so closing or pausing is seen by the others within that second)."""
+    return memoised(f"petition:{slug}", lambda: petition_for_page(slug=slug))
 
 
 def petitions_open() -> QuerySet[Petition]:

@@ -140,16 +140,20 @@ def signature_to_confirm(*, token: str) -> Signature:
     return participation_to_confirm(rules=SIGNATURE, token=token)
 
 
-def signature_confirm(*, token: str, resume_email: ResumeEmail | None = None) -> Signature:
+def signature_confirm(
+    *, token: str, resume_email: ResumeEmail | None = None, found: Signature | None = None
+) -> Signature:
     """Confirm the signature the link names; it is then counted exactly once.
 
     ``resume_email``: the words of the box the signer ticked on the confirmation page to
     hear from us again after an "unsubscribe from everything"; without it, their "keep me
-    informed" does not undo that (see subscriptions.services).
+    informed" does not undo that (see subscriptions.services). ``found``: what
+    ``signature_to_confirm`` returned for this token in this request, not read again (the
+    UPDATE checks again that it still awaits its confirmation).
     """
     return participation_confirm(
         rules=SIGNATURE,
-        participation=signature_to_confirm(token=token),
+        participation=found or signature_to_confirm(token=token),
         resume_email=resume_email,
     )
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from outcry.actions import calls, letters, selectors, services
+from outcry.actions import calls, counting, letters, selectors, services
 from outcry.actions.composition import letter_compose, model_body
 from outcry.actions.forms import (
     CallReportForm,
@@ -32,6 +32,7 @@ from outcry.core.confirmation import (
 )
 from outcry.core.errors import OutcryError
 from outcry.core.http import client_ip_hash, error_page
+from outcry.core.public_cache import cached_public_page
 from outcry.core.text import render_markdown
 from outcry.targets.selectors import addressee
 
@@ -54,45 +55,51 @@ def home(request: HttpRequest) -> HttpResponse:
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def petition_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    petition = selectors.petition_for_page(slug=slug)
-    status = 200
-    if request.method == "POST":
-        form = SignatureForm(request.POST)
-        if form.is_valid():
-            if form.is_bot:
-                return redirect("petition-check-email", slug=petition.slug)
-            try:
-                services.signature_create(
-                    petition=petition,
-                    email=form.cleaned_data["email"],
-                    first_name=form.cleaned_data["first_name"],
-                    last_name=form.cleaned_data["last_name"],
-                    country=form.cleaned_data["country"],
-                    language=get_language(),
-                    consents=consents_answered(form.cleaned_data),
-                    source_url=request.build_absolute_uri(request.path),
-                    ip_hash=client_ip_hash(request),
-                    city=form.cleaned_data["city"],
-                    source=form.cleaned_data["source"],
-                    challenge_answer=ChallengeAnswer(
-                        challenge=form.cleaned_data["challenge"],
-                        solution=form.cleaned_data["challenge_solution"],
-                        fallback=form.cleaned_data["challenge_fallback"],
-                    ),
-                )
-            except ChallengeRequired as required:
-                return _challenge_page(request, petition, form, required)
-            except OutcryError as error:  # closed, or paused
-                return _refused(request, petition, error.message, status=error.status)
-            # Whatever happened (new, duplicate, flagged), the same page: it must never
-            # reveal whether an address has already signed.
+    if request.method != "POST":
+        return _petition_page(request, slug)
+    petition = selectors.petition_for_signing(slug=slug)
+    form = SignatureForm(request.POST)
+    if form.is_valid():
+        if form.is_bot:
             return redirect("petition-check-email", slug=petition.slug)
-        status = 400
-    else:
-        form = SignatureForm(initial=_source_from_link(request))
+        try:
+            services.signature_create(
+                petition=petition,
+                email=form.cleaned_data["email"],
+                first_name=form.cleaned_data["first_name"],
+                last_name=form.cleaned_data["last_name"],
+                country=form.cleaned_data["country"],
+                language=get_language(),
+                consents=consents_answered(form.cleaned_data),
+                source_url=request.build_absolute_uri(request.path),
+                ip_hash=client_ip_hash(request),
+                city=form.cleaned_data["city"],
+                source=form.cleaned_data["source"],
+                challenge_answer=ChallengeAnswer(
+                    challenge=form.cleaned_data["challenge"],
+                    solution=form.cleaned_data["challenge_solution"],
+                    fallback=form.cleaned_data["challenge_fallback"],
+                ),
+            )
+        except ChallengeRequired as required:
+            return _challenge_page(request, petition, form, required)
+        except OutcryError as error:  # closed, or paused
+            return _refused(request, petition, error.message, status=error.status)
+        # Whatever happened (new, duplicate, flagged), the same page: it must never
+        # reveal whether an address has already signed.
+        return redirect("petition-check-email", slug=petition.slug)
     return render(
-        request, "actions/petition_detail.html", _petition_context(petition, form), status=status
+        request, "actions/petition_detail.html", _petition_context(petition, form), status=400
     )
+
+
+@cached_public_page
+def _petition_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """The page with the signing form as anyone sees it (no cookie, no query string: kept
+    in the cache, see ``outcry.core.public_cache``)."""
+    petition = selectors.petition_for_page(slug=slug)
+    form = SignatureForm(initial=_source_from_link(request))
+    return render(request, "actions/petition_detail.html", _petition_context(petition, form))
 
 
 def _source_from_link(request: HttpRequest) -> dict | None:
@@ -196,7 +203,8 @@ def confirm_participation(request, token, *, find, page_of, confirm, confirmed):
     the page with the button (mail scanners open every link); the button's POST confirms,
     with the page's "email me again" answer; a bad link gets the plain problem page."""
     try:
-        page = page_of(find(token=token))
+        found = find(token=token)
+        page = page_of(found)
         if request.method != "POST":
             return confirmation_page(request, page)
         participation = confirm(
@@ -204,6 +212,7 @@ def confirm_participation(request, token, *, find, page_of, confirm, confirmed):
             resume_email=resume_email_answer(
                 request, wording=page.choice.label if page.choice else ""
             ),
+            found=found,  # read just now: not again
         )
     except OutcryError as error:
         # A replayed, expired or forged link changes nothing and gets a plain page.
@@ -228,7 +237,7 @@ def signature_confirm(request: HttpRequest, token: str) -> HttpResponse:
 @require_GET
 def action_count_json(request: HttpRequest, slug: str, kind: str) -> JsonResponse:
     """The live count of an action of any kind (``kind`` comes from its URL pattern)."""
-    response = JsonResponse(selectors.action_count_data(kind=kind, slug=slug))
+    response = JsonResponse(counting.action_count_public(kind=kind, slug=slug))
     patch_cache_control(
         response,
         public=True,

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from outcry.core.audit import audit_record
 from outcry.core.models import AuditEvent
+from outcry.core.public_cache import public_content_changed
 
 SavedReceiver = Callable[[models.Model], None]
 DeletedReceiver = Callable[[type[models.Model], list[Any]], None]
@@ -48,6 +49,8 @@ def on_content_deleted(label: str, receiver: DeletedReceiver) -> None:
 
 
 def content_saved(obj: models.Model) -> None:
+    # Cached public pages and counts are rendered afresh once this commits.
+    public_content_changed()
     for label in sorted(_on_saved):
         _on_saved[label](obj)
 
@@ -56,6 +59,7 @@ def content_deleted(model: type[models.Model], ids: Iterable[Any]) -> None:
     ids = list(ids)
     if not ids:
         return
+    public_content_changed()
     for label in sorted(_on_deleted):
         _on_deleted[label](model, ids)
 

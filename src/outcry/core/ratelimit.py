@@ -9,6 +9,7 @@ once it holds 300 and its ``incr`` is a read then a write, so on a busy day limi
 import hashlib
 import random
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
@@ -27,9 +28,7 @@ EXPIRY_MARGIN_SECONDS = 5
 
 def rate_limit_exceeded(*, key: str, limit: int, window_seconds: int) -> bool:
     """Count one hit on ``key``; True once the hits in this window pass ``limit``."""
-    window = int(time.time() // window_seconds)
-    # Hashed: a key holds an IP hash, which must not outlive an erasure in readable form.
-    counter_key = "rl:" + hashlib.sha256(f"{key}:{window_seconds}:{window}".encode()).hexdigest()
+    counter_key = _counter_key(key, window_seconds, time.time())
     if settings.RATE_LIMIT_STORE == "redis":
         hits = _redis_hit(counter_key, window_seconds + EXPIRY_MARGIN_SECONDS)
     else:
@@ -38,6 +37,60 @@ def rate_limit_exceeded(*, key: str, limit: int, window_seconds: int) -> bool:
         if hits == 1 and random.random() < PRUNE_PROBABILITY:  # noqa: S311 - not a secret
             rate_limit_counters_prune()
     return hits > limit
+
+
+@dataclass(frozen=True)
+class Limit:
+    """One counter to hit: ``key`` past ``limit`` hits in a window of ``window_seconds``."""
+
+    key: str
+    limit: int
+    window_seconds: int
+
+
+def rate_limits_exceeded(limits: list[Limit]) -> list[bool]:
+    """Count one hit on each of ``limits`` at once (one statement, or one Redis round
+    trip): for each, True once its hits in this window pass its limit. Every counter is
+    hit, even when an earlier one is already past its limit."""
+    if not limits:
+        return []
+    now = time.time()
+    keys = [_counter_key(limit.key, limit.window_seconds, now) for limit in limits]
+    if settings.RATE_LIMIT_STORE == "redis":
+        pipeline = _redis_client(settings.REDIS_URL).pipeline(transaction=True)
+        for key, limit in zip(keys, limits, strict=True):
+            pipeline.incr(key)
+            pipeline.expire(key, limit.window_seconds + EXPIRY_MARGIN_SECONDS)
+        hits = [int(h) for h in pipeline.execute()[::2]]
+    else:
+        expiries = {
+            key: timezone.now() + timedelta(seconds=limit.window_seconds + EXPIRY_MARGIN_SECONDS)
+            for key, limit in zip(keys, limits, strict=True)
+        }
+        counts = _database_hits(expiries)
+        hits = [counts[key] for key in keys]
+        if 1 in hits and random.random() < PRUNE_PROBABILITY:  # noqa: S311 - not a secret
+            rate_limit_counters_prune()
+    return [h > limit.limit for h, limit in zip(hits, limits, strict=True)]
+
+
+def _counter_key(key: str, window_seconds: int, now: float) -> str:
+    window = int(now // window_seconds)
+    # Hashed: a key holds an IP hash, which must not outlive an erasure in readable form.
+    return "rl:" + hashlib.sha256(f"{key}:{window_seconds}:{window}".encode()).hexdigest()
+
+
+def _database_hits(expiries: dict[str, datetime]) -> dict[str, int]:
+    """One upsert for several counters. In key order, so that two PostgreSQL transactions
+    hitting the same counters lock them in the same order and cannot deadlock."""
+    keys = sorted(expiries)
+    values = ", ".join(["(%s, 1, %s)"] * len(keys))
+    params: list = []
+    for key in keys:
+        params += [key, connection.ops.adapt_datetimefield_value(expiries[key])]
+    with connection.cursor() as cursor:
+        cursor.execute(_UPSERT_MANY_SQL.format(values=values), params)
+        return {key: int(count) for key, count in cursor.fetchall()}
 
 
 def sustained_bucket(ip_hash: str) -> str:
@@ -52,6 +105,12 @@ _UPSERT_SQL = (
     'INSERT INTO "core_ratelimitcounter" ("key", "count", "expires_at") VALUES (%s, 1, %s) '
     'ON CONFLICT ("key") DO UPDATE SET "count" = "core_ratelimitcounter"."count" + 1 '
     'RETURNING "count"'
+)
+
+_UPSERT_MANY_SQL = (
+    'INSERT INTO "core_ratelimitcounter" ("key", "count", "expires_at") VALUES {values} '
+    'ON CONFLICT ("key") DO UPDATE SET "count" = "core_ratelimitcounter"."count" + 1 '
+    'RETURNING "key", "count"'
 )
 
 

@@ -183,12 +183,19 @@ def message_to_confirm(*, token: str) -> SolidarityMessage:
     return participation_to_confirm(rules=MESSAGE, token=token)
 
 
-def message_confirm(*, token: str, resume_email: ConsentText | None = None) -> SolidarityMessage:
+def message_confirm(
+    *,
+    token: str,
+    resume_email: ConsentText | None = None,
+    found: SolidarityMessage | None = None,
+) -> SolidarityMessage:
     """Confirm the address of the message the link names. The message then waits for a
-    moderator: nothing is counted or shown before one approves it. ``resume_email`` as
-    for ``signature_confirm``."""
+    moderator: nothing is counted or shown before one approves it. ``resume_email`` and
+    ``found`` as for ``signature_confirm``."""
     return participation_confirm(
-        rules=MESSAGE, participation=message_to_confirm(token=token), resume_email=resume_email
+        rules=MESSAGE,
+        participation=found or message_to_confirm(token=token),
+        resume_email=resume_email,
     )
 
 

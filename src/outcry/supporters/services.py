@@ -5,7 +5,7 @@ import uuid
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -36,17 +36,21 @@ def supporter_get_or_create(
     supporter = Supporter.objects.filter(email_hash=hashed).first()
     if supporter is not None:
         return supporter, False
-    with transaction.atomic():
-        return Supporter.objects.get_or_create(
-            email_hash=hashed,
-            defaults={
-                "personal_data": seal(
+    try:
+        # One savepoint and one INSERT: on a signing rush this is the hot path's commonest
+        # write. Another process may have created the record since the SELECT (PostgreSQL;
+        # SQLite holds its write lock from BEGIN): then it is that one.
+        with transaction.atomic():
+            return Supporter.objects.create(
+                email_hash=hashed,
+                personal_data=seal(
                     {"email": email.strip(), "first_name": first_name, "last_name": last_name}
                 ),
-                "country": country,
-                "language": language,
-            },
-        )
+                country=country,
+                language=language,
+            ), True
+    except IntegrityError:
+        return Supporter.objects.get(email_hash=hashed), False
 
 
 def supporter_rename(*, supporter: Supporter, first_name: str, last_name: str) -> None:
