@@ -384,6 +384,16 @@ def main() -> int:
 
         print("Waiting for the surviving worker to send every email…", flush=True)
         catch_up = wait_for(caught_up, timeout=600, what="every email")
+        # What outcry-requeue.timer does some minutes later: queue again every confirmation
+        # that no queue holds (a signature committed by the killed server just before its
+        # task reached Redis), then wait for those emails too.
+        requeued = subprocess.run(
+            [BIN / "outcry", "requeue_confirmations", "--older-than=0"],
+            env=env, check=True, capture_output=True, text=True,
+        ).stdout.strip()  # fmt: skip
+        print(f"  {requeued}", flush=True)
+        progress.update(seen=None, at=time.monotonic())
+        catch_up += wait_for(caught_up, timeout=600, what="every email")
         # Anything sent twice would arrive after the last first copy: give it a moment.
         time.sleep(5)
         never_emailed = rows(

@@ -79,6 +79,8 @@ def test_the_systemd_units_pass_systemd_analyze_verify(tmp_path):
         "outcry-mailings.service",
         "outcry-scheduler.service",
         "outcry-scheduler.timer",
+        "outcry-requeue.service",
+        "outcry-requeue.timer",
     }
     for unit in units:
         text = unit.read_text().replace("/srv/outcry/.venv", str(VENV))

@@ -20,6 +20,7 @@ import enum
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Any
 
 from django.apps import apps
@@ -28,13 +29,14 @@ from django.core import signing
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from outcry.actions import hooks
 from outcry.actions.challenge import challenge_issue, challenge_solved
 from outcry.actions.counting import action_request_count
 from outcry.actions.models import BlockedSource, FlagReason, ParticipationState
-from outcry.actions.registry import ActionType, action_type
+from outcry.actions.registry import ActionType, action_type, action_types
 from outcry.core.crypto import blind_index, email_hash, normalise_email, seal, unseal
 from outcry.core.errors import (
     ActionClosed,
@@ -623,6 +625,51 @@ def participation_send_confirmation(
         on_bounce=bounced,
         after_send=after_send,
     )
+
+
+# Participations the screening chose not to email (``participation_verdict``): a blocked
+# source, a flooded mailbox. Their flag reason says so, and keeps saying so.
+UNSENT_FLAG_REASONS = (FlagReason.BLOCKED_DOMAIN, FlagReason.BLOCKED_IP, FlagReason.MAILBOX_RATE)
+
+
+def participation_confirmations_requeue(*, older_than: timedelta, within: timedelta) -> int:
+    """Queue again the confirmation email of every participation that should have had one
+    more than ``older_than`` ago (and less than ``within`` ago) and has none; the number
+    queued.
+
+    With a queue outside the database (RQ) a task is sent once the participation's
+    transaction has committed: a web process killed between the two leaves a participation
+    whose email no queue holds, and which would never count. This finds them. A task that is
+    merely late (a worker stopped for a while) is queued twice, harmlessly: the email is
+    claimed by one conditional UPDATE before it goes (``send_once``), so it goes once.
+    """
+    now = timezone.now()
+    queued = 0
+    for kind in action_types():
+        if not kind.participation_rules:
+            continue
+        rules: ParticipationRules = import_string(kind.participation_rules)
+        waiting = (
+            kind.participation_model.objects.filter(
+                state__in=rules.awaiting,
+                supporter__isnull=False,
+                confirmed_at__isnull=True,
+                confirmation_sent_at__isnull=True,
+                confirmation_bounced=False,
+                created_at__lte=now - older_than,
+                created_at__gte=now - within,
+            )
+            .exclude(flag_reason__in=UNSENT_FLAG_REASONS)
+            .order_by("pk")
+        )
+        for participation in waiting.iterator():
+            if _already_confirmed(rules, participation) or not rules.asks_confirmation(
+                participation
+            ):
+                continue
+            enqueue(rules.confirmation_task, participation.pk, with_transaction=False)
+            queued += 1
+    return queued
 
 
 def participation_adopt_name(*, participation) -> None:

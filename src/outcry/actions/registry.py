@@ -86,6 +86,9 @@ class ActionType:
     # The button a list of actions offers to take part (a news post's "take action" box):
     # ``act_button(action)`` is its (label, URL), or None for no button.
     act_button: Callable[[Any], tuple[str, str]] | None = None
+    # The dotted path of the kind's ``ParticipationRules`` (``outcry.actions.participation``),
+    # for cross-kind jobs that need them, such as queueing again a lost confirmation email.
+    participation_rules: str = ""
 
     @property
     def label(self) -> str:

@@ -42,6 +42,7 @@ def _letters_worded(action: LetterAction, count: int) -> str:
 
 PETITION = ActionType(
     key="petition",
+    participation_rules="outcry.actions.services.SIGNATURE",
     action_model=Petition,
     participation_model=Signature,
     action_field="petition",
@@ -59,6 +60,7 @@ PETITION = ActionType(
 
 LETTER = ActionType(
     key="letter",
+    participation_rules="outcry.actions.letters.LETTER",
     action_model=LetterAction,
     participation_model=Letter,
     count_wording=_letters_worded,
@@ -72,6 +74,7 @@ LETTER = ActionType(
 
 CALL = ActionType(
     key="call",
+    participation_rules="outcry.actions.calls.CALL",
     action_model=CallAction,
     participation_model=Call,
     count_wording=_calls_worded,

@@ -21,6 +21,7 @@ class SolidarityConfig(AppConfig):
         register(
             ActionType(
                 key="solidarity",
+                participation_rules="outcry.solidarity.services.MESSAGE",
                 action_model=SolidarityAction,
                 participation_model=SolidarityMessage,
                 count_wording=count_worded,
