@@ -54,7 +54,7 @@ bench: install-dev
 	bash scripts/ensure-wrk.sh
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/run.py --backend postgres
-	$(BIN)/python bench/delivery_package.py
+	$(BIN)/python bench/delivery_package.py --signatures 1000000
 	$(BIN)/python bench/mailing.py
 	$(BIN)/python bench/scale_out.py
 
