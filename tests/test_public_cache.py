@@ -13,7 +13,7 @@ from outcry.actions import services
 from outcry.actions.content import action_close, action_pause, action_update
 from outcry.actions.models import Petition, Signature
 from outcry.cases.services import case_unpublish
-from outcry.core.public_cache import public_memo_clear
+from outcry.core.public_cache import _page_key, public_memo_clear
 from outcry.news.models import Post
 from outcry.news.services import post_delete
 from tests.conftest import sign_data
@@ -34,7 +34,7 @@ def retitle_behind_the_cache(petition: Petition, title: str) -> None:
 
 def seconds_left(url: str) -> float:
     """How long the cache backend itself will keep the page of ``url`` (English)."""
-    backend, key = caches["default"], f"public-page:en:{url}"
+    backend, key = caches["default"], _page_key("en", url)
     if isinstance(backend, RedisCache):
         made = backend.make_and_validate_key(key)
         return backend._cache.get_client(made).ttl(made)
@@ -198,3 +198,11 @@ def test_deleting_a_post_removes_it_from_the_country_page_at_once(client, admini
     post_delete(post=post, actor=administrator)
     assert not Post.objects.filter(pk=post.pk).exists()
     assert "Going away" not in page(client, "/en/countries/ru/")
+
+
+def test_a_cache_key_never_carries_the_path_a_visitor_typed():
+    """Paths are any length and hold any character; keys stay short and plain for every
+    cache backend (memcached refuses control characters and keys over 250 bytes)."""
+    keys = [_page_key("en", "/en/countries/" + "1" * 5000 + "/"), _page_key("en", "/en/\x00/")]
+    assert all(len(key) < 60 and key.isprintable() and " " not in key for key in keys)
+    assert _page_key("en", "/en/a/") != _page_key("fr", "/en/a/") != _page_key("en", "/en/b/")

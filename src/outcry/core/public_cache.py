@@ -19,6 +19,7 @@ staff (who have a session) and anyone with a ``?page=`` or ``?source=`` get the 
 rendered for them.
 """
 
+import hashlib
 import secrets
 import time
 from collections.abc import Callable
@@ -78,7 +79,9 @@ def _cacheable_response(response: HttpResponse) -> bool:
 
 
 def _page_key(language: str, path: str) -> str:
-    return f"public-page:{language}:{path}"
+    # Hashed: a path is whatever a visitor typed (any length, any character), a key is not.
+    digest = hashlib.sha256(path.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+    return f"public-page:{language}:{digest}"
 
 
 def _shareable(response: HttpResponse) -> HttpResponse:
