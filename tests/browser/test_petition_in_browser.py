@@ -219,7 +219,10 @@ def test_count_refresh_interval_comes_from_the_data_attribute(
     assert fetches() == 1
     page.clock.run_for(2000)
     assert fetches() == 2
-    page.clock.run_for(seconds * 1000)
+    # Waits for the answer too: a request still running on the server when the test ends
+    # would race the database's emptying for the next test.
+    with page.expect_response(lambda response: response.url.endswith("/count.json")):
+        page.clock.run_for(seconds * 1000)
     assert fetches() == 3
 
 
