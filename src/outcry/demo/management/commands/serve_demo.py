@@ -32,9 +32,15 @@ class Command(BaseCommand):
         except KeyboardInterrupt:
             pass
         finally:
+            # A second signal must not cut this short and leave a child holding the port.
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            signal.signal(signal.SIGHUP, signal.SIG_IGN)
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            # SIGTERM, not SIGINT: started in the background by a shell (``make demo &``),
+            # the children inherit SIGINT ignored and would keep running.
             for p in processes:
                 if p.poll() is None:
-                    p.send_signal(signal.SIGINT)
+                    p.send_signal(signal.SIGTERM)
             for p in processes:
                 try:
                     p.wait(timeout=10)
