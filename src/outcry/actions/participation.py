@@ -663,9 +663,9 @@ def participation_confirmations_requeue(*, older_than: timedelta, within: timede
             .order_by("pk")
         )
         for participation in waiting.iterator():
-            if _already_confirmed(rules, participation) or not rules.asks_confirmation(
-                participation
-            ):
+            # The confirmed are already filtered out (``confirmed_at`` empty; a state a
+            # confirmation moves to is outside ``rules.awaiting``).
+            if not rules.asks_confirmation(participation):
                 continue
             enqueue(rules.confirmation_task, participation.pk, with_transaction=False)
             queued += 1
