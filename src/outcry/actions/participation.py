@@ -38,6 +38,7 @@ from outcry.actions.counting import action_request_count
 from outcry.actions.models import BlockedSource, FlagReason, ParticipationState
 from outcry.actions.registry import ActionType, action_type, action_types
 from outcry.core.crypto import blind_index, email_hash, normalise_email, seal, unseal
+from outcry.core.db.inserts import insert_row
 from outcry.core.errors import (
     ActionClosed,
     AlreadyConfirmed,
@@ -49,7 +50,13 @@ from outcry.core.mail import send_once
 from outcry.core.queue import enqueue
 from outcry.core.ratelimit import Limit, rate_limits_exceeded, sustained_bucket
 from outcry.supporters.models import ConsentRecord
-from outcry.supporters.services import consent_record, supporter_get_or_create, supporter_rename
+from outcry.supporters.services import (
+    consent_record,
+    supporter_confirm_email,
+    supporter_prepare,
+    supporter_rename,
+    supporter_save,
+)
 
 State = ParticipationState
 Purpose = ConsentRecord.Purpose
@@ -390,38 +397,89 @@ def participation_create(
     email = participant.email.strip()
     if not email and not rules.counted_when_made:
         raise ValueError("an email address is needed to take part in this kind of action")
-    verdict = participation_verdict(
-        rules=rules, action=action, email=email, ip_hash=ip_hash, answer=challenge_answer
+    consents = consents if email else consents.declined()
+    # Read and sealed before the transaction, which on SQLite holds the one write lock:
+    # inside it, only the writes.
+    supporter = (
+        supporter_prepare(
+            email=email,
+            first_name=participant.first_name,
+            last_name=participant.last_name,
+            country=participant.country,
+            language=participant.language,
+        )
+        if email
+        else None
     )
-    if screened_out:
-        verdict = Verdict(State.INVALIDATED, verdict.flag_reason, send_email=False)
-    row = {
-        "country": participant.country,
-        "language": participant.language,
-        "ip_hash": ip_hash,
-        "source": source,
-        "state": verdict.state,
-        "flag_reason": verdict.flag_reason,
-        "validated_at": timezone.now() if verdict.state == State.VALIDATED else None,
-        **(own_fields or {}),
-    }
+    # The name as given here, sealed with the city (and the kind's own words) in one box:
+    # the package and this participation's emails use it, never the name another form
+    # first typed. Without an address there is nobody to name: nothing is kept.
+    sealed_words = seal({**participant.words(), **(own_words or {})}) if supporter else ""
+    refused: ChallengeRequired | None = None
+    # One transaction for the rate-limit counters and the writes: on SQLite one turn of
+    # the write lock per submission, not two.
+    with transaction.atomic():
+        try:
+            verdict = participation_verdict(
+                rules=rules, action=action, email=email, ip_hash=ip_hash, answer=challenge_answer
+            )
+        except ChallengeRequired as exc:
+            refused = exc  # raised once the counters it hit are committed
+        else:
+            if screened_out:
+                verdict = Verdict(State.INVALIDATED, verdict.flag_reason, send_email=False)
+            outcome = _participation_take(
+                rules=rules,
+                action=action,
+                supporter=supporter,
+                consents=consents,
+                row={
+                    "country": participant.country,
+                    "language": participant.language,
+                    "ip_hash": ip_hash,
+                    "source": source,
+                    "state": verdict.state,
+                    "flag_reason": verdict.flag_reason,
+                    "validated_at": timezone.now() if verdict.state == State.VALIDATED else None,
+                    "personal_data": sealed_words,
+                    **(own_fields or {}),
+                },
+                verdict=verdict,
+                source_url=source_url,
+            )
+    if refused is not None:
+        raise refused
+    return outcome
+
+
+def _participation_take(
+    *,
+    rules: ParticipationRules,
+    action,
+    supporter,
+    consents: Consents,
+    row: dict[str, Any],
+    verdict: Verdict,
+    source_url: str,
+) -> Outcome:
+    """The writes, in a savepoint: a second participation by one address (a database
+    constraint) undoes them and only them, and is answered as a duplicate."""
     try:
         with transaction.atomic():
             participation = _participation_write(
                 rules=rules,
                 action=action,
-                participant=replace(participant, email=email),
-                consents=consents if email else consents.declined(),
+                supporter=supporter,
+                consents=consents,
                 row=row,
-                words={**participant.words(), **(own_words or {})},
                 source_url=source_url,
             )
             _participation_follow_up(rules=rules, participation=participation, verdict=verdict)
     except IntegrityError:
         kind = rules.action_type
         existing = (
-            kind.participations(action).filter(email_hash=email_hash(email)).first()
-            if email
+            kind.participations(action).filter(email_hash=supporter.email_hash).first()
+            if supporter is not None
             else None
         )
         if existing is None:  # not a duplicate after all: let the error surface
@@ -438,39 +496,29 @@ def _participation_write(
     *,
     rules: ParticipationRules,
     action,
-    participant: Participant,
+    supporter,
     consents: Consents,
     row: dict[str, Any],
-    words: dict[str, str],
     source_url: str,
 ):
-    """The supporter (when there is an address), the participation and the consents."""
-    supporter = None
-    if participant.email:
-        supporter, _created = supporter_get_or_create(
-            email=participant.email,
-            first_name=participant.first_name,
-            last_name=participant.last_name,
-            country=participant.country,
-            language=participant.language,
-        )
+    """The supporter (when there is an address and it is new), the participation and the
+    consents."""
+    if supporter is not None:
+        supporter = supporter_save(supporter=supporter)
     kind = rules.action_type
-    participation = kind.participation_model.objects.create(
+    participation = kind.participation_model(
         **{kind.action_field: action},
         supporter=supporter,
         email_hash=supporter.email_hash if supporter else "",
         keep_informed=consents.keep_informed,
         named_to_target=consents.named_to_target,
-        # The name as given here, sealed with the city (and the kind's own words) in one
-        # box: the package and this participation's emails use it, never the name another
-        # form first typed. Without an address there is nobody to name: nothing is kept.
-        personal_data=seal(words) if supporter else "",
         **row,
     )
+    insert_row(participation)
     if supporter is not None:
         consents_record(
             supporter=supporter,
-            language=participant.language,
+            language=row["language"],
             source_url=source_url,
             consents=consents,
         )
@@ -574,9 +622,7 @@ def participation_confirm(
         if confirmed:
             for name, value in changes.items():
                 setattr(participation, name, value)
-            type(participation.supporter).objects.filter(
-                pk=participation.supporter_id, email_confirmed_at__isnull=True
-            ).update(email_confirmed_at=now)
+            supporter_confirm_email(supporter_id=participation.supporter_id, now=now)
             hooks.confirmed(participation, resume_email=resume_email)
             if rules.adopts_name:
                 participation_adopt_name(participation=participation)
@@ -675,14 +721,14 @@ def participation_confirmations_requeue(*, older_than: timedelta, within: timede
 def participation_adopt_name(*, participation) -> None:
     """The participation is confirmed: its address's owner gave this name, so the
     supporter record takes it (in the worker, which alone can open and reseal the record).
-    Queued on commit by the confirmation; an unconfirmed action never renames anyone."""
+    Queued with the confirmation; an unconfirmed action never renames anyone."""
 
-    label = participation._meta.label_lower
-    pk = participation.pk
-    transaction.on_commit(
-        lambda: enqueue(
-            "outcry.actions.tasks.adopt_confirmed_name", label, pk, with_transaction=False
-        )
+    # In the confirmation's transaction with the database queue (no second write after
+    # commit), after it with RQ: either way the task exists if and only if it commits.
+    enqueue(
+        "outcry.actions.tasks.adopt_confirmed_name",
+        participation._meta.label_lower,
+        participation.pk,
     )
 
 

@@ -21,6 +21,7 @@ Django's backend checks the password. The pieces here make it keep Outcry's rule
 import ipaddress
 
 from axes.signals import user_locked_out
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.contrib.sessions.models import Session
@@ -126,9 +127,13 @@ def privileges_changed(sender, instance, action: str, reverse: bool, pk_set, **k
     user_sessions_end(user_ids=user_ids)
 
 
-@receiver(pre_save, dispatch_uid="outcry.core.logins.staff_flags_before")
+# Connected for the user model only: a receiver for every sender would run on each save of
+# every model, the signing path's included.
+@receiver(
+    pre_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="outcry.core.logins.staff_flags_before"
+)
 def staff_flags_before(sender, instance, update_fields=None, **kwargs):
-    if sender is not get_user_model() or instance.pk is None:
+    if instance.pk is None:
         return
     if update_fields is not None and not set(update_fields) & set(_PRIVILEGE_FIELDS):
         return  # e.g. last_login, written at every login
@@ -136,9 +141,11 @@ def staff_flags_before(sender, instance, update_fields=None, **kwargs):
     instance._privileges_before = before
 
 
-@receiver(post_save, dispatch_uid="outcry.core.logins.staff_flags_after")
+@receiver(
+    post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="outcry.core.logins.staff_flags_after"
+)
 def staff_flags_after(sender, instance, created: bool, **kwargs):
-    if sender is not get_user_model() or created:
+    if created:
         return
     before = getattr(instance, "_privileges_before", None)
     if before and any(before[f] != getattr(instance, f) for f in _PRIVILEGE_FIELDS):

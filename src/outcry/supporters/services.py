@@ -5,12 +5,13 @@ import uuid
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from outcry.core.audit import audit_record
 from outcry.core.crypto import email_hash, seal
+from outcry.core.db.inserts import insert_row
 from outcry.core.mail import scrub_addresses
 from outcry.supporters import personal_data
 from outcry.supporters.models import ConsentRecord, Supporter, Suppression
@@ -32,25 +33,60 @@ def supporter_get_or_create(
     only a placeholder: each participation seals the name given with it and uses that, and
     the record takes a participation's name when it is confirmed (``supporter_rename``).
     """
-    hashed = email_hash(email)
-    supporter = Supporter.objects.filter(email_hash=hashed).first()
+    supporter = Supporter.objects.filter(email_hash=email_hash(email)).first()
     if supporter is not None:
         return supporter, False
-    try:
-        # One savepoint and one INSERT: on a signing rush this is the hot path's commonest
-        # write. Another process may have created the record since the SELECT (PostgreSQL;
-        # SQLite holds its write lock from BEGIN): then it is that one.
-        with transaction.atomic():
-            return Supporter.objects.create(
-                email_hash=hashed,
-                personal_data=seal(
-                    {"email": email.strip(), "first_name": first_name, "last_name": last_name}
-                ),
-                country=country,
-                language=language,
-            ), True
-    except IntegrityError:
-        return Supporter.objects.get(email_hash=hashed), False
+    new = _supporter_sealed(email, first_name, last_name, country, language)
+    saved = supporter_save(supporter=new)
+    return saved, saved is new
+
+
+def supporter_prepare(
+    *, email: str, first_name: str, last_name: str, country: str, language: str
+) -> Supporter:
+    """The first half of ``supporter_get_or_create``, for the signing path, done before its
+    transaction: this address's record as it stands (only its id and hash loaded), or a new
+    one, sealed, not yet written; ``supporter_save`` writes it inside the transaction.
+
+    Split because on SQLite the transaction holds the one write lock: the read and the
+    sealing (about 0.1 ms) need not hold it too.
+    """
+    hashed = email_hash(email)
+    with connection.cursor() as cursor:
+        cursor.execute(_SUPPORTER_ID_SQL, [hashed])
+        row = cursor.fetchone()
+    if row is not None:
+        # A record with its other fields deferred: saving it could only write these two.
+        return Supporter.from_db(connection.alias, ["id", "email_hash"], [row[0], hashed])
+    return _supporter_sealed(email, first_name, last_name, country, language)
+
+
+def supporter_save(*, supporter: Supporter) -> Supporter:
+    """Write a record from ``supporter_prepare`` if it is new; the record for its address.
+
+    One statement and no savepoint: when another request created the address's record
+    since it was read, nothing is written and that record is returned."""
+    if not supporter._state.adding:
+        return supporter
+    if insert_row(supporter, unless_exists=("email_hash",)):
+        return supporter
+    return Supporter.objects.get(email_hash=supporter.email_hash)
+
+
+def _supporter_sealed(
+    email: str, first_name: str, last_name: str, country: str, language: str
+) -> Supporter:
+    return Supporter(
+        email_hash=email_hash(email),
+        personal_data=seal(
+            {"email": email.strip(), "first_name": first_name, "last_name": last_name}
+        ),
+        country=country,
+        language=language,
+    )
+
+
+_SUPPORTER_ID_SQL = f'SELECT "id" FROM "{Supporter._meta.db_table}" WHERE "email_hash" = %s'  # noqa: S608 - a constant
 
 
 def supporter_rename(*, supporter: Supporter, first_name: str, last_name: str) -> None:
@@ -80,7 +116,7 @@ def consent_record(
     given: bool,
     source_url: str,
 ) -> ConsentRecord:
-    return ConsentRecord.objects.create(
+    record = ConsentRecord(
         supporter=supporter,
         purpose=purpose,
         wording=wording,
@@ -89,13 +125,20 @@ def consent_record(
         given=given,
         source_url=source_url[:500],
     )
+    # One per participation, in the signing path's transaction: see core.db.inserts.
+    insert_row(record)
+    return record
 
 
-def supporter_confirm_email(*, supporter: Supporter) -> None:
-    """The owner followed a link we sent to the address: it is theirs."""
-    Supporter.objects.filter(pk=supporter.pk, email_confirmed_at__isnull=True).update(
-        email_confirmed_at=timezone.now()
-    )
+def supporter_confirm_email(
+    *, supporter: Supporter | None = None, supporter_id: int | None = None, now=None
+) -> None:
+    """The owner followed a link we sent to the address: it is theirs. (By id: the
+    confirmation of an action does not load the record for this.)"""
+    Supporter.objects.filter(
+        pk=supporter.pk if supporter is not None else supporter_id,
+        email_confirmed_at__isnull=True,
+    ).update(email_confirmed_at=now or timezone.now())
 
 
 def supporter_set_language(*, supporter: Supporter, language: str) -> None:
