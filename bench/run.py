@@ -82,10 +82,13 @@ OUTCRY_ENV = [
 class Scenario:
     key: str
     title: str
-    mode: str  # "get" (2xx is success), "sign" or "letter" (302), "confirm" (200, each once)
-    path: str  # {slug}: the demo petition; {letter}: the demo letter action
+    # "get" (2xx is success), "sign", "letter" or "subscribe" (302), "confirm" (200, each once)
+    mode: str
+    path: str  # {slug}: the demo petition; {letter}, {call}: the demo letter and call actions
 
 
+# The country whose news the subscribe scenario asks for (the demo's country page).
+SUBSCRIBE_COUNTRY = "RU"
 BARE = Scenario("bare", "bare `/healthz/`", "get", "/healthz/")
 SCENARIOS = [
     Scenario("sign", "sign: POST `/en/petitions/<slug>/`", "sign", "/en/petitions/{slug}/"),
@@ -94,6 +97,12 @@ SCENARIOS = [
         "letter send: POST `/en/letters/<slug>/` (email route: taken, sealed, queued)",
         "letter",
         "/en/letters/{letter}/",
+    ),
+    Scenario(
+        "subscribe",
+        "subscribe: POST `/en/subscribe/countries/ru/` (a country's news: sealed, queued)",
+        "subscribe",
+        f"/en/subscribe/countries/{SUBSCRIBE_COUNTRY.lower()}/",
     ),
     Scenario(
         "confirm",
@@ -105,6 +114,10 @@ SCENARIOS = [
         "count", "count: GET `/petitions/<slug>/count.json`", "get", "/petitions/{slug}/count.json"
     ),
     Scenario("page", "page: GET `/en/petitions/<slug>/`", "get", "/en/petitions/{slug}/"),
+    Scenario(
+        "letterpage", "letter page: GET `/en/letters/<slug>/`", "get", "/en/letters/{letter}/"
+    ),
+    Scenario("callpage", "call page: GET `/en/calls/<slug>/`", "get", "/en/calls/{call}/"),
     Scenario("country", "country page: GET `/en/countries/ru/`", "get", "/en/countries/ru/"),
     Scenario(
         "feed", "feed: GET `/en/feeds/countries/ru/rss/`", "get", "/en/feeds/countries/ru/rss/"
@@ -179,6 +192,8 @@ def bench_env(var_dir: Path, port: int) -> dict[str, str]:
         SIGN_RATE_SUSTAINED_PER_HOUR=RATE_LIMIT_OFF,
         SIGN_DOMAIN_RATE_PER_HOUR=RATE_LIMIT_OFF,
         SIGN_MAILBOX_RATE_PER_HOUR=RATE_LIMIT_OFF,
+        SUBSCRIBE_RATE_BURST_PER_MINUTE=RATE_LIMIT_OFF,
+        SUBSCRIBE_RATE_SUSTAINED_PER_HOUR=RATE_LIMIT_OFF,
         LOG_LEVEL="WARNING",
         OUTCRY_BENCH_COUNTS_DIR=str(var_dir / "counts"),
         PYTHONUNBUFFERED="1",
@@ -353,6 +368,30 @@ def open_letter_action(db: Path) -> tuple[int, str]:
     if not rows:
         raise BenchError("the demo loader created no open letter action")
     return rows[0]
+
+
+def open_call_action(db: Path) -> tuple[int, str]:
+    rows = db_query(db, "SELECT id, slug FROM actions_callaction WHERE status = 'open' ORDER BY id")
+    if not rows:
+        raise BenchError("the demo loader created no open call action")
+    return rows[0]
+
+
+def subscription_states(db: Path, country: str) -> dict[str, int]:
+    """A subscribe form is one request row, which the worker turns into one subscription
+    (in one transaction): the two together are the forms taken."""
+    requests = db_query(
+        db,
+        "SELECT COUNT(*) FROM subscriptions_subscriptionrequest "
+        "WHERE kind = 'country' AND country = ?",
+        country,
+    )[0][0]
+    subscriptions = db_query(
+        db,
+        "SELECT COUNT(*) FROM subscriptions_subscription WHERE kind = 'country' AND country = ?",
+        country,
+    )[0][0]
+    return {"requested": requests, "subscribed": subscriptions}
 
 
 def letter_states(db: Path, action_id: int) -> dict[str, int]:
@@ -686,8 +725,8 @@ def render(args, pairs: list[tuple[Result, Result]], checks: list[str], facts: d
         lines.append(row(result, f"{result.rps / bare.rps:.3f}"))
     lines += [
         "",
-        "Successes are 302 responses for signing and letters (the redirect to “check your "
-        "email”), 200 for confirming (the thank-you page) and 2xx "
+        "Successes are 302 responses for signing, letters and subscribing (the redirect to "
+        "“check your email”), 200 for confirming (the thank-you page) and 2xx "
         "for the rest; failures are every other status plus socket errors and timeouts (5 s). "
         "Latencies are wrk's, per request, closed loop. CPU is in cores' worth "
         f"(100 % = one of the {facts['cpus']} CPUs) over the run: the gunicorn workers, wrk, "
@@ -980,7 +1019,7 @@ def main(argv=None) -> int:
         manage(env, "demo_load")
         petition_id, slug = open_petition(db)
         letter_id, letter_slug = open_letter_action(db)
-        slugs = {"slug": slug, "letter": letter_slug}
+        slugs = {"slug": slug, "letter": letter_slug, "call": open_call_action(db)[1]}
         demo_rows = last_participation_ids(db)  # the demo's: their emails are not counted
         # From here: setting up (migrations, the demo) has its own time limit, which a busy
         # machine needs more of, especially for PostgreSQL.
@@ -1032,6 +1071,8 @@ def main(argv=None) -> int:
         for scenario in args.scenarios:
             if scenario.mode == "letter":
                 rows_of, owner, what = letter_states, letter_id, "letter"
+            elif scenario.mode == "subscribe":
+                rows_of, owner, what = subscription_states, SUBSCRIBE_COUNTRY, "subscription"
             else:
                 rows_of, owner, what = signature_states, petition_id, "signature"
             extra: tuple[str, ...] = ()
@@ -1053,7 +1094,7 @@ def main(argv=None) -> int:
                     checks, db, petition_id, result, before, count_base, ended, base_url, slug
                 )
                 continue
-            if scenario.mode not in ("sign", "letter"):
+            if scenario.mode not in ("sign", "letter", "subscribe"):
                 continue
             after = settled_signature_states(db, owner, states_of=rows_of)
             new = {k: after.get(k, 0) - before.get(k, 0) for k in after}

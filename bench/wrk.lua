@@ -5,6 +5,10 @@
 --                                                   to <url>; only 302 counts as success
 --   wrk ... -s bench/wrk.lua <url> -- letter <nonce>  POST a letter (email route, model
 --                                                   letter) with a unique email; 302 only
+--   wrk ... -s bench/wrk.lua <url> -- subscribe <nonce>  POST the subscribe form with a
+--                                                   unique email (subscriber-…, which the
+--                                                   confirmation email check leaves out);
+--                                                   302 only
 --   wrk ... -s bench/wrk.lua <base> -- confirm <nonce> <file> <threads>
 --                                                   POST each confirmation path of <file>
 --                                                   once (thread t takes lines t, t+threads,
@@ -59,6 +63,13 @@ function request()
   if mode == "get" then
     return static
   end
+  if mode == "subscribe" then
+    local form = "language=en&first_name=Ada&email=subscriber-" .. nonce .. "-" .. tid .. "-"
+      .. sent .. "%40example.org"
+    return wrk.format(
+      "POST", nil, { ["Content-Type"] = "application/x-www-form-urlencoded" }, form
+    )
+  end
   -- One new supporter per request: bench-<run nonce>-<thread>-<n>@example.org
   local body = "first_name=Ada&last_name=Bench&country=CA&email=bench-" .. nonce .. "-"
     .. tid .. "-" .. sent .. "%40example.org"
@@ -75,7 +86,7 @@ function response(status, headers, body)
     return -- the bare view's answer to a thread that had used up its share
   end
   local good
-  if mode == "sign" or mode == "letter" then
+  if mode == "sign" or mode == "letter" or mode == "subscribe" then
     good = status == 302
   elseif mode == "confirm" then
     good = status == 200

@@ -249,10 +249,13 @@ def action_count_json(request: HttpRequest, slug: str, kind: str) -> JsonRespons
     return response
 
 
-# Like signing: no CSRF cookie, the email confirmation is the proof of intent.
+# Like signing: no CSRF cookie, the email confirmation is the proof of intent; the page
+# as anyone sees it is then the same for every visitor and is served from the cache.
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def letter_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    if request.method != "POST":
+        return _letter_detail_page(request, slug)
     action = selectors.letter_action_for_page(slug=slug)
     language = get_language()
     to = addressee(office=action.office, language=language)
@@ -260,55 +263,83 @@ def letter_detail(request: HttpRequest, slug: str) -> HttpResponse:
     form_kwargs = {"action": action, "routes": routes, "model_body": model_body(action, language)}
     status = 200
     refusal = ""
-    if request.method == "POST":
-        form = LetterForm(request.POST, **form_kwargs)
-        if form.is_valid() and not action.is_open:
-            refusal, status = _("This action is closed."), 403
-        elif form.is_valid():
-            data = form.cleaned_data
-            if form.is_bot:
-                return redirect("letter-check-email", slug=action.slug)
-            try:
-                outcome = letters.letter_create(
-                    action=action,
-                    email=data["email"],
-                    first_name=data["first_name"],
-                    last_name=data["last_name"],
-                    country=data["country"],
-                    city=data["city"],
-                    language=language,
-                    body=data.get("body"),
-                    route=data["route"],
-                    consents=consents_answered(data),
-                    source_url=request.build_absolute_uri(request.path),
-                    ip_hash=client_ip_hash(request),
-                    source=data["source"],
-                )
-            except OutcryError as error:
-                # Closed meanwhile, or the office's address bounced between showing the
-                # form and sending it (RouteUnavailable).
-                refusal, status = error.message, error.status
-            else:
-                if data["route"] != "print":
-                    return redirect("letter-check-email", slug=action.slug)
-                if outcome != Outcome.FLAGGED:
-                    return _letter_pdf_response(action, language, data, to)
-                # Over the rate limits a signed PDF is not built (each costs a few hundred
-                # milliseconds of CPU); the shared model letter, cached, still is.
-                refusal, status = (
-                    _(
-                        "Many letters have just been written from your network, so we cannot "
-                        "make your signed copy now. Print the model letter below and sign it "
-                        "by hand, or try again in an hour."
-                    ),
-                    429,
-                )
+    form = LetterForm(request.POST, **form_kwargs)
+    if form.is_valid() and not action.is_open:
+        refusal, status = _("This action is closed."), 403
+    elif form.is_valid():
+        data = form.cleaned_data
+        if form.is_bot:
+            return redirect("letter-check-email", slug=action.slug)
+        try:
+            outcome = letters.letter_create(
+                action=action,
+                email=data["email"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                country=data["country"],
+                city=data["city"],
+                language=language,
+                body=data.get("body"),
+                route=data["route"],
+                consents=consents_answered(data),
+                source_url=request.build_absolute_uri(request.path),
+                ip_hash=client_ip_hash(request),
+                source=data["source"],
+            )
+        except OutcryError as error:
+            # Closed meanwhile, or the office's address bounced between showing the
+            # form and sending it (RouteUnavailable).
+            refusal, status = error.message, error.status
         else:
-            status = 400
+            if data["route"] != "print":
+                return redirect("letter-check-email", slug=action.slug)
+            if outcome != Outcome.FLAGGED:
+                return _letter_pdf_response(action, language, data, to)
+            # Over the rate limits a signed PDF is not built (each costs a few hundred
+            # milliseconds of CPU); the shared model letter, cached, still is.
+            refusal, status = (
+                _(
+                    "Many letters have just been written from your network, so we cannot "
+                    "make your signed copy now. Print the model letter below and sign it "
+                    "by hand, or try again in an hour."
+                ),
+                429,
+            )
     else:
-        form = LetterForm(initial=_source_from_link(request), **form_kwargs)
-    composed = letter_compose(action=action, language=language, target=to)
-    context = {
+        status = 400
+    return render(
+        request,
+        "actions/letter_detail.html",
+        _letter_context(action, form, to=to, routes=routes, refusal=refusal),
+        status=status,
+    )
+
+
+@cached_public_page
+def _letter_detail_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """The letter page with its form as anyone sees it (no cookie, no query string: kept in
+    the cache, see ``outcry.core.public_cache``). The official's address comes from the
+    target directory, whose writes also make cached pages stale (``outcry.targets``)."""
+    action = selectors.letter_action_for_page(slug=slug)
+    language = get_language()
+    to = addressee(office=action.office, language=language)
+    routes = letters.routes_available(action)
+    form = LetterForm(
+        initial=_source_from_link(request),
+        action=action,
+        routes=routes,
+        model_body=model_body(action, language),
+    )
+    return render(
+        request,
+        "actions/letter_detail.html",
+        _letter_context(action, form, to=to, routes=routes, refusal=""),
+    )
+
+
+def _letter_context(action, form: LetterForm, *, to, routes: list[str], refusal: str) -> dict:
+    composed = letter_compose(action=action, language=get_language(), target=to)
+    return {
         "action": action,
         "to": to,
         "letter": composed,
@@ -319,7 +350,6 @@ def letter_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "refusal": refusal,
         "case_actions": selectors.case_actions(case=action.case, exclude=action),
     }
-    return render(request, "actions/letter_detail.html", context, status=status)
 
 
 def _letter_pdf_response(action, language: str, data: dict, to) -> HttpResponse:
@@ -400,48 +430,64 @@ def letter_confirm(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
+# As for letters: no CSRF cookie, and the page as anyone sees it comes from the cache.
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def call_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    if request.method != "POST":
+        return _call_detail_page(request, slug)
     action = selectors.call_action_for_page(slug=slug)
     language = get_language()
-    to = addressee(office=action.office, language=language)
     status = 200
     refusal = ""
-    if request.method == "POST":
-        form = CallReportForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            if form.is_bot:
-                return redirect("call-thanks", slug=action.slug)
-            try:
-                calls.call_report_create(
-                    action=action,
-                    email=data["email"],
-                    first_name=data["first_name"],
-                    last_name=data["last_name"],
-                    country=data["country"],
-                    city=data["city"],
-                    language=language,
-                    outcome=data["outcome"],
-                    consents=consents_answered(data),
-                    source_url=request.build_absolute_uri(request.path),
-                    ip_hash=client_ip_hash(request),
-                    source=data["source"],
-                )
-            except OutcryError as error:
-                refusal, status = error.message, error.status
-            else:
-                return redirect("call-thanks", slug=action.slug)
+    form = CallReportForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        if form.is_bot:
+            return redirect("call-thanks", slug=action.slug)
+        try:
+            calls.call_report_create(
+                action=action,
+                email=data["email"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                country=data["country"],
+                city=data["city"],
+                language=language,
+                outcome=data["outcome"],
+                consents=consents_answered(data),
+                source_url=request.build_absolute_uri(request.path),
+                ip_hash=client_ip_hash(request),
+                source=data["source"],
+            )
+        except OutcryError as error:
+            refusal, status = error.message, error.status
         else:
-            status = 400
+            return redirect("call-thanks", slug=action.slug)
     else:
-        form = CallReportForm(initial=_source_from_link(request))
-    context = {
+        status = 400
+    return render(
+        request, "actions/call_detail.html", _call_context(action, form, refusal), status=status
+    )
+
+
+@cached_public_page
+def _call_detail_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """The call page with its report form as anyone sees it (kept in the cache, like the
+    letter page)."""
+    action = selectors.call_action_for_page(slug=slug)
+    form = CallReportForm(initial=_source_from_link(request))
+    return render(request, "actions/call_detail.html", _call_context(action, form, ""))
+
+
+def _call_context(action, form: CallReportForm, refusal: str) -> dict:
+    to = addressee(office=action.office, language=get_language())
+    return {
         "action": action,
         "to": to,
         "tel": selectors.tel_link(to.phone),
-        # Formatted here: a template would convert it back to the site's time zone.
+        # Formatted here: a template would convert it back to the site's time zone. A page
+        # from the cache shows it as it was when rendered, at most PUBLIC_CACHE_SECONDS ago.
         "local_time": _hhmm(calls.local_time(tz_name=to.timezone)),
         "script_html": render_markdown(action.script),
         "background_html": render_markdown(action.background),
@@ -449,7 +495,6 @@ def call_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "refusal": refusal,
         "case_actions": selectors.case_actions(case=action.case, exclude=action),
     }
-    return render(request, "actions/call_detail.html", context, status=status)
 
 
 def _call_page(call) -> ConfirmationPage:

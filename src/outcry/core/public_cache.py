@@ -9,10 +9,12 @@ processes of one machine) for at most ``PUBLIC_CACHE_SECONDS``.
 
 Every entry is stored with the *content version* it was rendered under. Any service write
 of published content (``outcry.core.content``: publication, closing, pausing, an edit, a
-deletion) sets a new version once its transaction has committed, so the next request
-anywhere renders afresh; entries expire after ``PUBLIC_CACHE_SECONDS`` in any case, which
-bounds what is not written through a service (a closing date that passes, a target's
-details) and a version entry lost to the file cache's culling.
+deletion) sets a new version once its transaction has committed, and so does every write
+to the target directory the letter and call pages address (``directory_changed`` in
+``outcry.targets.services``), so the next request anywhere renders afresh; entries expire after
+``PUBLIC_CACHE_SECONDS`` in any case, which bounds what changes with the clock alone (a
+closing date that passes, a tenure that starts today, the official's local time on the
+call page) and a version entry lost to the file cache's culling.
 
 Only requests with no cookie and no query string are served from or stored in the cache:
 staff (who have a session) and anyone with a ``?page=`` or ``?source=`` get the page

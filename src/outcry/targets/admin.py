@@ -45,6 +45,29 @@ def _tenure(tenure: Tenure) -> dict:
     }
 
 
+class DirectoryAdmin(TranslationAdmin):
+    """What the admin saves or deletes here (an office, a person, their tenures) is on
+    public letter and call pages: cached copies are made stale."""
+
+    def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        services.directory_changed()
+
+    def save_formset(self, request: HttpRequest, form, formset, change) -> None:
+        super().save_formset(request, form, formset, change)
+        if formset.model is Tenure:
+            tenures_audit(request=request, formset=formset)
+        services.directory_changed()
+
+    def delete_model(self, request: HttpRequest, obj) -> None:
+        super().delete_model(request, obj)
+        services.directory_changed()
+
+    def delete_queryset(self, request: HttpRequest, queryset) -> None:
+        super().delete_queryset(request, queryset)
+        services.directory_changed()
+
+
 class TenureInline(admin.TabularInline):
     model = Tenure
     extra = 1
@@ -78,7 +101,7 @@ def _forget_abandoned_previews(storage) -> None:
 
 
 @admin.register(Office)
-class OfficeAdmin(TranslationAdmin):
+class OfficeAdmin(DirectoryAdmin):
     change_list_template = "targets/admin/office_change_list.html"
     list_display = [
         "title",
@@ -100,11 +123,6 @@ class OfficeAdmin(TranslationAdmin):
     prepopulated_fields = {"key": ["title"]}
     readonly_fields = ["email_bounced_at", "email_bounce_reason", "email_held_since"]
     inlines = [TenureInline]
-
-    def save_formset(self, request: HttpRequest, form, formset, change) -> None:
-        super().save_formset(request, form, formset, change)
-        if formset.model is Tenure:
-            tenures_audit(request=request, formset=formset)
 
     actions = ["confirm_email"]
     fieldsets = [
@@ -295,7 +313,7 @@ class OfficeAdmin(TranslationAdmin):
 
 
 @admin.register(Target)
-class TargetAdmin(TranslationAdmin):
+class TargetAdmin(DirectoryAdmin):
     list_display = ["name", "honorific", "offices_held"]
     search_fields = [
         "key",
@@ -306,11 +324,6 @@ class TargetAdmin(TranslationAdmin):
     ]
     prepopulated_fields = {"key": ["name"]}
     inlines = [TenureInline]
-
-    def save_formset(self, request: HttpRequest, form, formset, change) -> None:
-        super().save_formset(request, form, formset, change)
-        if formset.model is Tenure:
-            tenures_audit(request=request, formset=formset)
 
     fields = ["name", "key", "honorific", "salutation", "languages", "notes"]
 

@@ -32,6 +32,7 @@ from outcry.targets.columns import (
     import_columns,
 )
 from outcry.targets.models import Office, Target, Tenure
+from outcry.targets.services import directory_changed
 
 CHUNK = 1000
 MAX_ERRORS_SHOWN = 200
@@ -270,6 +271,7 @@ def targets_import(
                     "holders_changed": applied.holders_changed,
                 },
             )
+            directory_changed()
     return applied
 
 

@@ -1,4 +1,10 @@
-"""Every write to the target directory (the CSV import lives in ``imports``)."""
+"""Every write to the target directory (the CSV import lives in ``imports``).
+
+Letter and call pages show an office's holder, address, phone and whether its email
+works, and are served from the public cache (``outcry.core.public_cache``): every write
+here, in the import and in the admin calls ``directory_changed`` so they are rendered
+afresh. What changes with the date alone (a tenure that starts or ends today) is seen
+within ``PUBLIC_CACHE_SECONDS``."""
 
 from datetime import date
 
@@ -8,11 +14,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from outcry.core.content import content_audit
+from outcry.core.public_cache import public_content_changed
 from outcry.targets.models import Office, Target, Tenure
 
 Actor = AbstractBaseUser | AnonymousUser
 
 EMAIL_PERM = "targets.change_office_email"
+
+
+def directory_changed() -> None:
+    """An office, a person or a tenure was written: public pages that name them are stale
+    (now, and once the current transaction commits)."""
+    public_content_changed()
 
 
 def tenure_begin(*, office: Office, target: Target, started_on: date) -> Tenure:
@@ -31,6 +44,7 @@ def tenure_begin(*, office: Office, target: Target, started_on: date) -> Tenure:
         tenure = Tenure(office=office, target=target, started_on=started_on)
         tenure.full_clean()
         tenure.save()
+        directory_changed()
     return tenure
 
 
@@ -40,11 +54,14 @@ def office_mark_email_bounced(*, office_id: int, email: str, reason: str) -> boo
     Only marks the office if its address is still ``email`` (staff may have corrected it
     meanwhile). Returns whether it marked it.
     """
-    return bool(
+    marked = bool(
         Office.objects.filter(pk=office_id, email=email, email_bounced_at__isnull=True).update(
             email_bounced_at=timezone.now(), email_bounce_reason=reason[:500]
         )
     )
+    if marked:  # the letter page no longer offers to send by email
+        directory_changed()
+    return marked
 
 
 def office_email_change(*, office: Office, email: str, actor: Actor) -> Office:
@@ -84,6 +101,7 @@ def office_email_change(*, office: Office, email: str, actor: Actor) -> Office:
             # The bounce the old address had is cleared with it.
             | ({"email_bounced_at": (bounced[0], None)} if bounced[0] else {}),
         )
+        directory_changed()
     for name in ("email", "email_held_since", "email_bounced_at", "email_bounce_reason"):
         setattr(office, name, getattr(locked, name))
     return office
@@ -105,5 +123,6 @@ def office_email_confirm(*, office: Office, actor: Actor) -> bool:
             obj=locked,
             changes={"email_held_since": (locked.email_held_since, None)},
         )
+        directory_changed()
     office.email_held_since = None
     return True
