@@ -24,7 +24,7 @@ from outcry.actions.models import Petition, Signature
 from outcry.core import ratelimit
 from outcry.core.crypto import email_hash
 from outcry.core.http import client_ip_hash
-from outcry.core.models import AuditEvent
+from outcry.core.models import AuditEvent, RateLimitCounter
 from outcry.supporters.models import ConsentRecord, Supporter
 from tests.conftest import sign_data
 from tests.factories import PetitionFactory
@@ -549,6 +549,28 @@ def test_signer_without_javascript_is_flagged_but_emailed_and_counts_once_confir
     assert flagged.confirmed_at is not None
     assert counted(petition) == 1
     assert services.petition_recount(petition=petition) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_submissions_asked_to_solve_the_challenge_or_duplicates_still_count_against_limits(
+    client, petition, settings, one_minute
+):
+    """The counters are hit in the submission's own transaction: a submission answered
+    with the challenge, or found to be a duplicate, writes no signature but its hits stay
+    counted, so retrying without solving it never brings an address back under a limit."""
+    settings.RATE_LIMIT_STORE = "database"
+    url = petition.get_absolute_url()
+    ip = "203.0.113.30"
+    fill_the_ip_bucket(client, url, ip, 9)
+    client.post(url, sign_data(email="p0@example.org"), REMOTE_ADDR=ip)  # a duplicate
+    for attempt in range(2):
+        page = client.post(url, sign_data(email=f"late{attempt}@example.org"), REMOTE_ADDR=ip)
+        assert "challenge" in page.content.decode()
+    burst = RateLimitCounter.objects.get(
+        key=ratelimit._counter_key(f"sign:{client_ip_hash_of(ip)}", 60, ratelimit.time.time())
+    )
+    assert burst.count == 12
+    assert Signature.objects.filter(petition=petition).count() == 9
 
 
 @pytest.mark.django_db(transaction=True)
