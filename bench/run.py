@@ -319,8 +319,9 @@ def sink_tally(out: Path) -> dict[str, int]:
 
 def worker_command(args) -> list[str]:
     if args.backend == "postgres":
-        # The RQ worker, with the scheduler that runs the deferred tasks (batched counts).
-        return [str(BIN / "outcry"), "rqworker", "--with-scheduler", "default"]
+        # The RQ worker, with the scheduler that runs the deferred tasks (batched counts),
+        # the counts queue first.
+        return [str(BIN / "outcry"), "rqworker", "--with-scheduler", "counts", "default"]
     # As `outcry serve_demo` runs it.
     return [str(BIN / "outcry"), "db_worker", "--interval", "0.5", "--no-reload"]
 
@@ -679,7 +680,8 @@ def render(args, pairs: list[tuple[Result, Result]], checks: list[str], facts: d
         else "SQLite (WAL), the file-based cache, the database task queue"
     )
     worker = (
-        "The task worker ran beside the server throughout (`outcry rqworker --with-scheduler`"
+        "The task worker ran beside the server throughout"
+        " (`outcry rqworker counts default --with-scheduler`"
         if args.backend == "postgres"
         else "The task worker ran beside the server throughout (`outcry db_worker`"
     ) + ", sending to an aiosmtpd sink on loopback)."

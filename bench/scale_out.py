@@ -1,10 +1,10 @@
 """The scale-out layout under load, with a web server and a worker killed: ``make bench``.
 
 Two web servers (gunicorn ``outcry.wsgi``) on two ports and two RQ workers (``outcry
-rqworker --with-scheduler``) share one PostgreSQL database and one Redis database, as
-several machines would. While wrk drives both servers with new signatures and the workers
-send a mailing, one web server and one worker (the one running the mailing's send task, if
-one is) are killed with SIGKILL. Then a sample of
+rqworker counts default --with-scheduler``) share one PostgreSQL database and one Redis
+database, as several machines would. While wrk drives both servers with new signatures
+and the workers send a mailing, one web server and one worker (the one running the
+mailing's send task, if one is) are killed with SIGKILL. Then a sample of
 signers confirm through the surviving server, and the run checks, at a local SMTP sink
 that counts messages per recipient and in the database:
 
@@ -326,7 +326,7 @@ def main() -> int:
             wait_healthy(port)
         workers = [
             spawn(
-                [str(BIN / "outcry"), "rqworker", "default", "--with-scheduler"],
+                [str(BIN / "outcry"), "rqworker", "counts", "default", "--with-scheduler"],
                 env,
                 var / f"worker-{n}.log",
             )

@@ -6,6 +6,7 @@ virtualenv), with ones that exist here; everything else is checked as shipped.
 """
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -91,3 +92,28 @@ def test_the_systemd_units_pass_systemd_analyze_verify(tmp_path):
     )  # fmt: skip
     # Unknown keys and bad values are only warnings to systemd: any output is a failure.
     assert (done.returncode, done.stdout + done.stderr) == (0, "")
+
+
+# Where an RQ worker is started: the shipped unit, the benchmarks, the fault tests' worker
+# and the README's instructions.
+RQ_WORKER_STARTERS = [
+    "deploy/systemd/outcry-worker.service",
+    "bench/run.py",
+    "bench/scale_out.py",
+    "tests/faults/processes.py",
+    "README.md",
+]
+
+
+def test_every_rq_worker_takes_the_counts_queue_first():
+    """Each RQ worker command names the `counts` queue, then `default`: RQ takes from its
+    queues in that order, and a worker without `counts` would never run a count nor move
+    a deferred one to its queue."""
+    commands = []
+    for name in RQ_WORKER_STARTERS:
+        for match in re.finditer(r"rqworker\b([^`\]\n]*)", (ROOT / name).read_text()):
+            words = [word.strip("\"', ") for word in match.group(1).split()]
+            commands.append((name, [word for word in words if word and word[0] != "-"]))
+    assert {name for name, _queues in commands} == set(RQ_WORKER_STARTERS)
+    for name, queues in commands:
+        assert queues == ["counts", "default"], name

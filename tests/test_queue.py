@@ -14,10 +14,11 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import default_task_backend
+from django_tasks.base import DEFAULT_TASK_PRIORITY
 from django_tasks_db.models import DBTaskResult
 
 import outcry
-from outcry.core.queue import enqueue, task_resolve
+from outcry.core.queue import COUNTS, URGENT_PRIORITY, enqueue, task_resolve
 
 TASK = "outcry.comments.tasks.send_comment_delete_link"
 TASK_NAME = re.compile(r"\"(outcry\.\w+\.tasks\.\w+)\"")
@@ -78,6 +79,27 @@ def test_enqueue_without_transaction_sends_the_task_at_once(settings):
         enqueue(TASK, 45, attempt=1, with_transaction=False)
         [result] = default_task_backend.results
         assert (result.args, result.kwargs) == ([45], {"attempt": 1})
+
+
+@pytest.mark.django_db
+def test_counting_work_goes_to_its_own_queue_or_first_by_priority(settings):
+    """Work enqueued on ``COUNTS`` takes the backend's `counts` queue where it has one (RQ,
+    as settings.py configures it), else the one queue at a priority above every other
+    task's (the database queue, whose `db_worker` runs `default` unless told otherwise);
+    other work stays on `default` at the default priority."""
+    backend = DUMMY_TASKS["default"]["BACKEND"]
+    settings.TASKS = {"default": {"BACKEND": backend, "QUEUES": ["counts", "default"]}}
+    enqueue(TASK, 46, queue=COUNTS, with_transaction=False)
+    enqueue(TASK, 47, with_transaction=False)
+    counted, other = default_task_backend.results
+    assert (counted.task.queue_name, counted.task.priority) == ("counts", 0)
+    assert (other.task.queue_name, other.task.priority) == ("default", 0)
+
+    settings.TASKS = DUMMY_TASKS
+    enqueue(TASK, 48, queue=COUNTS, with_transaction=False)
+    [counted] = default_task_backend.results
+    assert (counted.task.queue_name, counted.task.priority) == ("default", URGENT_PRIORITY)
+    assert URGENT_PRIORITY > DEFAULT_TASK_PRIORITY
 
 
 def test_enqueue_refuses_a_name_that_is_not_a_task():

@@ -1,29 +1,69 @@
 """The same tasks run on either queue. With the database queue a task is written in the
 transaction that needs it; with TASK_BACKEND=rq (and REDIS_URL) the settings make a
 working RQ configuration, and the confirmation email queued by a signature is sent by an
-RQ worker to a real SMTP server."""
+RQ worker to a real SMTP server. On either queue a due count is run before any backlog of
+emails: a page promises the count within COUNT_BATCH_DELAY of the last confirmation."""
 
 import json
 import os
 import re
 import subprocess
 import sys
+from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.db import transaction
+from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from outcry.actions import tasks as action_tasks
+from outcry.actions.counting import action_request_count
 from outcry.actions.models import Signature
+from outcry.core.crypto import seal
+from outcry.core.queue import enqueue
+from tests.actors import SupporterFactory
 from tests.conftest import sign_data
 
 CONFIRMATION_TASK = "outcry.actions.tasks.send_signature_confirmation"
+COUNT_TASK = "outcry.actions.tasks.count_action"
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# The confirmation emails of a rush, queued before the count.
+BACKLOG = 300
 
 
 def sign(client, petition, *, email: str, ip: str):
     return client.post(petition.get_absolute_url(), sign_data(email=email), REMOTE_ADDR=ip)
+
+
+def confirmed_signatures(petition, n: int) -> list[Signature]:
+    """``n`` signatures whose addresses were confirmed, not yet folded into the count."""
+    signatures = []
+    for _ in range(n):
+        supporter = SupporterFactory()
+        signatures.append(
+            Signature.objects.create(
+                petition=petition,
+                supporter=supporter,
+                email_hash=supporter.email_hash,
+                country="FR",
+                language="en",
+                state=Signature.State.VALIDATED,
+                personal_data=seal({"first_name": "Anna", "city": "Lyon"}),
+            )
+        )
+    return signatures
+
+
+def queue_email_backlog(signatures: list[Signature]) -> None:
+    """BACKLOG confirmation emails, half of them sent at once and half deferred and due
+    (reminders, retries): a queue ordered by due time must not put them first either."""
+    due = timezone.now() - timedelta(minutes=1)
+    for n in range(BACKLOG):
+        pk = signatures[n % len(signatures)].pk
+        run_after = due if n % 2 else None
+        enqueue(CONFIRMATION_TASK, pk, run_after=run_after, with_transaction=False)
 
 
 # The database queue ------------------------------------------------------------------
@@ -55,6 +95,30 @@ def test_database_queue_loses_the_task_with_a_rolled_back_signature(client, peti
 
     assert not Signature.objects.exists()
     assert not DBTaskResult.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_database_worker_runs_a_due_count_before_a_backlog_of_emails(petition, settings):
+    """With thousands of emails queued, the count asked for after them is the next task
+    the worker takes once due, on the one `default` queue that a `db_worker` started with
+    no argument (`make demo`, an existing deployment) runs."""
+    settings.COUNT_BATCH_DELAY = 0
+    signatures = confirmed_signatures(petition, 3)
+    queue_email_backlog(signatures)
+    action_request_count(kind="petition", action_id=petition.pk)
+    [count_task] = DBTaskResult.objects.filter(task_path=COUNT_TASK)
+    assert count_task.queue_name == "default"
+
+    call_command(
+        "db_worker", max_tasks=1, startup_delay=False, interval=0, reload=False, verbosity=0
+    )
+
+    petition.refresh_from_db()
+    assert petition.count == 3
+    count_task.refresh_from_db()
+    assert count_task.status == TaskResultStatus.SUCCESSFUL
+    emails = DBTaskResult.objects.filter(task_path=CONFIRMATION_TASK)
+    assert emails.filter(status=TaskResultStatus.READY).count() == BACKLOG
 
 
 # RQ ------------------------------------------------------------------------------------
@@ -90,12 +154,17 @@ def test_rq_settings_are_a_complete_rq_configuration(rq_settings):
     installs django_rq (for `outcry rqworker`) and makes workers use the Job class that
     runs django-tasks' tasks; Django's checks pass."""
     assert rq_settings["TASKS"] == {
-        "default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}
+        "default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["counts", "default"]}
     }
     assert set(rq_settings["TASKS"]["default"]["QUEUES"]) <= set(rq_settings["RQ_QUEUES"])
-    assert rq_settings["RQ_QUEUES"]["default"]["URL"] == (REDIS_URL or "redis://127.0.0.1:1/0")
+    for queue in rq_settings["RQ_QUEUES"].values():
+        assert queue["URL"] == (REDIS_URL or "redis://127.0.0.1:1/0")
     assert "django_rq" in rq_settings["INSTALLED_APPS"]
     assert rq_settings["RQ"]["JOB_CLASS"] == "django_tasks_rq.Job"
+
+
+# As production starts the worker (deploy/systemd/outcry-worker.service): counts first.
+WORKER_QUEUES = ("counts", "default")
 
 
 @pytest.fixture
@@ -135,7 +204,7 @@ def test_rq_worker_sends_the_confirmation_email_queued_by_signing(
     assert (job.func_name, job.args) == (CONFIRMATION_TASK, (signature.pk,))
     assert smtp_server.messages == []
 
-    worker = django_rq.get_worker("default", worker_class=SimpleWorker)
+    worker = django_rq.get_worker(*WORKER_QUEUES, worker_class=SimpleWorker)
     assert worker.work(burst=True, with_scheduler=True)
 
     [message] = smtp_server.messages_to("rq.signer@example.org")
@@ -150,3 +219,52 @@ def test_rq_worker_sends_the_confirmation_email_queued_by_signing(
     assert worker.work(burst=True, with_scheduler=True)
     petition.refresh_from_db()
     assert petition.count == 1
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="needs REDIS_URL (a Redis server for the RQ queue)")
+@pytest.mark.django_db(transaction=True)
+def test_rq_worker_takes_a_due_count_before_a_backlog_of_emails(petition, settings, rq_queue):
+    """The count is deferred by COUNT_BATCH_DELAY on the `counts` queue; once due, the
+    scheduler of a worker started as production starts it moves it there, and the worker
+    takes it before any of the emails queued ahead of it: on one queue it would come
+    after all of them."""
+    import django_rq
+    from rq import SimpleWorker
+    from rq.registry import ScheduledJobRegistry
+
+    counts = django_rq.get_queue("counts")
+    signatures = confirmed_signatures(petition, 3)
+    queue_email_backlog(signatures)
+    asked = timezone.now()
+    action_request_count(kind="petition", action_id=petition.pk)
+
+    # Deferred: on the counts queue's schedule, not yet in any queue.
+    scheduled = ScheduledJobRegistry(queue=counts)
+    [job_id] = scheduled.get_job_ids()
+    job = counts.fetch_job(job_id)
+    assert (job.func_name, job.args, job.origin) == (
+        COUNT_TASK,
+        ("petition", petition.pk),
+        "counts",
+    )
+    assert scheduled.get_scheduled_time(job) >= asked.replace(microsecond=0) + timedelta(
+        seconds=settings.COUNT_BATCH_DELAY - 1
+    )
+    assert counts.count == 0
+    assert COUNT_TASK not in {queued.func_name for queued in rq_queue.get_jobs()}
+    # The deferred half of the backlog, already due, waits for the scheduler too.
+    assert (rq_queue.count, ScheduledJobRegistry(queue=rq_queue).count) == (
+        BACKLOG // 2,
+        BACKLOG // 2,
+    )
+
+    # The batch interval passes (the job's due time is moved, rather than waited for); the
+    # worker's scheduler moves every due job to its queue, then the worker takes one job.
+    scheduled.schedule(job, timezone.now())
+    worker = django_rq.get_worker(*WORKER_QUEUES, worker_class=SimpleWorker)
+    assert worker.work(burst=True, with_scheduler=True, max_jobs=1)
+
+    petition.refresh_from_db()
+    assert petition.count == 3
+    assert action_tasks.count_action.get_result(job_id).status == TaskResultStatus.SUCCESSFUL
+    assert rq_queue.count == BACKLOG

@@ -211,15 +211,25 @@ RATE_LIMIT_STORE = "redis" if REDIS_URL else "database"
 TASK_BACKEND = env.str("TASK_BACKEND", default="database")
 if TASK_BACKEND == "rq":
     INSTALLED_APPS += ["django_rq"]
-    RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0"}}
+    # Two queues: the batched counts (`counts`) apart from everything else, because RQ
+    # appends a job, deferred ones included, at the back of its queue: on one queue a count
+    # waited behind every confirmation email of a rush. Workers take them in order:
+    # `outcry rqworker counts default --with-scheduler` (the scheduler runs the deferred
+    # tasks, counts among them, of the queues its worker listens to).
+    RQ_QUEUES = {
+        name: {"URL": REDIS_URL or "redis://127.0.0.1:6379/0"} for name in ("counts", "default")
+    }
     # RQ workers must run django-tasks-rq's Job class, which calls the Task; RQ's own Job
     # would try to call the Task object and fail. Set here, `outcry rqworker` needs no
-    # --job-class. (Deferred tasks need the scheduler: `outcry rqworker --with-scheduler`.)
+    # --job-class.
     RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
-    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["counts", "default"]}}
 elif TASK_BACKEND == "immediate":
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 else:
+    # One queue: `db_worker` processes only the queues named on its command line (`default`
+    # unless told), so a `counts` queue would stall under every worker started without
+    # it. The counts go first by priority instead (outcry.core.queue).
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # Mail: EMAIL_URL=smtp://host:port (or smtp+tls://user:pass@host:587); the default writes

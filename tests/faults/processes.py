@@ -173,11 +173,11 @@ class Gunicorn(Process):
 
 class Worker(Process):
     """The task worker as production runs it: ``outcry db_worker`` for the database queue,
-    ``outcry rqworker --with-scheduler`` with TASK_BACKEND=rq."""
+    ``outcry rqworker counts default --with-scheduler`` with TASK_BACKEND=rq."""
 
     def __init__(self, env: dict[str, str], *, log: Path) -> None:
         if env.get("TASK_BACKEND") == "rq":
-            command = ["rqworker", "default", "--with-scheduler"]
+            command = ["rqworker", "counts", "default", "--with-scheduler"]
         else:
             command = ["db_worker", "--interval", "0.1"]
         super().__init__([str(BIN / "outcry"), *command], env, log)

@@ -4,6 +4,12 @@ Services name the task they want by its dotted path (``"outcry.actions.tasks.cou
 and never import a ``tasks`` module: ``tasks.py`` imports services to call them, so a
 service importing its tasks would be an import cycle. The path is resolved when the work is
 enqueued, by which time every app's modules are loaded.
+
+Work that a page promises within seconds (the batched counts) names the ``counts`` queue,
+so it never waits behind a backlog of emails: on RQ a queue of its own, which workers
+listen to first (``rqworker counts default``); on the database queue, which has no such
+ordering between queues and whose ``db_worker`` processes only the queues it is told of,
+a higher priority in the one ``default`` queue.
 """
 
 from datetime import datetime
@@ -11,8 +17,15 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.module_loading import import_string
+from django_tasks import DEFAULT_TASK_QUEUE_NAME
 from django_tasks.base import Task
 from django_tasks_db import DatabaseBackend
+
+COUNTS = "counts"
+
+# Above every other task's (the default, 0) and short of the maximum, which django-tasks-rq
+# reads as "put at the front".
+URGENT_PRIORITY = 50
 
 
 def _database_backend(task: Task) -> bool:
@@ -29,11 +42,26 @@ def task_resolve(name: str) -> Task:
     return task
 
 
+def _routed(task: Task, queue: str) -> Task:
+    """``task`` on ``queue`` where the backend has that queue (RQ: settings.TASKS), else
+    ahead of the other work by priority where the backend orders by priority (the database
+    queue), else as it is."""
+    if queue == DEFAULT_TASK_QUEUE_NAME:
+        return task
+    backend = task.get_backend()
+    if queue in backend.queues:
+        return task.using(queue_name=queue)
+    if backend.supports_priority:
+        return task.using(priority=URGENT_PRIORITY)
+    return task
+
+
 def enqueue(
     name: str,
     *args: Any,
     run_after: datetime | None = None,
     with_transaction: bool = True,
+    queue: str = DEFAULT_TASK_QUEUE_NAME,
     **kwargs: Any,
 ) -> None:
     """Enqueue the task at dotted path ``name`` with ``args`` and ``kwargs``.
@@ -44,8 +72,10 @@ def enqueue(
     right after commit); with other backends (RQ) it is sent once the transaction has
     committed. Without it the task is sent at once, for callers outside any transaction
     (a task queueing its own retry or successor) or that must not wait for one.
+
+    ``queue`` is ``COUNTS`` for work that must not wait behind the rest (see above).
     """
-    task = task_resolve(name)
+    task = _routed(task_resolve(name), queue)
     if run_after is not None:
         task = task.using(run_after=run_after)
     if not with_transaction or _database_backend(task):
