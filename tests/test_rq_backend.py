@@ -22,7 +22,7 @@ from outcry.actions import tasks as action_tasks
 from outcry.actions.counting import action_request_count
 from outcry.actions.models import Signature
 from outcry.core.crypto import seal
-from outcry.core.queue import enqueue
+from outcry.core.queue import COUNTS, enqueue
 from tests.actors import SupporterFactory
 from tests.conftest import sign_data
 
@@ -268,3 +268,20 @@ def test_rq_worker_takes_a_due_count_before_a_backlog_of_emails(petition, settin
     assert petition.count == 3
     assert action_tasks.count_action.get_result(job_id).status == TaskResultStatus.SUCCESSFUL
     assert rq_queue.count == BACKLOG
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="needs REDIS_URL (a Redis server for the RQ queue)")
+@pytest.mark.django_db(transaction=True)
+def test_outcry_rqworker_named_no_queue_still_takes_the_counts_first(petition, rq_queue):
+    """`outcry rqworker` started without queue names (as django-rq's own would be, on
+    `default` alone, where no count ever comes) listens to every queue, the counts
+    first."""
+    signatures = confirmed_signatures(petition, 3)
+    queue_email_backlog(signatures)
+    enqueue(COUNT_TASK, "petition", petition.pk, with_transaction=False, queue=COUNTS)
+
+    call_command("rqworker", "--burst", "--max-jobs", "1", "--worker-class", "rq.SimpleWorker")
+
+    petition.refresh_from_db()
+    assert petition.count == 3
+    assert rq_queue.count == BACKLOG // 2
