@@ -16,6 +16,7 @@ import argparse
 import contextlib
 import importlib.metadata
 import json
+import math
 import os
 import platform
 import resource
@@ -33,6 +34,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+
+import open_loop  # bench/open_loop.py, beside this script
 
 from outcry.core.secrets import dev_secrets_environ
 
@@ -670,7 +673,13 @@ def machine_facts() -> dict[str, str]:
     }
 
 
-def render(args, pairs: list[tuple[Result, Result]], checks: list[str], facts: dict) -> str:
+def render(
+    args,
+    pairs: list[tuple[Result, Result]],
+    checks: list[str],
+    facts: dict,
+    open_runs: list | None = None,
+) -> str:
     started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     begin, end = MARKERS[args.backend]
     database = (
@@ -756,6 +765,7 @@ def render(args, pairs: list[tuple[Result, Result]], checks: list[str], facts: d
             f"- {result.scenario.title.split(':')[0]} ≥ {target:g} × bare: "
             f"{'**met**' if met else '**not met**'} ({ratio:.2f} × bare{extra})."
         )
+    lines += render_open_loop(open_runs or [], facts)
     if checks:
         lines += ["", "Writes:", ""]
         lines += [f"- {check}" for check in checks]
@@ -773,6 +783,161 @@ def write_doc(section: str, backend: str) -> None:
     else:
         text = text.rstrip("\n") + "\n\n" + section
     DOC.write_text(text)
+
+
+# --- open loop: arrivals at a rate, whatever the server does ----------------------------
+
+# Seconds from its due time after which an open-loop request is given up (as wrk's 5 s).
+OPEN_LOOP_TIMEOUT = 5.0
+OPEN_LOOP_CONNECTIONS = 256
+
+
+@dataclass
+class OpenRun:
+    what: str  # "sign" or "page"
+    report: open_loop.Report
+    server_cpu: float  # cores' worth, the gunicorn workers over the run
+    generator_cpu: float  # cores' worth, this process (the generator) over the run
+    rows: int | None = None  # new signature rows, for signing
+
+
+def open_loop_plan(args) -> list[tuple[str, float]]:
+    """The open-loop runs of this bench: (what, rate), signing first."""
+    if args.backend != "sqlite":
+        return []
+    plan = [("sign", rate) for rate in args.open_loop]
+    if args.open_loop_page:
+        plan.append(("page", args.open_loop_page))
+    return plan
+
+
+def open_loop_allowance(args) -> float:
+    """The time the open-loop runs may take: arrivals, the last requests' timeout, the
+    rows settling, and the worker's extra emails."""
+    plan = open_loop_plan(args)
+    return len(plan) * (args.open_loop_duration + OPEN_LOOP_TIMEOUT + 12) + 30 * bool(plan)
+
+
+def run_open_loops(
+    args, base_url, slugs, petition_id, db, master, checks
+) -> tuple[list[OpenRun], int]:
+    """After the wrk scenarios, on the same server and worker: signing at each rate of
+    ``--open-loop`` (every 302 must have its row, as in the sign scenario), then the
+    petition page at ``--open-loop-page``. Poisson arrivals from a fixed seed. Returns the
+    runs and the number of problems found."""
+    runs = []
+    problems = 0
+    for what, rate in open_loop_plan(args):
+        url = f"{base_url}/en/petitions/{slugs['slug']}/"
+        nonce = secrets.token_hex(4)
+        load = open_loop.Load(
+            url=url,
+            rate=rate,
+            duration=args.open_loop_duration,
+            arrivals="poisson",
+            seed=1,
+            connections=OPEN_LOOP_CONNECTIONS,
+            timeout=OPEN_LOOP_TIMEOUT,
+            **(
+                # bench-…: the confirmation email check counts these addresses too.
+                {
+                    "method": "POST",
+                    "data": "first_name=Ada&last_name=Bench&country=CA"
+                    f"&email=bench-open-{nonce}-{{n}}%40example.org",
+                    "expect": (302,),
+                }
+                if what == "sign"
+                else {}
+            ),
+        )
+        before = settled_signature_states(db, petition_id) if what == "sign" else {}
+        workers = worker_pids(master)
+        server_before = process_ticks(workers)
+        cpu_before = time.process_time()
+        wall_before = time.monotonic()
+        report = open_loop.run(load)
+        wall = time.monotonic() - wall_before
+        tick = os.sysconf("SC_CLK_TCK")
+        run = OpenRun(
+            what,
+            report,
+            server_cpu=(process_ticks(workers) - server_before) / tick / wall,
+            generator_cpu=(time.process_time() - cpu_before) / wall,
+        )
+        runs.append(run)
+        print(
+            f"  open loop {what} at {rate:g}/s: {report.ok:,} of {report.due:,} succeeded, "
+            f"p50 {_open_ms(report.percentile(50))}, p99 {_open_ms(report.percentile(99))}, "
+            f"max {_open_ms(report.max)}; failed {report.failed:,} {dict(report.errors)}; "
+            f"CPU server {run.server_cpu:.0%} generator {run.generator_cpu:.0%}",
+            flush=True,
+        )
+        if what != "sign":
+            continue
+        after = settled_signature_states(db, petition_id)
+        run.rows = sum(after.values()) - sum(before.values())
+        ok, unknown = report.ok, report.unanswered_sent
+        # Every 302 has its row; a request written but never answered (given up) may still
+        # have been signed: at most that many more.
+        fine = ok <= run.rows <= ok + unknown
+        problems += not fine
+        checks.append(
+            f"Open-loop signing at {rate:g}/s: {ok:,} responses were 302, and {run.rows:,} "
+            f"new signature rows are in the database; {unknown:,} request(s) were sent but "
+            "given up unanswered. " + ("**No lost writes.**" if fine else "**MISMATCH.**")
+        )
+    return runs, problems
+
+
+def _open_ms(seconds: float) -> str:
+    return f"{seconds * 1000:.2f} ms" if math.isfinite(seconds) else "unanswered"
+
+
+def render_open_loop(runs: list[OpenRun], facts: dict) -> list[str]:
+    """The open-loop table of the generated section."""
+    if not runs:
+        return []
+    lines = [
+        "",
+        "Open loop (`bench/open_loop.py`), after the runs above on the same server and worker: "
+        f"Poisson arrivals (seed 1) for {runs[0].report.load.duration:g} s at each rate, "
+        f"at most {OPEN_LOOP_CONNECTIONS} connections, each latency from the moment the "
+        f"request fell due, a request unanswered {OPEN_LOOP_TIMEOUT:g} s after it fell due "
+        "given up (and counted as slower than any answer).",
+        "",
+        "| run | rate asked | due | successes | other answers | failures | p50 | p90 | p99 "
+        "| p99.9 | max | answers/s | rows | generator late (p99) | CPU: server / generator |",
+        "|---|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for run in runs:
+        r = run.report
+        other = ", ".join(
+            f"{n:,} × {s}" for s, n in sorted(r.statuses.items()) if not r.is_success(s)
+        )
+        failures = ", ".join(f"{n:,} {kind}" for kind, n in sorted(r.errors.items()))
+        title = (
+            "sign: POST `/en/petitions/<slug>/`"
+            if run.what == "sign"
+            else "page: GET `/en/petitions/<slug>/`"
+        )
+        lines.append(
+            f"| {title} | {r.load.rate:g}/s | {r.due:,} | {r.ok:,} | {other or '0'} "
+            f"| {failures or '0'} | "
+            + " | ".join(_open_ms(r.percentile(p)) for p in (50, 90, 99, 99.9))
+            + f" | {_open_ms(r.max)} | {r.answered_rate:,.0f} "
+            f"| {'' if run.rows is None else f'{run.rows:,}'} | {_open_ms(r.lag(99))} "
+            f"| {run.server_cpu:.0%} / {run.generator_cpu:.0%} |"
+        )
+    lines += [
+        "",
+        "Successes are 302 for signing, 2xx for the page; answers/s is every answer over "
+        "the time from the first due request to the end of the last. The generator runs in "
+        "Python on the same CPUs: how late it started requests is in their latencies (as it "
+        "would be for a visitor) and in its own column, so that a slow generator is not "
+        "taken for a slow server; its CPU is the last column (100 % = one of the "
+        f"{facts['cpus']} CPUs).",
+    ]
+    return lines
 
 
 # --- checks with the worker -------------------------------------------------------------
@@ -955,8 +1120,36 @@ def parse_args(argv=None):
     )
     parser.add_argument("--no-write", action="store_true", help="print, leave the doc alone")
     parser.add_argument("--keep", action="store_true", help="keep the var dir (and say where)")
-    parser.add_argument("--budget", type=float, default=300, help="hard limit, seconds")
+    parser.add_argument(
+        "--budget",
+        type=float,
+        help="hard limit, seconds (default: 300, plus the time the open-loop runs need)",
+    )
+    # The open-loop runs (SQLite only): see run_open_loops.
+    parser.add_argument(
+        "--open-loop",
+        default="100,200",
+        metavar="RATE[,RATE…]",
+        help="signing rates (requests/s) for the open-loop runs after the wrk scenarios; "
+        "'' for none",
+    )
+    parser.add_argument(
+        "--open-loop-page",
+        type=float,
+        default=1000,
+        metavar="RATE",
+        help="rate of the open-loop run of the petition page (0 for none)",
+    )
+    parser.add_argument(
+        "--open-loop-duration", type=float, default=10, help="seconds of arrivals per rate"
+    )
     args = parser.parse_args(argv)
+    try:
+        args.open_loop = [float(r) for r in args.open_loop.split(",") if r.strip()]
+    except ValueError:
+        parser.error("--open-loop takes rates such as 100,200")
+    if args.budget is None:
+        args.budget = 300 + open_loop_allowance(args)
     wanted = args.scenarios.split(",")
     unknown = set(wanted) - {s.key for s in SCENARIOS}
     if unknown:
@@ -1010,6 +1203,7 @@ def main(argv=None) -> int:
     side_pids: tuple[int, ...] = ()
     precreated = 0
     pairs: list[tuple[Result, Result]] = []
+    open_runs: list[OpenRun] = []
     checks: list[str] = []
     problems = 0
     try:
@@ -1126,6 +1320,10 @@ def main(argv=None) -> int:
                     f"**{new['flagged']:,} {what}s were flagged by the rate limits: the "
                     "limits were not raised, so this run measured the wrong path.**"
                 )
+        open_runs, open_problems = run_open_loops(
+            args, base_url, slugs, petition_id, db, server.pid, checks
+        )
+        problems += open_problems
         if worker is not None:
             problems += check_emails(checks, sink_out, db, demo_rows)
     except (Exception, KeyboardInterrupt, SystemExit) as exc:  # reported; the server then stops
@@ -1173,7 +1371,7 @@ def main(argv=None) -> int:
     if problems:
         return_code = 1
     if pairs:
-        section = render(args, pairs, checks, machine_facts())
+        section = render(args, pairs, checks, machine_facts(), open_runs)
         print("\n" + section)
         if args.no_write or return_code or len(pairs) < len(args.scenarios):
             print(f"{DOC.relative_to(ROOT)} left as it was.")
