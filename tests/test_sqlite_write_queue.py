@@ -170,3 +170,32 @@ def test_a_locked_database_answers_signers_with_503_and_keeps_nothing(client, pe
     assert response.status_code == 503
     assert response["Retry-After"]
     assert petition.signatures.count() == 0
+
+
+def test_the_log_is_copied_into_the_database_after_a_commit_outside_the_lock(monkeypatch):
+    """SQLite's automatic checkpoint (which ran inside the committing writer's turn, with
+    an fsync, while every other writer waited) is off; each connection checkpoints after
+    every CHECKPOINT_EVERY-th write, once it has let the lock go."""
+    from outcry.core.db.sqlite3 import base  # noqa: PLC0415
+
+    monkeypatch.setattr(base, "CHECKPOINT_EVERY", 3)
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_autocheckpoint")
+        assert cursor.fetchone()[0] == 0
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    connection.write_queue.checkpoint_due()  # start counting from here
+    connection.write_queue._writes = 0
+    database = connection.settings_dict["NAME"]
+
+    def written() -> int:
+        return os.stat(database).st_mtime_ns
+
+    before = written()
+    for n in range(2):
+        with transaction.atomic():
+            insert_counter(f"logged-{n}")
+    assert written() == before, "a checkpoint ran before its turn"
+    with transaction.atomic():
+        insert_counter("logged-2")
+    assert written() != before

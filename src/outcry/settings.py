@@ -173,6 +173,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
                 "PRAGMA synchronous=NORMAL;"
                 "PRAGMA busy_timeout=20000;"
                 "PRAGMA foreign_keys=ON;"
+                # Checkpoints run outside the writers' queue: core/db/sqlite3/base.py.
+                "PRAGMA wal_autocheckpoint=0;"
             ),
         }
     )

@@ -16,10 +16,22 @@ moment it is released. SQLite's own lock is then almost always free when asked f
 timeout stays as the safety net for writers that do not use this backend (the ``sqlite3``
 shell, another program). The wait is bounded by the same ``timeout`` as SQLite's busy
 timeout, after which the write fails with "database is locked", as it would have before.
+
+**Checkpoints outside the lock.** SQLite copies the write-ahead log back into the database
+(a checkpoint, with an fsync) in the connection whose commit filled it past 1,000 pages,
+before that commit returns: under the queue's lock, so every other writer waited for the
+disk (the lock's p90 hold went from 3.5 to 6 ms, its p99 from 5 to 10 ms). Automatic
+checkpoints are off (``wal_autocheckpoint=0``, in settings) and each connection runs a
+``PASSIVE`` one itself after a commit, every ``CHECKPOINT_EVERY`` writes, once it has let
+the lock go: a passive checkpoint neither waits for nor blocks writers, and copies what it
+can. (A write statement outside a transaction lets the lock go when it returns; one with
+``RETURNING`` keeps SQLite's own lock until its rows are read, which SQLite's busy timeout
+then covers.)
 """
 
 import fcntl
 import os
+import sqlite3
 import threading
 
 from django.db import OperationalError
@@ -29,6 +41,8 @@ PRIVATE_FILE_MODE = 0o600
 # The first word of a statement that writes (DDL only ever runs inside a transaction here:
 # migrations and the schema editor open one).
 _WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+# About every few hundred pages of log with a few pages a write, from each writing process.
+CHECKPOINT_EVERY = 100
 
 
 class WriteQueue:
@@ -45,6 +59,7 @@ class WriteQueue:
         self._fd: int | None = None
         self._owner_pid = 0
         self.held = False
+        self._writes = 0
 
     def _descriptor(self) -> int:
         if self._fd is None or self._owner_pid != os.getpid():
@@ -87,10 +102,19 @@ class WriteQueue:
         raise OperationalError("database is locked")
 
     def release(self) -> None:
-        if self.held:
-            self.held = False
-            if self._fd is not None and self._owner_pid == os.getpid():
-                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        if not self.held:
+            return
+        self.held = False
+        if self._fd is not None and self._owner_pid == os.getpid():
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._writes += 1
+
+    def checkpoint_due(self) -> bool:
+        """True once in ``CHECKPOINT_EVERY`` writes (and then not until as many more)."""
+        if self._writes < CHECKPOINT_EVERY:
+            return False
+        self._writes = 0
+        return True
 
     def close(self) -> None:
         self.release()
@@ -125,6 +149,15 @@ class QueuedWriteCursor(base.SQLiteCursorWrapper):
 
 def _writes(query: str) -> bool:
     return query.lstrip()[:7].upper().startswith(_WRITE_VERBS)
+
+
+def _checkpoint(connection) -> None:
+    # Opportunistic: one that cannot run now (a statement still open on this connection)
+    # is simply another connection's to run.
+    try:
+        connection.execute("PRAGMA wal_checkpoint(PASSIVE)").close()
+    except sqlite3.Error:
+        pass
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -184,3 +217,5 @@ class DatabaseWrapper(base.DatabaseWrapper):
             self.connection is not None and self.connection.in_transaction
         ):
             self.write_queue.release()
+            if self.write_queue.checkpoint_due() and self.connection is not None:
+                _checkpoint(self.connection)
