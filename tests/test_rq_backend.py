@@ -160,7 +160,8 @@ def test_rq_settings_are_a_complete_rq_configuration(rq_settings):
     for queue in rq_settings["RQ_QUEUES"].values():
         assert queue["URL"] == (REDIS_URL or "redis://127.0.0.1:1/0")
     assert "django_rq" in rq_settings["INSTALLED_APPS"]
-    assert rq_settings["RQ"]["JOB_CLASS"] == "django_tasks_rq.Job"
+    assert rq_settings["RQ"]["JOB_CLASS"] == "outcry.core.rq.Job"
+    assert rq_settings["RQ"]["WORKER_CLASS"] == "rq.worker.SimpleWorker"
 
 
 # As production starts the worker (deploy/systemd/outcry-worker.service): counts first.
@@ -192,7 +193,6 @@ def test_rq_worker_sends_the_confirmation_email_queued_by_signing(
     reaches the SMTP server. Following its link queues the count, which the worker's
     scheduler runs too."""
     import django_rq
-    from rq import SimpleWorker
 
     settings.COUNT_BATCH_DELAY = 0
     response = sign(client, petition, email="rq.signer@example.org", ip="198.51.100.42")
@@ -204,7 +204,7 @@ def test_rq_worker_sends_the_confirmation_email_queued_by_signing(
     assert (job.func_name, job.args) == (CONFIRMATION_TASK, (signature.pk,))
     assert smtp_server.messages == []
 
-    worker = django_rq.get_worker(*WORKER_QUEUES, worker_class=SimpleWorker)
+    worker = django_rq.get_worker(*WORKER_QUEUES)  # the configured worker: no fork per job
     assert worker.work(burst=True, with_scheduler=True)
 
     [message] = smtp_server.messages_to("rq.signer@example.org")
@@ -229,7 +229,6 @@ def test_rq_worker_takes_a_due_count_before_a_backlog_of_emails(petition, settin
     takes it before any of the emails queued ahead of it: on one queue it would come
     after all of them."""
     import django_rq
-    from rq import SimpleWorker
     from rq.registry import ScheduledJobRegistry
 
     counts = django_rq.get_queue("counts")
@@ -261,7 +260,7 @@ def test_rq_worker_takes_a_due_count_before_a_backlog_of_emails(petition, settin
     # The batch interval passes (the job's due time is moved, rather than waited for); the
     # worker's scheduler moves every due job to its queue, then the worker takes one job.
     scheduled.schedule(job, timezone.now())
-    worker = django_rq.get_worker(*WORKER_QUEUES, worker_class=SimpleWorker)
+    worker = django_rq.get_worker(*WORKER_QUEUES)  # the configured worker: no fork per job
     assert worker.work(burst=True, with_scheduler=True, max_jobs=1)
 
     petition.refresh_from_db()
@@ -280,8 +279,29 @@ def test_outcry_rqworker_named_no_queue_still_takes_the_counts_first(petition, r
     queue_email_backlog(signatures)
     enqueue(COUNT_TASK, "petition", petition.pk, with_transaction=False, queue=COUNTS)
 
-    call_command("rqworker", "--burst", "--max-jobs", "1", "--worker-class", "rq.SimpleWorker")
+    call_command("rqworker", "--burst", "--max-jobs", "1")
 
     petition.refresh_from_db()
     assert petition.count == 3
     assert rq_queue.count == BACKLOG // 2
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="needs REDIS_URL (a Redis server for the RQ queue)")
+@pytest.mark.django_db(transaction=True)
+def test_a_job_after_the_database_dropped_the_connection_opens_a_new_one(petition, rq_queue):
+    """The worker runs every job in its own process (no fork per job): a connection the
+    database dropped since the last job (a restart, a failover) is replaced before the
+    next job, as Django does around a request, instead of failing it and every later one."""
+    import django_rq
+    from django.db import connection
+
+    signatures = confirmed_signatures(petition, 2)
+    connection.ensure_connection()
+    connection.connection.close()  # dropped underneath Django, as a server restart does
+    enqueue(COUNT_TASK, "petition", petition.pk, with_transaction=False, queue=COUNTS)
+
+    worker = django_rq.get_worker(*WORKER_QUEUES)
+    assert worker.work(burst=True)
+
+    petition.refresh_from_db()
+    assert petition.count == len(signatures)

@@ -1,0 +1,29 @@
+"""What Outcry's RQ workers run (``TASK_BACKEND=rq``; settings ``RQ``).
+
+**One process, no fork per job.** RQ's default worker forks a child for every job: on a
+signing rush on PostgreSQL the confirmation emails drained at about 14 a second per worker,
+and 62 s after the last signature they were still going out (90 s and 897 unsent in a full
+bench run). RQ's ``SimpleWorker`` runs each job in the worker's own process, reusing its
+database and SMTP-free state: the same backlog was sent 7 s after the last signature. A job
+that crashes the interpreter then takes the worker with it, and systemd restarts it
+(``deploy/systemd/outcry-worker.service``); a job's timeout still holds.
+
+**Connections checked around every job, as around a request.** In one long-lived process a
+connection PostgreSQL dropped (a restart, a failover) would fail every later job; Django's
+``close_old_connections`` before and after each job closes one that errored or outlived
+``CONN_MAX_AGE``, and the next query opens a fresh one.
+"""
+
+from typing import Any
+
+from django.db import close_old_connections
+from django_tasks_rq.backend import Job as TaskJob
+
+
+class Job(TaskJob):
+    def perform(self) -> Any:
+        close_old_connections()
+        try:
+            return super().perform()
+        finally:
+            close_old_connections()
