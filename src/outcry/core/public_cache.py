@@ -94,8 +94,11 @@ def _shareable(response: HttpResponse) -> HttpResponse:
 
 
 def public_page_forget(*, language: str, path: str) -> None:
-    """Drop one cached page (an action's page once its count has changed)."""
-    cache.delete(_page_key(language, path))
+    """Drop one cached page (an action's page once its count has changed); other
+    processes' copies end within their second."""
+    key = _page_key(language, path)
+    cache.delete(key)
+    _memo.pop(key, None)
 
 
 def cached_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -106,25 +109,64 @@ def cached_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
         if not _cacheable_request(request):
             return view(request, *args, **kwargs)
         key = _page_key(get_language(), request.path)
+        page = _memo_get(key)
+        if page is not None:
+            return _shareable(_rebuilt(*page))
         found = cache.get_many([VERSION_KEY, key])
         version = found.get(VERSION_KEY)
         entry = found.get(key)
         if entry is not None and entry[0] == version:
             _, headers, content = entry
-            cached = HttpResponse(content)
-            for name, value in headers:
-                cached[name] = value
-            return _shareable(cached)
+            _memo_put(key, (headers, content))
+            return _shareable(_rebuilt(headers, content))
         response = view(request, *args, **kwargs)
         if _cacheable_response(response):
             # The view's own headers (Content-Type, a feed's Last-Modified); the middleware
             # adds its own to the cached response as to any other.
             headers = list(response.items())
-            cache.set(key, (version, headers, response.content), timeout=public_cache_seconds())
+            # Kept a second less in the shared cache than the bound: a copy a process takes
+            # from it may live one more second in that process, and no longer than the bound.
+            shared_seconds = max(1, int(public_cache_seconds() - _page_memo_seconds()))
+            cache.set(key, (version, headers, response.content), timeout=shared_seconds)
+            _memo_put(key, (headers, response.content))
             return _shareable(response)
         return response
 
     return wrapper
+
+
+def _rebuilt(headers: list[tuple[str, str]], content: bytes) -> HttpResponse:
+    response = HttpResponse(content)
+    for name, value in headers:
+        response[name] = value
+    return response
+
+
+# Pages a process keeps for a second, like counts: on PostgreSQL + Redis a cached page's
+# round trip to Redis (and unpickling it) was most of its cost. At most this many, so that
+# visitors asking for many different pages cannot make a process hold them all.
+MEMO_PAGES = 500
+
+
+def _memo_get(key: str) -> Any:
+    found = _memo.get(key)
+    if found is not None and found[0] > time.monotonic():
+        return found[1]
+    return None
+
+
+def _page_memo_seconds() -> float:
+    # Not at all when the bound is this short: the shared cache's copy alone uses it up.
+    return MEMO_SECONDS if public_cache_seconds() > MEMO_SECONDS else 0
+
+
+def _memo_put(key: str, value: Any) -> None:
+    seconds = _page_memo_seconds()
+    if seconds <= 0:
+        return
+    if len(_memo) >= MEMO_PAGES:
+        _memo.clear()
+    _memo[key] = (time.monotonic() + seconds, value)
 
 
 def public_count(key: str, read: Callable[[], dict]) -> dict:
