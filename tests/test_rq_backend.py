@@ -161,7 +161,7 @@ def test_rq_settings_are_a_complete_rq_configuration(rq_settings):
         assert queue["URL"] == (REDIS_URL or "redis://127.0.0.1:1/0")
     assert "django_rq" in rq_settings["INSTALLED_APPS"]
     assert rq_settings["RQ"]["JOB_CLASS"] == "outcry.core.rq.Job"
-    assert rq_settings["RQ"]["WORKER_CLASS"] == "rq.worker.SimpleWorker"
+    assert rq_settings["RQ"]["WORKER_CLASS"] == "outcry.core.rq.Worker"
 
 
 # As production starts the worker (deploy/systemd/outcry-worker.service): counts first.
@@ -305,3 +305,20 @@ def test_a_job_after_the_database_dropped_the_connection_opens_a_new_one(petitio
 
     petition.refresh_from_db()
     assert petition.count == len(signatures)
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="needs REDIS_URL (a Redis server for the RQ queue)")
+def test_a_worker_checks_for_a_dead_schedulers_lock_every_few_seconds_even_when_idle():
+    """RQ's defaults (maintenance every 10 minutes, an idle worker blocked 405 s on the
+    queue) left deferred counts unqueued for up to 11 minutes after the worker holding the
+    scheduler died; ours look every SCHEDULER_TAKEOVER_SECONDS, and run jobs without a
+    fork."""
+    from redis import Redis
+    from rq.worker import SimpleWorker
+
+    from outcry.core.rq import SCHEDULER_TAKEOVER_SECONDS, Worker
+
+    worker = Worker(["default"], connection=Redis.from_url(REDIS_URL), worker_ttl=420)
+    assert isinstance(worker, SimpleWorker)
+    assert worker.maintenance_interval == SCHEDULER_TAKEOVER_SECONDS <= 30
+    assert worker.dequeue_timeout <= SCHEDULER_TAKEOVER_SECONDS

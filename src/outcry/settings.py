@@ -224,9 +224,9 @@ if TASK_BACKEND == "rq":
     # RQ workers must run django-tasks-rq's Job class, which calls the Task (RQ's own Job
     # would try to call the Task object and fail): ours, which also checks the database
     # connections around each job, in a worker that runs jobs in its own process instead
-    # of forking for each (outcry/core/rq.py). Set here, `outcry rqworker` needs no
-    # --job-class nor --worker-class.
-    RQ = {"JOB_CLASS": "outcry.core.rq.Job", "WORKER_CLASS": "rq.worker.SimpleWorker"}
+    # of forking for each and takes over a dead worker's scheduler (outcry/core/rq.py).
+    # Set here, `outcry rqworker` needs no --job-class nor --worker-class.
+    RQ = {"JOB_CLASS": "outcry.core.rq.Job", "WORKER_CLASS": "outcry.core.rq.Worker"}
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["counts", "default"]}}
 elif TASK_BACKEND == "immediate":
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

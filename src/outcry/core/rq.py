@@ -8,6 +8,15 @@ database and SMTP-free state: the same backlog was sent 7 s after the last signa
 that crashes the interpreter then takes the worker with it, and systemd restarts it
 (``deploy/systemd/outcry-worker.service``); a job's timeout still holds.
 
+**A dead worker's scheduler is taken over within about a minute and a quarter.** The
+scheduler that moves deferred jobs (the batched counts, reminders, retries) to their
+queues runs beside one worker at a time, under a lock that outlives it by 61 s. The other
+workers try to take it over at their maintenance, which RQ runs every 10 minutes, and an
+idle worker only after waiting 405 s for a job: with the scheduler's worker killed, the
+counts stopped for up to 11 minutes (``bench/scale_out.py`` found the count still 0 after
+120 s). Here maintenance runs every ``SCHEDULER_TAKEOVER_SECONDS``, and an idle worker
+waits no longer than that for a job before checking.
+
 **Connections checked around every job, as around a request.** In one long-lived process a
 connection PostgreSQL dropped (a restart, a failover) would fail every later job; Django's
 ``close_old_connections`` before and after each job closes one that errored or outlived
@@ -18,6 +27,19 @@ from typing import Any
 
 from django.db import close_old_connections
 from django_tasks_rq.backend import Job as TaskJob
+from rq.worker import SimpleWorker
+
+SCHEDULER_TAKEOVER_SECONDS = 15
+
+
+class Worker(SimpleWorker):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("maintenance_interval", SCHEDULER_TAKEOVER_SECONDS)
+        super().__init__(*args, **kwargs)
+
+    @property
+    def dequeue_timeout(self) -> int:
+        return min(super().dequeue_timeout, int(self.maintenance_interval))
 
 
 class Job(TaskJob):
