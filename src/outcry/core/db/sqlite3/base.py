@@ -129,7 +129,7 @@ class QueuedWriteCursor(base.SQLiteCursorWrapper):
     write_queue: WriteQueue | None = None
 
     def execute(self, query, params=None):
-        if self.write_queue is None or self.connection.in_transaction or not _writes(query):
+        if not self._takes_a_turn(query):
             return super().execute(query, params)
         self.write_queue.acquire()
         try:
@@ -138,7 +138,7 @@ class QueuedWriteCursor(base.SQLiteCursorWrapper):
             self.write_queue.release()
 
     def executemany(self, query, param_list):
-        if self.write_queue is None or self.connection.in_transaction or not _writes(query):
+        if not self._takes_a_turn(query):
             return super().executemany(query, param_list)
         self.write_queue.acquire()
         try:
@@ -146,9 +146,13 @@ class QueuedWriteCursor(base.SQLiteCursorWrapper):
         finally:
             self.write_queue.release()
 
-
-def _writes(query: str) -> bool:
-    return query.lstrip()[:7].upper().startswith(_WRITE_VERBS)
+    def _takes_a_turn(self, query: str) -> bool:
+        # Inside a transaction the turn was taken at BEGIN; a read never takes one.
+        return (
+            self.write_queue is not None
+            and not self.connection.in_transaction
+            and query.lstrip()[:7].upper().startswith(_WRITE_VERBS)
+        )
 
 
 def _checkpoint(connection) -> None:
