@@ -51,6 +51,24 @@ def test_enqueue_defers_the_task_to_run_after():
 
 
 @pytest.mark.django_db
+def test_a_task_to_run_at_once_is_claimed_before_the_deferred_tasks_waiting():
+    """The worker claims the first ready row in (priority, run_after) order, and stops at
+    the first that is due: a task to run now must not sort behind every reminder waiting
+    hours ahead (the library's year-9999 "no time" did, and each claim walked them all)."""
+    later = timezone.now() + timedelta(hours=48)
+    for n in range(5):
+        enqueue(TASK, n, run_after=later)
+
+    enqueue(TASK, 99)
+
+    [now_task] = DBTaskResult.objects.filter(args_kwargs__args=[99])
+    assert now_task.run_after <= timezone.now()
+    first_ready = DBTaskResult.objects.ready().order_by(*DBTaskResult._meta.ordering).first()
+    assert first_ready == now_task
+    assert DBTaskResult.objects.ready().count() == 1  # the deferred ones are not due
+
+
+@pytest.mark.django_db
 def test_enqueue_on_another_queue_sends_the_task_once_the_transaction_commits(
     settings, django_capture_on_commit_callbacks
 ):

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.utils import timezone
 from django_tasks import task
 
+from outcry.core.queue import enqueue
 from outcry.mailings import sending, services
 from outcry.mailings.models import Mailing
 
@@ -34,6 +35,10 @@ def mailing_send_task(mailing_id: int) -> str:
         retry_at = sending.next_retry_at(mailing=mailing)
         soon = timezone.now() + timedelta(seconds=IDLE_RECHECK_SECONDS)
         run_after = max(retry_at, timezone.now() + timedelta(seconds=1)) if retry_at else soon
-    task_ = mailing_send_task.using(run_after=run_after) if run_after else mailing_send_task
-    task_.enqueue(mailing_id)
+    enqueue(
+        "outcry.mailings.tasks.mailing_send_task",
+        mailing_id,
+        run_after=run_after,
+        with_transaction=False,
+    )
     return f"sent {report.sent}, continuing"
