@@ -185,6 +185,23 @@ def rq_queue(settings, rq_settings):
 
 @pytest.mark.skipif(not REDIS_URL, reason="needs REDIS_URL (a Redis server for the RQ queue)")
 @pytest.mark.django_db(transaction=True)
+def test_signing_reuses_one_redis_connection_for_its_tasks(client, petition, rq_queue):
+    """Each enqueue asks django-rq for a queue; every one of them shares the process's
+    Redis pool, so a rush of signatures does not connect to Redis once per signature."""
+    import django_rq
+
+    assert django_rq.get_queue("default").connection is django_rq.get_queue("counts").connection
+    pool = rq_queue.connection.connection_pool
+    for n in range(5):
+        response = sign(client, petition, email=f"pooled{n}@example.org", ip=f"198.51.100.{n + 60}")
+        assert response.status_code == 302
+
+    assert rq_queue.count == 5  # each signature's confirmation queued
+    assert len(pool._available_connections) + len(pool._in_use_connections) == 1
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="needs REDIS_URL (a Redis server for the RQ queue)")
+@pytest.mark.django_db(transaction=True)
 def test_rq_worker_sends_the_confirmation_email_queued_by_signing(
     client, petition, settings, smtp_server, rq_queue
 ):

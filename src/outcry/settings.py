@@ -226,7 +226,13 @@ if TASK_BACKEND == "rq":
     # connections around each job, in a worker that runs jobs in its own process instead
     # of forking for each and takes over a dead worker's scheduler (outcry/core/rq.py).
     # Set here, `outcry rqworker` needs no --job-class nor --worker-class.
-    RQ = {"JOB_CLASS": "outcry.core.rq.Job", "WORKER_CLASS": "outcry.core.rq.Worker"}
+    # Its queues share one Redis connection pool per process (django-rq would connect anew
+    # for each enqueue).
+    RQ = {
+        "JOB_CLASS": "outcry.core.rq.Job",
+        "WORKER_CLASS": "outcry.core.rq.Worker",
+        "QUEUE_CLASS": "outcry.core.rq.Queue",
+    }
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["counts", "default"]}}
 elif TASK_BACKEND == "immediate":
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
