@@ -499,12 +499,11 @@ def test_saved_content_is_found_by_search_and_deleted_content_is_gone(alice):
     content.action_delete(action=petition, actor=alice)
     cases.case_delete(case=case, actor=alice)
     assert (found("capybara"), found("axolotl"), found("quokka")) == ([], [], [])
-    if search.fts_available():
-        from django.db import connection
+    from django.db import connection
 
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT COUNT(*) FROM {search.TABLE}")  # noqa: S608
-            assert cursor.fetchone()[0] == 0
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM {search.TABLE}")  # noqa: S608
+        assert cursor.fetchone()[0] == 0
 
 
 def test_content_deleted_in_the_admin_leaves_the_search_index(client, root):

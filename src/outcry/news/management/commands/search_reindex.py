@@ -1,14 +1,11 @@
 from django.core.management.base import BaseCommand
 
-from outcry.news.search import fts_available, search_reindex_all
+from outcry.news.search import search_reindex_all
 
 
 class Command(BaseCommand):
-    help = "Rebuild the full-text search index (SQLite FTS5) from the database."
+    help = "Rebuild the full-text search index from the database (after an upgrade to it)."
 
     def handle(self, *args, **options) -> None:
-        if not fts_available():
-            self.stdout.write("PostgreSQL searches at query time: nothing to rebuild.")
-            return
         count = search_reindex_all()
         self.stdout.write(f"Indexed {count} objects.")
