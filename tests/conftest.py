@@ -44,6 +44,9 @@ class CollectingHandler:
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        # The client's address and port of the session each message came in (one per
+        # connection).
+        self.sessions: list[tuple] = []
         # Addresses refused at RCPT time with this reply, e.g. {"x@y": "550 No such user"}.
         self.refuse: dict[str, str] = {}
 
@@ -55,6 +58,7 @@ class CollectingHandler:
 
     async def handle_DATA(self, server, session, envelope):
         self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        self.sessions.append(session.peer)
         return "250 Message accepted for delivery"
 
 

@@ -200,6 +200,28 @@ def test_one_signers_refusal_does_not_hold_up_another(client, petition, smtp_ser
     assert [m["To"] for m in smtp_server.messages] == [ADDRESS]
 
 
+def test_the_worker_keeps_one_smtp_session_and_replaces_one_the_server_dropped(
+    client, petition, smtp_server, tasks
+):
+    """Messages go over one kept session instead of one connection each; a session the
+    server dropped meanwhile (a restart) is replaced before the next message, which goes at
+    once rather than waiting for a retry."""
+    for n in range(3):
+        sign(client, petition, f"kept{n}@example.org", remote_addr=f"192.0.2.{n + 10}")
+    tasks.run()
+    assert len(smtp_server.messages) == 3
+    assert len(set(smtp_server.handler.sessions)) == 1
+
+    smtp_server.stop()
+    smtp_server.start()
+    sign(client, petition, ADDRESS, remote_addr="192.0.2.20")
+    tasks.run()
+
+    assert [m["To"] for m in smtp_server.messages][-1] == ADDRESS
+    assert len(set(smtp_server.handler.sessions)) == 2
+    assert Signature.objects.get(email_hash=email_hash(ADDRESS)).confirmation_sent_at
+
+
 def test_already_signed_notice_is_retried_through_an_outage(client, petition, smtp_server, tasks):
     """The "already signed" notice, too, waits out an SMTP outage and arrives once."""
     sign(client, petition)

@@ -4,6 +4,7 @@ backend keeps every message as an .eml file for the demo."""
 import logging
 import re
 import smtplib
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import models
 from django.template.loader import render_to_string
@@ -84,21 +85,95 @@ def build_email(
     return message
 
 
-def deliver(message: EmailMultiAlternatives) -> None:
-    """Send one message, sorting failures into permanent and temporary ones."""
+# A worker keeps its connection to the mail server for this many messages, then opens a
+# fresh one (servers limit what one session may send).
+KEEP_CONNECTION_MESSAGES = 100
+
+
+class _KeptConnection(threading.local):
+    backend: BaseEmailBackend | None = None
+    settings_key: tuple = ()
+    sent = 0
+
+
+_kept = _KeptConnection()
+
+
+def _email_settings() -> tuple:
+    return (
+        settings.EMAIL_BACKEND,
+        settings.EMAIL_HOST,
+        settings.EMAIL_PORT,
+        settings.EMAIL_HOST_USER,
+        settings.EMAIL_HOST_PASSWORD,
+        settings.EMAIL_USE_TLS,
+        settings.EMAIL_USE_SSL,
+    )
+
+
+def _answers(backend: BaseEmailBackend) -> bool:
+    """Whether a kept SMTP session still answers (a server drops idle ones, or restarts);
+    backends without a session always do."""
+    session = getattr(backend, "connection", None)
+    if not isinstance(session, smtplib.SMTP):
+        return True
     try:
+        return session.noop()[0] == 250
+    except (smtplib.SMTPException, OSError):
+        return False
+
+
+def connection_drop() -> None:
+    """Close the kept connection; the next message opens a new one."""
+    backend, _kept.backend = _kept.backend, None
+    if backend is not None:
+        try:
+            backend.close()
+        except (smtplib.SMTPException, OSError):
+            pass  # already gone
+
+
+def _kept_connection() -> BaseEmailBackend:
+    """The email backend this thread keeps open between messages. A worker sends one
+    message per task: connecting, greeting and quitting for each was a third of the
+    worker's and the mail server's CPU on a signing rush (and would be a TLS handshake per
+    message with a remote server). Checked with a NOOP before each use; opened afresh when
+    the settings change, after ``KEEP_CONNECTION_MESSAGES``, or after any failure."""
+    if _kept.backend is not None and (
+        _kept.settings_key != _email_settings()
+        or _kept.sent >= KEEP_CONNECTION_MESSAGES
+        or not _answers(_kept.backend)
+    ):
+        connection_drop()
+    if _kept.backend is None:
+        _kept.backend = get_connection(fail_silently=False)
+        _kept.settings_key = _email_settings()
+        _kept.sent = 0
+    _kept.backend.open()
+    return _kept.backend
+
+
+def deliver(message: EmailMultiAlternatives) -> None:
+    """Send one message over the kept connection, sorting failures into permanent and
+    temporary ones."""
+    try:
+        message.connection = _kept_connection()
         message.send(fail_silently=False)
-    except smtplib.SMTPRecipientsRefused as exc:
-        codes = [code for code, _ in exc.recipients.values()]
-        if codes and all(code >= 500 for code in codes):
-            raise PermanentDeliveryFailure(str(exc)) from exc
-        raise TemporaryDeliveryFailure(str(exc)) from exc
-    except smtplib.SMTPResponseException as exc:
-        if exc.smtp_code >= 500:
-            raise PermanentDeliveryFailure(str(exc)) from exc
-        raise TemporaryDeliveryFailure(str(exc)) from exc
-    except (smtplib.SMTPException, OSError) as exc:
-        raise TemporaryDeliveryFailure(str(exc)) from exc
+    except BaseException as exc:
+        connection_drop()  # whatever went wrong, the next message starts a new session
+        if isinstance(exc, smtplib.SMTPRecipientsRefused):
+            codes = [code for code, _ in exc.recipients.values()]
+            if codes and all(code >= 500 for code in codes):
+                raise PermanentDeliveryFailure(str(exc)) from exc
+            raise TemporaryDeliveryFailure(str(exc)) from exc
+        if isinstance(exc, smtplib.SMTPResponseException):
+            if exc.smtp_code >= 500:
+                raise PermanentDeliveryFailure(str(exc)) from exc
+            raise TemporaryDeliveryFailure(str(exc)) from exc
+        if isinstance(exc, (smtplib.SMTPException, OSError)):
+            raise TemporaryDeliveryFailure(str(exc)) from exc
+        raise
+    _kept.sent += 1
 
 
 def backoff_seconds(attempt: int) -> int:
