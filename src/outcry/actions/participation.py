@@ -577,10 +577,15 @@ def participation_to_confirm(*, rules: ParticipationRules, token: str):
     """The participation the link names, still awaiting its confirmation, read only (the
     page with the button), or TokenExpired / TokenInvalid / AlreadyConfirmed."""
     participation_uuid = confirmation_uuid(token=token, salt=rules.token_salt)
-    participation = (
-        rules.action_type.participation_model.objects.select_related(*rules.confirm_related)
-        .filter(uuid=participation_uuid, supporter__isnull=False)
-        .first()
+    # No ORDER BY (``first()`` would add one): the UUID is unique, and compiling the
+    # ordering of this many joined columns was a tenth of a confirmation's time.
+    participation = next(
+        iter(
+            rules.action_type.participation_model.objects.select_related(*rules.confirm_related)
+            .filter(uuid=participation_uuid, supporter__isnull=False)
+            .order_by()[:1]
+        ),
+        None,
     )
     if participation is None or participation.state == State.INVALIDATED:
         raise TokenInvalid
