@@ -811,11 +811,39 @@ def open_loop_plan(args) -> list[tuple[str, float]]:
     return plan
 
 
+# Before each open-loop run the worker may finish the emails of what ran before, for at
+# most this long: otherwise the run measures the page or the signing beside a backlog of
+# thousands of emails (the wrk runs leave one), not at the rate it names.
+OPEN_LOOP_QUIET_WAIT = 120
+
+
 def open_loop_allowance(args) -> float:
-    """The time the open-loop runs may take: arrivals, the last requests' timeout, the
-    rows settling, and the worker's extra emails."""
+    """The time the open-loop runs may take: the wait for a quiet worker, arrivals, the
+    last requests' timeout, the rows settling, and the worker's extra emails."""
     plan = open_loop_plan(args)
-    return len(plan) * (args.open_loop_duration + OPEN_LOOP_TIMEOUT + 12) + 30 * bool(plan)
+    per_run = OPEN_LOOP_QUIET_WAIT + args.open_loop_duration + OPEN_LOOP_TIMEOUT + 12
+    return len(plan) * per_run + 30 * bool(plan)
+
+
+def tasks_due(db) -> int:
+    """Tasks of the database queue that are due or running now."""
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return db_query(
+        db,
+        "SELECT COUNT(*) FROM django_tasks_database_dbtaskresult WHERE status = 'RUNNING' "
+        "OR (status = 'READY' AND (run_after <= ? OR run_after LIKE '9999-%'))",
+        now,
+    )[0][0]
+
+
+def wait_for_quiet_worker(db) -> tuple[float, int]:
+    """Wait until no task is due, at most OPEN_LOOP_QUIET_WAIT: (seconds, tasks still due)."""
+    began = time.monotonic()
+    due = tasks_due(db)
+    while due and time.monotonic() - began < OPEN_LOOP_QUIET_WAIT:
+        time.sleep(0.5)
+        due = tasks_due(db)
+    return time.monotonic() - began, due
 
 
 def run_open_loops(
@@ -849,6 +877,12 @@ def run_open_loops(
                 if what == "sign"
                 else {}
             ),
+        )
+        waited, due = wait_for_quiet_worker(db)
+        checks.append(
+            f"Open loop, {what} at {rate:g}/s: it started once the worker had sent what "
+            f"the runs before it queued ({waited:.0f} s)"
+            + (f", **{due:,} tasks still due after {OPEN_LOOP_QUIET_WAIT} s**." if due else ".")
         )
         before = settled_signature_states(db, petition_id) if what == "sign" else {}
         workers = worker_pids(master)
