@@ -135,10 +135,10 @@ def connection_drop() -> None:
 
 def _kept_connection() -> BaseEmailBackend:
     """The email backend this thread keeps open between messages. A worker sends one
-    message per task: connecting, greeting and quitting for each was a third of the
-    worker's and the mail server's CPU on a signing rush (and would be a TLS handshake per
-    message with a remote server). Checked with a NOOP before each use; opened afresh when
-    the settings change, after ``KEEP_CONNECTION_MESSAGES``, or after any failure."""
+    message per task, and each opened a connection, greeted the server and quit: with a
+    relay over STARTTLS, a TCP and a TLS handshake per email. Checked with a NOOP before
+    each use; opened afresh when the settings change, after ``KEEP_CONNECTION_MESSAGES``,
+    or after any failure."""
     if _kept.backend is not None and (
         _kept.settings_key != _email_settings()
         or _kept.sent >= KEEP_CONNECTION_MESSAGES
@@ -157,21 +157,26 @@ def deliver(message: EmailMultiAlternatives) -> None:
     """Send one message over the kept connection, sorting failures into permanent and
     temporary ones."""
     try:
+        _send_kept(message)
+    except smtplib.SMTPRecipientsRefused as exc:
+        codes = [code for code, _ in exc.recipients.values()]
+        if codes and all(code >= 500 for code in codes):
+            raise PermanentDeliveryFailure(str(exc)) from exc
+        raise TemporaryDeliveryFailure(str(exc)) from exc
+    except smtplib.SMTPResponseException as exc:
+        if exc.smtp_code >= 500:
+            raise PermanentDeliveryFailure(str(exc)) from exc
+        raise TemporaryDeliveryFailure(str(exc)) from exc
+    except (smtplib.SMTPException, OSError) as exc:
+        raise TemporaryDeliveryFailure(str(exc)) from exc
+
+
+def _send_kept(message: EmailMultiAlternatives) -> None:
+    try:
         message.connection = _kept_connection()
         message.send(fail_silently=False)
-    except BaseException as exc:
+    except BaseException:
         connection_drop()  # whatever went wrong, the next message starts a new session
-        if isinstance(exc, smtplib.SMTPRecipientsRefused):
-            codes = [code for code, _ in exc.recipients.values()]
-            if codes and all(code >= 500 for code in codes):
-                raise PermanentDeliveryFailure(str(exc)) from exc
-            raise TemporaryDeliveryFailure(str(exc)) from exc
-        if isinstance(exc, smtplib.SMTPResponseException):
-            if exc.smtp_code >= 500:
-                raise PermanentDeliveryFailure(str(exc)) from exc
-            raise TemporaryDeliveryFailure(str(exc)) from exc
-        if isinstance(exc, (smtplib.SMTPException, OSError)):
-            raise TemporaryDeliveryFailure(str(exc)) from exc
         raise
     _kept.sent += 1
 
