@@ -122,15 +122,15 @@ def _replace(kind: str, object_id: int, rows: list[tuple[str, str, str]]) -> Non
                     "VALUES (%s, %s, %s, %s, %s)",
                     [title, body, kind, object_id, language],
                 )
-                continue
-            config = pg_config(language)
-            cursor.execute(
-                f"INSERT INTO {TABLE} (title, body, kind, object_id, language, document) "  # noqa: S608
-                "VALUES (%s, %s, %s, %s, %s, "
-                "setweight(to_tsvector(%s::regconfig, %s), 'A') "
-                "|| setweight(to_tsvector(%s::regconfig, %s), 'B'))",
-                [title, body, kind, object_id, language, config, title, config, body],
-            )
+            else:
+                config = pg_config(language)
+                cursor.execute(
+                    f"INSERT INTO {TABLE} (title, body, kind, object_id, language, document) "  # noqa: S608
+                    "VALUES (%s, %s, %s, %s, %s, "
+                    "setweight(to_tsvector(%s::regconfig, %s), 'A') "
+                    "|| setweight(to_tsvector(%s::regconfig, %s), 'B'))",
+                    [title, body, kind, object_id, language, config, title, config, body],
+                )
 
 
 def search_remove(*, kind: str, object_ids: list[int]) -> None:
@@ -222,19 +222,20 @@ def search(*, q: str, language: str) -> list[SearchHit]:
 def _search_fts(*, terms: list[str], language: str) -> list[SearchHit]:
     match = " ".join('"{}"'.format(term.replace('"', "")) for term in terms)
     with connection.cursor() as cursor:
+        # bm25 is lower for better matches: negated, so that higher is better, as on
+        # PostgreSQL.
         cursor.execute(
-            f"SELECT kind, object_id, bm25({TABLE}, 10.0, 1.0) AS rank, "  # noqa: S608
+            f"SELECT kind, object_id, -bm25({TABLE}, 10.0, 1.0) AS rank, "  # noqa: S608
             f"snippet({TABLE}, 1, %s, %s, '…', 24) "
             f"FROM {TABLE} WHERE {TABLE} MATCH %s AND language = %s "
-            "ORDER BY rank LIMIT %s",
+            "ORDER BY rank DESC LIMIT %s",
             [MARK_START, MARK_END, match, language, MAX_RESULTS],
         )
         rows = cursor.fetchall()
-    # bm25 is lower for better matches; flipped so that higher is better, as on PostgreSQL.
-    return _visible_hits(rows, better=lambda rank: -rank)
+    return _visible_hits(rows)
 
 
-def _visible_hits(rows, *, better) -> list[SearchHit]:
+def _visible_hits(rows) -> list[SearchHit]:
     """The hits among ``rows`` (kind, id, rank, snippet; best first) that the public may
     read now: the index also holds posts published with a future date, and a case or
     petition hidden since it was indexed is dropped here too."""
@@ -249,9 +250,7 @@ def _visible_hits(rows, *, better) -> list[SearchHit]:
     for kind, object_id, rank, snippet in rows:
         obj = objects.get(kind, {}).get(int(object_id))
         if obj is not None:
-            hits.append(
-                SearchHit(kind=kind, obj=obj, rank=better(rank), snippet=highlight(snippet))
-            )
+            hits.append(SearchHit(kind=kind, obj=obj, rank=rank, snippet=highlight(snippet)))
     return hits
 
 
@@ -291,4 +290,4 @@ def _search_postgres(*, terms: list[str], language: str) -> list[SearchHit]:
             ],
         )
         rows = cursor.fetchall()
-    return _visible_hits(rows, better=lambda rank: rank)
+    return _visible_hits(rows)
